@@ -1,0 +1,203 @@
+"""`runbook-guard`: the command line, and the single error boundary.
+
+Exit codes: 0 no error-severity finding, 1 findings (or a broken link), 2 usage or configuration
+error (one line on stderr, no traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hooks import __version__
+from hooks.errors import UsageError
+from hooks.report import FORMATS
+
+PROG = "runbook-guard"
+
+
+def _split_ids(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _skipped_rule_ids() -> list[str]:
+    # pre-commit's SKIP names hook ids; we also accept rule ids there (SKIP=no-direct-environ).
+    from hooks.rules import all_rules
+
+    return [s for s in _split_ids(os.environ.get("SKIP", "")) if s in all_rules()]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from hooks import config as config_module
+    from hooks import engine, git
+    from hooks.links import Links
+    from hooks.report import Report, render
+
+    root = git.repo_root()
+    config = config_module.load(root, Path(args.config) if args.config else None)
+    from_ref = args.from_ref or os.environ.get("PRE_COMMIT_FROM_REF")
+    to_ref = args.to_ref or os.environ.get("PRE_COMMIT_TO_REF")
+    if bool(from_ref) != bool(to_ref):
+        raise UsageError("--from-ref and --to-ref go together: give both or neither")
+    extra = _runbook_rules(root, config)
+    rules = engine.select_rules(
+        config,
+        _split_ids(args.select) if args.select else None,
+        [*_split_ids(args.ignore or ""), *_skipped_rule_ids()],
+        extra,
+    )
+    run, notes = engine.build_run(
+        root,
+        config,
+        paths=engine.relative_paths(root, args.files),
+        all_files=args.all_files,
+        from_ref=from_ref,
+        to_ref=to_ref,
+    )
+    result = engine.check(run, rules)
+    result.notes[:0] = notes
+    links = Links(root, config)
+    resolved = {}
+    for rule_id in {f.rule for f in result.findings}:
+        module = rules.get(rule_id) or engine.all_rules().get(rule_id)
+        resolved[rule_id] = links.for_rule(module).link if module else None
+    report = Report(
+        result.findings,
+        result.notes,
+        result.files,
+        resolved,
+        {**engine.all_rules(), **extra},
+        color=args.format == "text"
+        and not args.output
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ,
+    )
+    text = render(report, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if args.format != "github":
+        for note in result.notes:
+            print(f"{PROG}: note: {note.path}: {note.message}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _runbook_rules(root: Path, config: object) -> dict[str, object]:
+    """Rules compiled from the configured runbooks' "How to Check" grep commands (if any)."""
+    try:
+        from hooks import runbook_rules
+    except ImportError:
+        return {}
+    return runbook_rules.compile_rules(root, config)  # type: ignore[attr-defined]
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from hooks.explain import explain
+
+    sys.stdout.write(explain(args.rule, config_path=args.config))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from hooks.explain import catalogue
+
+    sys.stdout.write(catalogue(args.format, config_path=args.config))
+    return 0
+
+
+def cmd_check_links(args: argparse.Namespace) -> int:
+    from hooks.check_links import check_links
+
+    return check_links(config_path=args.config)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from hooks.init import init
+
+    return init(force=args.force)
+
+
+def cmd_critical_tests(args: argparse.Namespace) -> int:
+    from hooks.critical_tests import run_critical_tests
+
+    return run_critical_tests(args.files, config_path=args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check the staged diff against the team's runbooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="check the lines the change adds (the default scope)")
+    run.add_argument(
+        "files", nargs="*", metavar="FILES", help="only these paths (pre-commit passes them)"
+    )
+    run.add_argument(
+        "--all-files", action="store_true", help="check whole files, not only added lines"
+    )
+    run.add_argument("--from-ref", help="check the lines added since this ref (with --to-ref)")
+    run.add_argument("--to-ref", help="check the lines added up to this ref (with --from-ref)")
+    run.add_argument("--select", help="comma-separated rule ids to run (default: the config's)")
+    run.add_argument("--ignore", help="comma-separated rule ids to skip")
+    run.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    run.add_argument(
+        "--config", help="configuration file (default: .runbook-guard.toml, pyproject.toml)"
+    )
+    run.add_argument("--output", help="write the report to this file instead of stdout")
+    run.set_defaults(func=cmd_run)
+
+    explain = sub.add_parser("explain", help="the rule, why, example, fix and its runbook section")
+    explain.add_argument("rule", metavar="RULE-ID", help="a rule id, e.g. no-direct-environ")
+    explain.add_argument("--config", help="configuration file")
+    explain.set_defaults(func=cmd_explain)
+
+    rules = sub.add_parser("rules", help="the rule catalogue with each rule's runbook link")
+    rules.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    rules.add_argument("--config", help="configuration file")
+    rules.set_defaults(func=cmd_rules)
+
+    links = sub.add_parser("check-links", help="check that every runbook link resolves")
+    links.add_argument("--config", help="configuration file")
+    links.set_defaults(func=cmd_check_links)
+
+    init = sub.add_parser(
+        "init", help="write a starter config and a .pre-commit-config.yaml snippet"
+    )
+    init.add_argument(
+        "--force", action="store_true", help="overwrite an existing .runbook-guard.toml"
+    )
+    init.set_defaults(func=cmd_init)
+
+    critical = sub.add_parser(
+        "critical-tests", help="run the configured critical tests for the staged paths"
+    )
+    critical.add_argument("files", nargs="*", metavar="FILES", help="staged paths")
+    critical.add_argument("--config", help="configuration file")
+    critical.set_defaults(func=cmd_critical_tests)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,270 @@
+"""Runs the selected rules over the files in scope: one parse and one walk per Python file.
+
+The engine decides scope (which findings a change is responsible for), applies per-file ignores
+and inline suppressions, and reports files it cannot read as one-line notes.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from hooks import git
+from hooks.config import Config
+from hooks.context import (
+    PYTHON_SUFFIXES,
+    NodeContext,
+    RepoIndex,
+    Run,
+    SourceFile,
+    env_name,
+    path_matches,
+)
+from hooks.errors import ConfigError
+from hooks.findings import ERROR, Finding, Note
+from hooks.rules import all_rules
+from hooks.suppressions import apply_suppressions
+
+Visitor = Callable[[ast.AST, NodeContext], Iterable[Finding]]
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+
+def select_rules(
+    config: Config,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    extra: dict[str, ModuleType] | None = None,
+) -> dict[str, ModuleType]:
+    """The rules to run: `select` (the CLI's, else the config's) minus every `ignore`."""
+    available = {**all_rules(), **(extra or {})}
+    chosen = list(select) if select else list(config.select)
+    dropped = [*config.ignore, *ignore]
+    for rule_id in [*chosen, *dropped]:
+        if rule_id != "ALL" and rule_id not in available and rule_id != "runbook:ALL":
+            known = ", ".join(available)
+            raise ConfigError(f"unknown rule id {rule_id!r} (known rules: {known})")
+    if "ALL" in chosen:
+        rules = dict(available)
+    else:
+        rules = {r: available[r] for r in chosen if r in available}
+        if "runbook:ALL" in chosen:
+            rules.update({r: m for r, m in available.items() if r.startswith("runbook:")})
+    for rule_id in dropped:
+        if rule_id == "ALL":
+            rules.clear()
+        rules.pop(rule_id, None)
+    return rules
+
+
+def decode(data: bytes) -> tuple[str, str | None]:
+    """Text of a file's bytes, and a note when it was not valid UTF-8."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return data.decode(
+            "utf-8", "replace"
+        ), f"not valid UTF-8 at byte {e.start}, read with replacements"
+
+
+def classify(path: str, config: Config) -> tuple[str, str | None]:
+    if path.endswith(PYTHON_SUFFIXES):
+        return "python", None
+    environment = env_name(path, config)
+    if environment is not None:
+        return "env", environment
+    return "other", None
+
+
+def build_run(
+    root: Path,
+    config: Config,
+    *,
+    paths: Sequence[str] = (),
+    all_files: bool = False,
+    from_ref: str | None = None,
+    to_ref: str | None = None,
+) -> tuple[Run, list[Note]]:
+    """Ask git what is in scope, read it from blobs, and wrap it for the rules."""
+    ref = to_ref if from_ref and to_ref else None
+    if all_files:
+        changes = git.indexed_files(root, ref)
+    elif from_ref and to_ref:
+        changes = git.changes_between(root, from_ref, to_ref)
+    else:
+        changes = git.staged_changes(root)
+    wanted = {p for p in paths}
+    in_scope = []
+    for change in changes:
+        if change.binary or change.blob is None or change.status == "D":
+            continue
+        if wanted and change.path not in wanted:
+            continue
+        kind, _ = classify(change.path, config)
+        if kind == "other":
+            continue
+        in_scope.append(change)
+    blobs = git.read_blobs(root, (c.blob for c in in_scope if c.blob))
+    notes: list[Note] = []
+    files: list[SourceFile] = []
+    for change in in_scope:
+        data = blobs.get(change.blob or "")
+        if data is None:
+            notes.append(Note(change.path, "could not be read from git, skipped"))
+            continue
+        if b"\0" in data[:8000]:
+            continue  # binary, as git itself would judge it
+        text, problem = decode(data)
+        if problem:
+            notes.append(Note(change.path, problem))
+        kind, environment = classify(change.path, config)
+        files.append(
+            SourceFile(
+                path=change.path,
+                text=text,
+                added=change.added,
+                removed=change.removed,
+                kind=kind,
+                is_test=path_matches(change.path, config.test_paths),
+                is_e2e=path_matches(change.path, config.e2e_paths),
+                environment=environment,
+            )
+        )
+    run = Run(root, config, files, changes, RepoIndex(root, ref), all_files=all_files)
+    return run, notes
+
+
+def _in_scope(rule: ModuleType, found: Finding, file: SourceFile | None) -> bool:
+    if file is None or rule.SCOPE == "repo":
+        return True
+    if rule.SCOPE == "line":
+        return file.touched(found.line)
+    if rule.SCOPE == "node":
+        return file.touched(found.line, found.last_line)
+    return file.changed
+
+
+def _enabled_for(path: str, rules: dict[str, ModuleType], config: Config) -> dict[str, ModuleType]:
+    ignored: set[str] = set()
+    for pattern, ids in config.per_file_ignores.items():
+        if path_matches(path, [pattern]):
+            ignored.update(ids)
+    if "ALL" in ignored:
+        return {}
+    return {r: m for r, m in rules.items() if r not in ignored}
+
+
+def _parse(file: SourceFile) -> tuple[ast.Module | None, str | None]:
+    try:
+        return ast.parse(file.text, filename=file.path), None
+    except SyntaxError as e:
+        return None, f"cannot be parsed (line {e.lineno}: {e.msg}), skipped"
+    except (ValueError, RecursionError, MemoryError) as e:
+        return None, f"cannot be parsed ({type(e).__name__}), skipped"
+
+
+def _walk(
+    tree: ast.AST, ctx: NodeContext, dispatch: dict[type, list[Visitor]]
+) -> Iterator[Finding]:
+    # A hand-rolled walk keeps the ancestor stack that rules ask for (enclosing class, ...).
+    todo: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while todo:
+        node, leaving = todo.pop()
+        if leaving:
+            ctx.stack.pop()
+            continue
+        for visit in dispatch.get(type(node), ()):
+            yield from visit(node, ctx)
+        ctx.stack.append(node)
+        todo.append((node, True))
+        todo.extend((child, False) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+def check_file(
+    file: SourceFile, run: Run, rules: dict[str, ModuleType]
+) -> tuple[list[Finding], list[Note]]:
+    """Every finding the rules make in one file, before suppressions."""
+    enabled = _enabled_for(file.path, rules, run.config)
+    kind_rules = {r: m for r, m in enabled.items() if getattr(m, "FILES", "python") == file.kind}
+    found: list[Finding] = []
+    notes: list[Note] = []
+    for rule in kind_rules.values():
+        if hasattr(rule, "check_file"):
+            found.extend(f for f in rule.check_file(file, run) if _in_scope(rule, f, file))
+    visitors = [m for m in kind_rules.values() if hasattr(m, "visit")]
+    if file.kind == "python" and visitors:
+        tree, problem = _parse(file)
+        if problem:
+            notes.append(Note(file.path, problem))
+        if tree is not None:
+            dispatch: dict[type, list[Visitor]] = {}
+            for rule in visitors:
+                for node_type in rule.NODES:
+                    dispatch.setdefault(node_type, []).append(rule.visit)
+            by_id = {m.ID: m for m in visitors}
+            ctx = NodeContext(file, run)
+            try:
+                for f in _walk(tree, ctx, dispatch):
+                    if _in_scope(by_id[f.rule], f, file):
+                        found.append(f)
+            except RecursionError:
+                notes.append(Note(file.path, "nested too deeply to check, skipped"))
+    return found, notes
+
+
+def check(run: Run, rules: dict[str, ModuleType]) -> Result:
+    result = Result(files=len(run.files))
+    by_path: dict[str, list[Finding]] = {f.path: [] for f in run.files}
+    for file in run.files:
+        found, notes = check_file(file, run, rules)
+        by_path[file.path].extend(found)
+        result.notes.extend(notes)
+    for rule in rules.values():
+        if hasattr(rule, "check_repo"):
+            for f in rule.check_repo(run):
+                if rule.ID in _enabled_for(f.path, {rule.ID: rule}, run.config):
+                    by_path.setdefault(f.path, []).append(f)
+    files = {f.path: f for f in run.files}
+    for path, found in by_path.items():
+        file = files.get(path)
+        if file is None:
+            result.findings.extend(found)
+            continue
+        result.findings.extend(
+            apply_suppressions(file, found, _enabled_for(path, rules, run.config))
+        )
+    result.findings = sorted(set(result.findings), key=lambda f: (f.path, f.line, f.column, f.rule))
+    result.notes.sort()
+    return result
+
+
+def relative_paths(root: Path, names: Iterable[str]) -> list[str]:
+    """FILES arguments (relative to the current directory) as repo-relative `/` paths."""
+    cwd = Path.cwd()
+    out = []
+    for name in names:
+        absolute = Path(os.path.abspath(cwd / name))
+        try:
+            out.append(absolute.relative_to(root).as_posix())
+        except ValueError:
+            try:
+                out.append(absolute.resolve().relative_to(root.resolve()).as_posix())
+            except ValueError:
+                out.append(Path(name).as_posix())
+    return out

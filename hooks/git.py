@@ -1,0 +1,264 @@
+"""The only module that runs git. One function per question.
+
+Plain `git` subprocesses, not GitPython: this runs on every commit and importing GitPython alone
+costs about 7x a bare Python start-up. Every call passes `--no-ext-diff --no-color` and explicit
+prefixes so the user's diff configuration cannot change what we parse. Content always comes from
+blobs (the index, or the `--to-ref` commit), never from the working tree, so `git add -p` is
+honoured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hooks.errors import GitError
+
+EMPTY_BLOB = "0" * 40
+DIFF_FLAGS = (
+    "--no-ext-diff",
+    "--no-color",
+    "--no-relative",
+    "--full-index",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "-U0",
+    "-M",
+)
+HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# C-style escapes git uses for quoted paths (core.quotePath)
+_ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
+
+
+@dataclass
+class ChangedFile:
+    """One file in scope: where its content is and which of its lines the change adds."""
+
+    path: str
+    blob: str | None  # object id of the content to check; None for a deleted file
+    added: frozenset[int] | None = None  # 1-based line numbers; None means every line
+    removed: list[tuple[int, bytes]] = field(default_factory=list)  # (new-side line, text)
+    old_path: str | None = None
+    status: str = "M"  # A, M, R, D
+    binary: bool = False
+
+
+def _run(args: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None) -> bytes:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
+    return proc.stdout
+
+
+def repo_root(cwd: Path | None = None) -> Path:
+    """The top of the work tree containing `cwd`."""
+    try:
+        out = _run(["rev-parse", "--show-toplevel"], cwd=cwd)
+    except GitError:
+        raise GitError(
+            "not inside a git repository: run runbook-guard from a repository (or `git init` first)"
+        ) from None
+    return Path(os.fsdecode(out.rstrip(b"\n")))
+
+
+def has_head(root: Path) -> bool:
+    try:
+        _run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=root)
+    except GitError:
+        return False
+    return True
+
+
+def unquote_path(raw: bytes) -> str:
+    """Undo git's C-style quoting of a path (`"a\\tb"`, octal escapes for non-ASCII)."""
+    if not raw.startswith(b'"'):
+        return os.fsdecode(raw)
+    body, out, i = raw[1:-1], bytearray(), 0
+    while i < len(body):
+        c = body[i : i + 1]
+        if c == b"\\":
+            nxt = body[i + 1 : i + 2]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            out.append(int(body[i + 1 : i + 4], 8))
+            i += 4
+            continue
+        out += c
+        i += 1
+    return os.fsdecode(bytes(out))
+
+
+def _strip_prefix(raw: bytes, prefix: bytes) -> str:
+    path = unquote_path(raw)
+    return path[len(prefix) :] if path.startswith(prefix.decode()) else path
+
+
+def parse_diff(patch: bytes) -> list[ChangedFile]:
+    """Parse `git diff -U0 --full-index` output into the files it changes and their added lines."""
+    files: list[ChangedFile] = []
+    current: ChangedFile | None = None
+    added: set[int] = set()
+    new_line = 0
+    in_hunk = False
+
+    def finish() -> None:
+        if current is not None:
+            current.added = frozenset(added)
+            files.append(current)
+
+    for line in patch.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            finish()
+            current, added, in_hunk = ChangedFile(path="", blob=None), set(), False
+            continue
+        if current is None:
+            continue
+        if in_hunk:
+            if line.startswith(b"+"):
+                added.add(new_line)
+                new_line += 1
+                continue
+            if line.startswith(b"-"):
+                current.removed.append((max(new_line, 1), line[1:]))
+                continue
+            if line.startswith(b"\\"):  # "\ No newline at end of file"
+                continue
+        match = HUNK.match(line)
+        if match:
+            in_hunk = True
+            start, count = int(match[3]), match[4]
+            # with a zero count git gives the line *before* the hunk
+            new_line = start + 1 if count == b"0" else start
+            continue
+        in_hunk = False
+        if line.startswith(b"index "):
+            old, _, rest = line[6:].partition(b"..")
+            new = rest.split(b" ")[0].decode()
+            current.blob = None if set(new) == {"0"} else new
+            if set(old.decode()) == {"0"}:
+                current.status = "A"
+        elif line.startswith(b"new file mode"):
+            current.status = "A"
+        elif line.startswith(b"deleted file mode"):
+            current.status = "D"
+        elif line.startswith(b"rename from "):
+            current.old_path = unquote_path(line[12:])
+            current.status = "R"
+        elif line.startswith(b"rename to "):
+            current.path = unquote_path(line[10:])
+        elif line.startswith(b"--- ") and line[4:] != b"/dev/null":
+            current.old_path = current.old_path or _strip_prefix(line[4:], b"a/")
+        elif line.startswith(b"+++ "):
+            if line[4:] != b"/dev/null":
+                current.path = _strip_prefix(line[4:], b"b/")
+            else:
+                current.status, current.blob = "D", None
+        elif line.startswith(b"Binary files ") or line.startswith(b"GIT binary patch"):
+            current.binary = True
+    finish()
+    # A binary or mode-only change has no ---/+++ lines to name it; nothing in it can be checked.
+    for changed in files:
+        if not changed.path and not changed.binary:
+            changed.path = changed.old_path or ""
+    return [f for f in files if f.path]
+
+
+def staged_changes(root: Path) -> list[ChangedFile]:
+    """Files the index changes against HEAD (every file of an initial commit), with added lines."""
+    args = ["diff", "--cached", *DIFF_FLAGS]
+    if has_head(root):
+        args.append("HEAD")
+    return parse_diff(_run([*args, "--"], cwd=root))
+
+
+def changes_between(root: Path, from_ref: str, to_ref: str) -> list[ChangedFile]:
+    """Lines added from the merge base of `from_ref` and `to_ref` to `to_ref` (CI, pre-push)."""
+    return parse_diff(_run(["diff", *DIFF_FLAGS, f"{from_ref}...{to_ref}", "--"], cwd=root))
+
+
+def indexed_files(root: Path, ref: str | None = None) -> list[ChangedFile]:
+    """Every regular file in the index (or in `ref`), each with all its lines in scope."""
+    if ref is None:
+        out = _run(["ls-files", "-s", "-z"], cwd=root)
+        entries = []
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, oid, stage = meta.split(b" ")
+            entries.append((mode, oid, stage, path))
+    else:
+        out = _run(["ls-tree", "-r", "-z", "--full-tree", ref], cwd=root)
+        entries = []
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition(b"\t")
+            mode, _kind, oid = meta.split(b" ")
+            entries.append((mode, oid, b"0", path))
+    files: list[ChangedFile] = []
+    for mode, oid, stage, path in entries:
+        # skip submodules, symlinks and the "ours/theirs" stages of an unresolved merge
+        if not mode.startswith(b"100") or stage not in (b"0", b"2"):
+            continue
+        files.append(ChangedFile(os.fsdecode(path), oid.decode(), None, status="A"))
+    return files
+
+
+def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
+    """Contents of many blobs with one `git cat-file --batch` process."""
+    wanted = list(dict.fromkeys(o for o in oids if o))
+    if not wanted:
+        return {}
+    out = _run(["cat-file", "--batch"], cwd=root, stdin="\n".join(wanted).encode() + b"\n")
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for oid in wanted:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split(b" ")
+        if header[-1] == b"missing":
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        start = header_end + 1
+        blobs[oid] = out[start : start + size]
+        pos = start + size + 1
+    return blobs
+
+
+def grep_index(
+    root: Path, patterns: Sequence[str], *, fixed: bool = False, ref: str | None = None
+) -> list[tuple[str, int, str]]:
+    """`git grep` over the index (or a commit): (path, line, text) of every matching line."""
+    if not patterns:
+        return []
+    args = ["grep", "-n", "-z", "-I", "--no-color", "-F" if fixed else "-E"]
+    for pattern in patterns:
+        args += ["-e", pattern]
+    args += [ref] if ref else ["--cached"]
+    try:
+        out = _run(args, cwd=root)
+    except GitError:
+        return []  # exit 1: no line matches
+    prefix = f"{ref}:".encode() if ref else b""
+    hits: list[tuple[str, int, str]] = []
+    for record in out.split(b"\n"):
+        if not record:
+            continue
+        path, line, text = record.split(b"\0", 2)
+        hits.append(
+            (os.fsdecode(path.removeprefix(prefix)), int(line), text.decode("utf-8", "replace"))
+        )
+    return hits

@@ -1,0 +1,106 @@
+"""Which runbook section each rule links to: explicit links win, then the matcher, then the
+section of the runbook shipped in the package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+
+from hooks import __version__
+from hooks.config import Config
+from hooks.findings import Link
+from hooks.matching import Matcher, rule_query
+from hooks.runbook import RunbookIndex, Section, read_runbooks
+
+SHIPPED_DIR = Path(__file__).parent / "runbooks"
+SHIPPED_LINK_BASE = (
+    f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one id (a rule, a ruff code, a pattern) was linked."""
+
+    key: str
+    section: Section | None
+    url: str | None
+    how: str  # explicit, matched, shipped, broken, none
+    score: float = 1.0
+    target: str = ""  # what an explicit link said
+
+    @property
+    def link(self) -> Link | None:
+        if self.url is None:
+            return None
+        return Link(self.section.title if self.section else self.target, self.url)
+
+
+class Links:
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
+        self.config = config
+
+    @cached_property
+    def shipped(self) -> RunbookIndex:
+        files = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SHIPPED_DIR.glob("*.md"))]
+        return RunbookIndex.load(files, SHIPPED_LINK_BASE)
+
+    @cached_property
+    def team(self) -> RunbookIndex | None:
+        if not self.config.runbooks:
+            return None
+        return RunbookIndex.load(
+            read_runbooks(self.root, self.config.runbooks), self.config.link_base
+        )
+
+    @cached_property
+    def matcher(self) -> Matcher | None:
+        return Matcher(self.team.sections) if self.team else None
+
+    def explicit(self, key: str) -> Resolution | None:
+        target = self.config.links.get(key)
+        if target is None:
+            return None
+        if "://" in target:
+            return Resolution(key, None, target, "explicit", target=target)
+        index = self.team or self.shipped
+        section = index.find(target)
+        if section is None:
+            return Resolution(key, None, None, "broken", 0.0, target)
+        return Resolution(key, section, index.url(section), "explicit", target=target)
+
+    def for_rule(self, rule: ModuleType) -> Resolution:
+        found = self.explicit(rule.ID)
+        if found is not None:
+            return found
+        if self.matcher is not None and self.team is not None:
+            match = self.matcher.best(rule_query(rule))
+            if match is not None:
+                return Resolution(
+                    rule.ID, match.section, self.team.url(match.section), "matched", match.score
+                )
+        return self.shipped_section(rule)
+
+    def shipped_section(self, rule: ModuleType) -> Resolution:
+        ref = getattr(rule, "RUNBOOK", "")
+        section = self.shipped.find(ref) if ref else None
+        if section is None:
+            return Resolution(rule.ID, None, None, "none" if not ref else "broken", 0.0, ref)
+        return Resolution(rule.ID, section, self.shipped.url(section), "shipped")
+
+    def for_text(self, text: str) -> Resolution | None:
+        """The section a failure's text matches in the team's runbooks (or the shipped one)."""
+        for pattern, _target in self.config.links.items():
+            if pattern.lower() in text.lower():
+                return self.explicit(pattern)
+        index = self.team or self.shipped
+        matcher = self.matcher or Matcher(index.sections)
+        match = matcher.best(text)
+        if match is None:
+            return None
+        return Resolution(
+            text[:60], match.section, index.url(match.section), "matched", match.score
+        )

@@ -1,0 +1,117 @@
+"""The one matcher that links rules, checklist items and failures to runbook sections.
+
+It scores a text against every section: words of the section's title count most, then its
+symptom / root cause / fix lines, then the rest of its body, each word weighted by how rare it is
+across the runbooks (so "the" and "test" decide nothing, "os.environ" decides a lot). Below the
+threshold a text is linked to nothing rather than linked wrongly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from hooks.runbook import Section
+
+WORD = re.compile(r"[a-z0-9]+(?:[._][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    """a an and are as at be been but by can do does for from has have how if in into is it its
+    not of on or so than that the their then there these this to was were what when where which
+    who will with without you your all any each every must should never always only use used
+    using check checks run one two no yes via per also more most""".split()
+)
+TITLE_WEIGHT, FIELD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
+FIELDS = ("symptom", "root cause", "cause", "fix", "issue", "problem", "quick fix", "diagnosis")
+DEFAULT_THRESHOLD = 0.34
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, stemmed words; `os.environ` also yields `os`, `environ` and `osenviron`."""
+    out: list[str] = []
+    for match in WORD.finditer(text.lower()):
+        word = match[0]
+        parts = [p for p in re.split(r"[._]", word) if p]
+        if len(parts) > 1:
+            out.append("".join(parts))
+        for part in parts:
+            if part not in STOPWORDS and (len(part) > 1 or part.isdigit()):
+                out.append(_stem(part))
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    section: Section
+    score: float
+
+
+class Matcher:
+    """Scores texts against a fixed set of runbook sections."""
+
+    def __init__(self, sections: Sequence[Section], threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.sections = list(sections)
+        self.threshold = threshold
+
+    @cached_property
+    def _weights(self) -> list[dict[str, float]]:
+        weighted = []
+        for section in self.sections:
+            weights: dict[str, float] = {}
+            for word in tokens(section.body):
+                weights[word] = BODY_WEIGHT
+            for key, value in section.fields.items():
+                if any(key.startswith(f) for f in FIELDS):
+                    for word in tokens(value):
+                        weights[word] = max(weights.get(word, 0), FIELD_WEIGHT)
+            for word in tokens(section.title):
+                weights[word] = TITLE_WEIGHT
+            weighted.append(weights)
+        return weighted
+
+    @cached_property
+    def _idf(self) -> dict[str, float]:
+        df: Counter[str] = Counter()
+        for weights in self._weights:
+            df.update(weights.keys())
+        n = max(len(self.sections), 1)
+        return {w: math.log(1 + n / c) for w, c in df.items()}
+
+    def scores(self, text: str) -> list[Match]:
+        """Every section with a score in [0, 1], best first."""
+        query = set(tokens(text))
+        idf = self._idf
+        default_idf = math.log(1 + max(len(self.sections), 1))
+        # unknown words cannot match anything; they still dilute the score a little
+        total = sum(idf.get(w, default_idf * 0.25) for w in query) * TITLE_WEIGHT
+        if not total:
+            return []
+        ranked = [
+            Match(section, sum(idf[w] * weights[w] for w in query if w in weights) / total)
+            for section, weights in zip(self.sections, self._weights, strict=True)
+        ]
+        ranked.sort(key=lambda m: (-m.score, m.section.level, m.section.line))
+        return ranked
+
+    def best(self, text: str) -> Match | None:
+        """The best section if its score reaches the threshold, else None."""
+        ranked = self.scores(text)
+        if ranked and ranked[0].score >= self.threshold:
+            return ranked[0]
+        return None
+
+
+def rule_query(rule: object) -> str:
+    """The text a rule is matched by: its title, message and keywords."""
+    keywords: Iterable[str] = getattr(rule, "KEYWORDS", ())
+    return " ".join([getattr(rule, "TITLE", ""), getattr(rule, "MESSAGE", ""), *keywords])

@@ -1,0 +1,41 @@
+"""Reporters: one module per output format, each a pure `render(report) -> str`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from hooks.findings import Finding, Link, Note
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    notes: list[Note] = field(default_factory=list)
+    files: int = 0
+    links: dict[str, Link | None] = field(default_factory=dict)  # rule id -> runbook section
+    rules: dict[str, ModuleType] = field(default_factory=dict)
+    color: bool = False
+
+    def fix(self, finding: Finding) -> str:
+        if finding.fix:
+            return finding.fix
+        rule = self.rules.get(finding.rule)
+        return getattr(rule, "FIX", "") if rule else ""
+
+    def link(self, finding: Finding) -> Link | None:
+        return self.links.get(finding.rule)
+
+
+def render(report: Report, fmt: str) -> str:
+    if fmt == "json":
+        from hooks.report import json_format as module
+    elif fmt == "sarif":
+        from hooks.report import sarif as module
+    elif fmt == "github":
+        from hooks.report import github as module
+    else:
+        from hooks.report import text as module
+    return module.render(report)

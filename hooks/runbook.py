@@ -1,0 +1,242 @@
+"""Markdown runbooks split into sections, with GitHub's heading anchors.
+
+Pure: text in, `Section`s out. The anchors are the ones GitHub renders (github-slugger): the
+heading's text lower-cased, every character that is not a letter, mark, number, `_`, space or `-`
+dropped (emoji too), spaces turned into `-`, and a repeated anchor suffixed `-1`, `-2`, ...
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+# "**Symptom**: text", "**Root Cause:** text", "- **Fix**: text"
+FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*]+?):?\*\*:?\s*(.*)$")
+
+_INLINE = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image -> alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # link -> text
+    (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # reference link -> text
+    (re.compile(r"<[^>\s]+>"), ""),  # inline html tags
+    (re.compile(r"(`+)(.+?)\1"), r"\2"),  # code span
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),  # emphasis
+    (re.compile(r"~~(.+?)~~"), r"\1"),  # strikethrough
+]
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    lang: str
+    code: str
+    line: int  # line of the opening fence, 1-based
+
+
+@dataclass(frozen=True)
+class Section:
+    path: str  # the runbook's path as configured (repo-relative), `/` separators
+    title: str  # the heading as GitHub renders it, as plain text
+    anchor: str
+    level: int
+    line: int  # 1-based line of the heading
+    body: str  # the section's own text, up to the next heading of any level
+    fields: dict[str, str] = field(default_factory=dict)  # "symptom" -> text, ...
+    code_blocks: tuple[CodeBlock, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.path}#{self.anchor}"
+
+
+def heading_text(raw: str) -> str:
+    """The plain text GitHub renders for a heading's markdown."""
+    text = raw.strip()
+    for pattern, repl in _INLINE:
+        text = pattern.sub(repl, text)
+    return text.replace("\\", "").strip()
+
+
+def slug(text: str) -> str:
+    """GitHub's anchor for a heading's rendered text (before de-duplication)."""
+    kept = []
+    for ch in text.lower():
+        category = unicodedata.category(ch)
+        if ch in " -" or category[0] in "LMN" or category == "Pc":
+            kept.append(ch)
+    return "".join(kept).replace(" ", "-")
+
+
+class Slugger:
+    """Hands out GitHub's de-duplicated anchors within one document."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, text: str) -> str:
+        base = slug(text)
+        anchor = base
+        while anchor in self.seen:
+            self.seen[base] += 1
+            anchor = f"{base}-{self.seen[base]}"
+        self.seen.setdefault(anchor, 0)
+        return anchor
+
+
+def _headings(lines: list[str]) -> Iterator[tuple[int, int, str, int]]:
+    """(line index, level, raw text, index of the first body line) for each heading."""
+    fence: str | None = None
+    for i, line in enumerate(lines):
+        match = FENCE.match(line)
+        if fence is not None:
+            if (
+                match
+                and match[1][0] == fence[0]
+                and len(match[1]) >= len(fence)
+                and not match[2].strip()
+            ):
+                fence = None
+            continue
+        if match and not (match[1][0] == "`" and "`" in match[2]):
+            fence = match[1]
+            continue
+        atx = ATX.match(line)
+        if atx:
+            yield i, len(atx[1]), atx[2] or "", i + 1
+            continue
+        setext = SETEXT.match(line)
+        prev = lines[i - 1] if i else ""
+        if (
+            setext
+            and i
+            and prev.strip()
+            and not ATX.match(prev)
+            and not FENCE.match(prev)
+            and not prev.lstrip().startswith(("-", "*", "+", ">", "|"))
+            and not (i >= 2 and lines[i - 2].strip() and not ATX.match(lines[i - 2]))
+        ):
+            yield i - 1, 1 if setext[1][0] == "=" else 2, prev, i + 1
+
+
+def _code_blocks(lines: list[str], offset: int) -> tuple[CodeBlock, ...]:
+    blocks: list[CodeBlock] = []
+    fence: str | None = None
+    lang, start, body = "", 0, []  # type: ignore[var-annotated]
+    for i, line in enumerate(lines):
+        match = FENCE.match(line)
+        if fence is None:
+            if match and not (match[1][0] == "`" and "`" in match[2]):
+                fence, lang, start, body = match[1], match[2].strip().split(" ")[0], i, []
+            continue
+        if (
+            match
+            and match[1][0] == fence[0]
+            and len(match[1]) >= len(fence)
+            and not match[2].strip()
+        ):
+            blocks.append(CodeBlock(lang.lower(), "\n".join(body), offset + start + 1))
+            fence = None
+            continue
+        body.append(line)
+    return tuple(blocks)
+
+
+def _fields(lines: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for line in lines:
+        match = FIELD.match(line)
+        if match:
+            key = match[1].strip().lower()
+            fields.setdefault(key, match[2].strip())
+    return fields
+
+
+def parse(text: str, path: str) -> list[Section]:
+    """Split one markdown document into its sections."""
+    lines = text.splitlines()
+    found = list(_headings(lines))
+    slugger = Slugger()
+    sections: list[Section] = []
+    for n, (index, level, raw, body_start) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(lines)
+        body_lines = lines[body_start:end]
+        title = heading_text(raw)
+        sections.append(
+            Section(
+                path=path,
+                title=title,
+                anchor=slugger(title),
+                level=level,
+                line=index + 1,
+                body="\n".join(body_lines).strip("\n"),
+                fields=_fields(body_lines),
+                code_blocks=_code_blocks(body_lines, body_start),
+            )
+        )
+    return sections
+
+
+def section_text(section: Section, sections: list[Section]) -> str:
+    """A section's own text plus that of its subsections (for `explain`)."""
+    start = sections.index(section)
+    parts = [section.body]
+    for sub in sections[start + 1 :]:
+        if sub.path != section.path or sub.level <= section.level:
+            break
+        parts.append(f"{'#' * sub.level} {sub.title}\n{sub.body}")
+    return "\n\n".join(p for p in parts if p)
+
+
+@dataclass
+class RunbookIndex:
+    """Every section of the configured runbooks, looked up by `path#anchor`."""
+
+    sections: list[Section]
+    link_base: str | None = None
+
+    @classmethod
+    def load(cls, files: Iterable[tuple[str, str]], link_base: str | None = None) -> RunbookIndex:
+        sections: list[Section] = []
+        for path, text in files:
+            sections.extend(parse(text, path))
+        return cls(sections, link_base)
+
+    def find(self, ref: str) -> Section | None:
+        """The section `path#anchor` names (a bare `#anchor` searches every runbook)."""
+        path, _, anchor = ref.partition("#")
+        path = path.lstrip("./") if path.startswith("./") else path
+        for section in self.sections:
+            if path and section.path != path and not section.path.endswith("/" + path):
+                continue
+            if not anchor or section.anchor == anchor:
+                return section
+        return None
+
+    def url(self, section: Section) -> str:
+        base = self.link_base or ""
+        if base and not base.endswith("/"):
+            base += "/"
+        return f"{base}{section.path}#{section.anchor}"
+
+    def paths(self) -> list[str]:
+        return list(dict.fromkeys(s.path for s in self.sections))
+
+
+def read_runbooks(root: Path, patterns: Iterable[str]) -> list[tuple[str, str]]:
+    """(repo-relative path, text) of every runbook the glob patterns name, in a stable order."""
+    found: dict[str, str] = {}
+    for pattern in patterns:
+        matches = sorted(root.glob(pattern)) if not Path(pattern).is_absolute() else [Path(pattern)]
+        for file in matches:
+            if file.is_file():
+                try:
+                    rel = file.resolve().relative_to(root.resolve()).as_posix()
+                except ValueError:
+                    rel = file.as_posix()
+                found.setdefault(rel, file.read_text(encoding="utf-8", errors="replace"))
+    return list(found.items())
