@@ -1,0 +1,63 @@
+"""Helpers for tests: write, stage and commit in real repos; run runbook-guard in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import git
+import pytest
+
+from hooks.cli import main
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED_DATA = SHARED / "data"
+NETRA = SHARED_DATA / "netra"
+
+
+def need_shared() -> None:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside this checkout (CI always has it)")
+
+
+def write(root: Path, path: str, text: str | bytes) -> Path:
+    target = root / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+def stage(root: Path, *paths: str) -> None:
+    git.Repo(root).git.add("--", *paths)
+
+
+def commit(root: Path, message: str = "commit") -> str:
+    repo = git.Repo(root)
+    repo.git.commit("--no-verify", "--no-gpg-sign", "--allow-empty", "-m", message)
+    return repo.head.commit.hexsha
+
+
+def guard(*args: str) -> tuple[int, str, str]:
+    """Run `runbook-guard ARGS` in-process in the current directory: (exit code, out, err)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def guard_json(*args: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = guard("run", "--format", "json", *args)
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+def findings(*args: str) -> set[tuple[str, str, int]]:
+    """(rule, path, line) of every finding of `runbook-guard run ARGS`."""
+    _, document = guard_json(*args)
+    return {(f["rule"], f["path"], f["line"]) for f in document["findings"]}
