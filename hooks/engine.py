@@ -170,6 +170,11 @@ def _enabled_for(path: str, rules: dict[str, ModuleType], config: Config) -> dic
     return {r: m for r, m in rules.items() if r not in ignored}
 
 
+def _kinds(rule: ModuleType) -> tuple[str, ...]:
+    files = getattr(rule, "FILES", "python")
+    return files if isinstance(files, tuple) else (files,)
+
+
 def _parse(file: SourceFile) -> tuple[ast.Module | None, str | None]:
     try:
         return ast.parse(file.text, filename=file.path), None
@@ -201,7 +206,7 @@ def check_file(
 ) -> tuple[list[Finding], list[Note]]:
     """Every finding the rules make in one file, before suppressions."""
     enabled = _enabled_for(file.path, rules, run.config)
-    kind_rules = {r: m for r, m in enabled.items() if getattr(m, "FILES", "python") == file.kind}
+    kind_rules = {r: m for r, m in enabled.items() if file.kind in _kinds(m)}
     found: list[Finding] = []
     notes: list[Note] = []
     for rule in kind_rules.values():
