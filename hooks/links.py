@@ -76,7 +76,8 @@ class Links:
         found = self.explicit(rule.ID)
         if found is not None:
             return found
-        if self.matcher is not None and self.team is not None:
+        # The engine's own rules (suppressions) are about runbook-guard, not the team's runbook.
+        if self.matcher is not None and self.team is not None and not getattr(rule, "ENGINE", 0):
             match = self.matcher.best(rule_query(rule))
             if match is not None:
                 return Resolution(
