@@ -83,9 +83,13 @@ def _services(value: Any, where: str) -> Services:
     return Services(packages, tuple(shared))
 
 
+# The accessor the seeds' runbook names; a team with another one configures it.
+DEFAULT_ACCESSOR_MODULES = ("**/isolated_environment.py",)
+
+
 @dataclass(frozen=True)
 class Environment:
-    accessor_modules: tuple[str, ...] = ()
+    accessor_modules: tuple[str, ...] = DEFAULT_ACCESSOR_MODULES
     env_files: dict[str, str] = field(default_factory=dict)
     required_keys: tuple[str, ...] = ()
 
