@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from hooks import git
-from hooks.config import Config
+from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -170,6 +171,32 @@ class RepoIndex:
         return found
 
 
+SERVICE_NAME = re.compile(r"^[A-Za-z_]\w*?[_-]?(service|backend|api|worker|gateway)$")
+SHARED_NAMES = ("shared", "common", "libs")
+
+
+def detect_services(root: Path) -> Services:
+    """Top-level packages named like services (`auth_service`, `netra_backend`), and the shared
+    ones (`shared`, `common`, `libs`): the layout the seeds' teams use. At least two services, or
+    none, so a plain library is never split into "services"."""
+    services: dict[str, str] = {}
+    shared: list[str] = []
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return Services()
+    for entry in entries:
+        if not entry.is_dir() or entry.name.startswith("."):
+            continue
+        if entry.name in SHARED_NAMES:
+            shared.append(entry.name)
+        elif SERVICE_NAME.match(entry.name) and (Path(entry.path) / "__init__.py").is_file():
+            services[entry.name] = entry.name
+    if len(services) < 2:
+        return Services()
+    return Services(services, tuple(shared))
+
+
 @dataclass
 class Run:
     """One invocation: configuration, the files in scope, all changes, the repo index."""
@@ -190,6 +217,13 @@ class Run:
 
             self._named_values = load_named_values(self.root, self.config)
         return self._named_values
+
+    @cached_property
+    def services(self) -> Services:
+        """The configured services, or those the layout shows when none are configured."""
+        if self.config.services.packages:
+            return self.config.services
+        return detect_services(self.root)
 
     def changed_paths(self) -> set[str]:
         paths = {c.path for c in self.changes}
