@@ -33,7 +33,6 @@ def _skipped_rule_ids() -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     from hooks import config as config_module
     from hooks import engine, git
-    from hooks.links import Links
     from hooks.report import Report, render
 
     root = git.repo_root()
@@ -59,8 +58,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     result = engine.check(run, rules)
     result.notes[:0] = notes
-    links = Links(root, config)
     resolved = {}
+    if result.findings:
+        # Runbooks are read only when there is something to link: a clean commit never pays.
+        from hooks.links import Links
+
+        links = Links(root, config)
     for rule_id in {f.rule for f in result.findings}:
         module = rules.get(rule_id) or engine.all_rules().get(rule_id)
         resolved[rule_id] = links.for_rule(module).link if module else None
