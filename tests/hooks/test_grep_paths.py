@@ -25,10 +25,47 @@ TREE = {
     ".hidden/f.py": b"foo\n",
     "tests/e2e/test_x.py": b"foo Mock\n",
 }
-GLOB_TOKENS = ["*", "?", ".py", ".txt", "a", "c", "e", "d", "[ab]", "[!a]", "[^c]", "[a-c]",
-               "\\*", "\\a", "sub", "deep", ".", "[[:alpha:]]", "env", "/", "2"]  # fmt: skip
-OPERANDS = [".", "./", "sub", "sub/", "sub//", "./sub", "sub/c.py", "a.py", "a b.py", "deep",
-            "tests/e2e", "tests/e2e/", "missing.py", "sub/./deep", ".hidden", "b.txt"]  # fmt: skip
+GLOB_TOKENS = [
+    "*",
+    "?",
+    ".py",
+    ".txt",
+    "a",
+    "c",
+    "e",
+    "d",
+    "[ab]",
+    "[!a]",
+    "[^c]",
+    "[a-c]",
+    "\\*",
+    "\\a",
+    "sub",
+    "deep",
+    ".",
+    "[[:alpha:]]",
+    "env",
+    "/",
+    "2",
+]
+OPERANDS = [
+    ".",
+    "./",
+    "sub",
+    "sub/",
+    "sub//",
+    "./sub",
+    "sub/c.py",
+    "a.py",
+    "a b.py",
+    "deep",
+    "tests/e2e",
+    "tests/e2e/",
+    "missing.py",
+    "sub/./deep",
+    ".hidden",
+    "b.txt",
+]
 globs = st.lists(st.sampled_from(GLOB_TOKENS), min_size=1, max_size=4).map("".join)
 
 
@@ -40,8 +77,10 @@ def path_commands(draw: st.DrawFn) -> str:
         option = draw(st.sampled_from(["--include", "--exclude", "--exclude-dir"]))
         words.append(f"{option}={draw(globs)}")
     words.append("foo")
-    words += draw(st.lists(st.sampled_from(OPERANDS), max_size=3))
-    return shlex.join(words)
+    operands = draw(st.lists(st.sampled_from(OPERANDS), max_size=3))
+    if not operands and "-r" not in words and "-R" not in words:
+        words.insert(1, "-r")  # not standard input
+    return shlex.join([*words, *operands])
 
 
 def test_paths_agree_with_gnu_grep(request: pytest.FixtureRequest, record_property) -> None:  # type: ignore[no-untyped-def]

@@ -20,9 +20,26 @@ TREE = {
     "tests/e2e/test_a.py": b"from unittest.mock import patch\nawait x\nasync def test_a():\n",
     "notes.txt": b"os.environ in prose\nraise Error\nlog.error('x')\n",
 }
-WORDS = ["os\\.environ", "os.environ\\[", "SERVICE_ID", "except.*pass", "Mock\\|patch",
-         "netra-backend", "isolated_environment", "raise\\|log", "^app", "\\.py:", ":[0-9]*:",
-         "async def", "await", "[[:upper:]_]\\{3,\\}", "it's", 'say "x"', "$HOME", "a b"]  # fmt: skip
+WORDS = [
+    "os\\.environ",
+    "os.environ\\[",
+    "SERVICE_ID",
+    "except.*pass",
+    "Mock\\|patch",
+    "netra-backend",
+    "isolated_environment",
+    "raise\\|log",
+    "^app",
+    "\\.py:",
+    ":[0-9]*:",
+    "async def",
+    "await",
+    "[[:upper:]_]\\{3,\\}",
+    "it's",
+    'say "x"',
+    "$HOME",
+    "a b",
+]
 
 
 def quoted(word: str, style: int) -> str:
@@ -40,14 +57,32 @@ def pipelines(draw: st.DrawFn) -> str:
     pattern = draw(st.sampled_from(WORDS))
     spelled = draw(
         st.sampled_from(
-            [[pattern], ["-e", pattern], ["-e" + pattern], ["--regexp=" + pattern],
-             ["--reg", pattern], ["--", pattern]]  # fmt: skip
+            [
+                [pattern],
+                ["-e", pattern],
+                ["-e" + pattern],
+                ["--regexp=" + pattern],
+                ["--reg", pattern],
+                ["--", pattern],
+            ]
         )
     )
-    flags = draw(st.lists(st.sampled_from(["-r", "-rn", "-nr", "-i", "-n", "-w", "-H",
-                                           "--recursive", "--line-n", "-E", "-F"]), max_size=3))  # fmt: skip
-    extra = draw(st.lists(st.sampled_from(["--include=*.py", "--incl=*.py", "--exclude-dir=e2e",
-                                           "--exclude=iso*", "-s"]), max_size=2))  # fmt: skip
+    flags = draw(
+        st.lists(
+            st.sampled_from(
+                ["-r", "-rn", "-nr", "-i", "-n", "-w", "-H", "--recursive", "--line-n", "-E", "-F"]
+            ),
+            max_size=3,
+        )
+    )
+    extra = draw(
+        st.lists(
+            st.sampled_from(
+                ["--include=*.py", "--incl=*.py", "--exclude-dir=e2e", "--exclude=iso*", "-s"]
+            ),
+            max_size=2,
+        )
+    )
     operands = draw(st.sampled_from([["."], ["app"], ["app/", "tests"], []]))
     if "--" in spelled:
         words = ["grep", *flags, *extra, *spelled, *operands]
@@ -79,7 +114,7 @@ def test_pipelines_agree_with_gnu_grep(request: pytest.FixtureRequest, record_pr
     ("line", "words"),
     [
         ('grep -r "os\\.environ\\[" .', [["grep", "-r", "os\\.environ\\[", "."]]),
-        ("grep 'a b' x | grep -v \"c\\\"d\"", [["grep", "a b", "x"], ["grep", "-v", 'c"d']]),
+        ('grep \'a b\' x | grep -v "c\\"d"', [["grep", "a b", "x"], ["grep", "-v", 'c"d']]),
         ("grep x\\ y f # a comment", [["grep", "x y", "f"]]),
         ("grep a#b f", [["grep", "a#b", "f"]]),
         ("grep -r x . 2>/dev/null", [["grep", "-r", "x", "."]]),

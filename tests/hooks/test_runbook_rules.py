@@ -1,0 +1,178 @@
+"""Runbook as code: the team's runbooks compiled into `runbook:*` rules, run on staged lines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hooks.config import Config
+from hooks.runbook import parse
+from hooks.runbook_rules import compile_rules, compile_sections, uncompiled
+from tests.helpers import NETRA, commit, findings, guard, need_shared, stage, write
+
+COMMON = "checklists/COMMON_MISTAKES_RUNBOOK.md"
+CONFIG = "checklists/CONFIGURATION_VALIDATION_RUNBOOK.md"
+TESTS = "checklists/TEST_FAILURE_DIAGNOSIS_RUNBOOK.md"
+
+# rule id -> the command it was compiled from
+COMPILED = {
+    "runbook:1-service_id-with-timestamps": 'grep -r "SERVICE_ID.*datetime" .',
+    "runbook:1-service_id-with-timestamps-2": 'grep -r "service_id.*timestamp" .',
+    "runbook:4-direct-osenviron-access": (
+        'grep -r "os\\.environ\\[" . --include="*.py" | grep -v isolated_environment'
+    ),
+    "runbook:7-silent-error-suppression": 'grep -r "except.*pass" . --include="*.py"',
+    "runbook:7-silent-error-suppression-2": (
+        'grep -r "except Exception:" . --include="*.py" | grep -v "raise\\|log"'
+    ),
+    "runbook:8-mocked-services-in-e2e-tests": 'grep -r "Mock\\|patch" tests/e2e/ --include="*.py"',
+    "runbook:10-cross-service-direct-imports": (
+        'grep -r "from auth_service" netra_backend/ --include="*.py"'
+    ),
+    "runbook:10-cross-service-direct-imports-2": (
+        'grep -r "from netra_backend" auth_service/ --include="*.py"'
+    ),
+    "runbook:step-2-environment-isolation-check": 'grep -r "staging" . --include="*.production"',
+    "runbook:step-3-direct-environment-access-audit": (
+        'grep -r "os\\.getenv" . --include="*.py" | grep -v isolated_environment'
+    ),
+    "runbook:issue-3-service_id-instability-2": 'grep -r "SERVICE_ID.*uuid" . --include="*.py"',
+    "runbook:6-import-errors": 'grep -r "from \\.\\." tests/ --include="*.py"',
+}
+# (runbook, command starts with) -> why it is not a rule
+REFUSED = {
+    (COMMON, "cat auth_service/.env.staging"): "`cat` is not grep",
+    (COMMON, 'grep "WebSocket event" logs/backend.log | tail'): "`tail` is not grep",
+    (COMMON, "docker ps"): "`docker` is not grep",
+    (CONFIG, "cat frontend/.env.$env"): "inside a shell loop",
+    (CONFIG, 'grep "NEXT_PUBLIC_API_URL" frontend/.env.staging'): "exit status",
+    (CONFIG, 'grep -r "os\\.environ\\["'): "the same command as runbook:4-direct-osenviron-access",
+    (TESTS, "docker ps | grep postgres"): "`docker` is not grep",
+    (TESTS, "grep -i error"): "`head` is not grep",
+}
+
+
+@pytest.fixture(scope="module")
+def netra() -> Config:
+    need_shared()
+    return Config(root=NETRA, runbooks=("checklists/*.md",))
+
+
+def test_the_teams_commands_compile(netra: Config) -> None:
+    rules = compile_rules(NETRA, netra)
+    assert {rule_id: rules[rule_id].COMMAND for rule_id in COMPILED} == COMPILED
+    rule = rules["runbook:4-direct-osenviron-access"]
+    assert {k: getattr(rule, k) for k in ("TITLE", "FIX", "SECTION", "SCOPE", "SEVERITY")} == {
+        "TITLE": "4. Direct os.environ Access",
+        "FIX": "ALL env access through IsolatedEnvironment",
+        "SECTION": f"{COMMON}#4-direct-osenviron-access",
+        "SCOPE": "line",
+        "SEVERITY": "error",
+    }
+    assert len(rules) == 27  # 40 grep commands: 27 rules, 13 listed by check-links
+
+
+def test_the_teams_other_commands_are_listed_with_the_reason(netra: Config) -> None:
+    listed = uncompiled(NETRA, netra)
+    assert len(listed) == 13
+    for (runbook, start), reason in REFUSED.items():
+        match = [u for u in listed if u.ref.startswith(runbook) and u.command.startswith(start)]
+        assert match, (runbook, start)
+        assert reason in match[0].reason
+
+
+def test_no_runbooks_configured_means_no_rules(tmp_path: Path) -> None:
+    assert compile_rules(tmp_path, Config(root=tmp_path)) == {}
+
+
+def test_second_command_of_a_section_gets_a_suffix() -> None:
+    text = "## Check\n```bash\ngrep -r a .\ngrep -r b .\n```\n```python\ngrep -r c .\n```\n"
+    compiled = compile_sections(parse(text, "r.md"))
+    assert list(compiled.rules) == ["runbook:check", "runbook:check-2"]
+
+
+def test_continuation_lines_and_loops() -> None:
+    text = "## A\n```sh\ngrep -r \\\n  x .\nfor f in a b; do\n  grep y $f\ndone\ngrep -r z .\n```\n"
+    compiled = load_sections(text)
+    assert [r.COMMAND for r in compiled.rules.values()] == ["grep -r    x .", "grep -r z ."]
+    assert [r.LINE for r in compiled.rules.values()] == [3, 8]
+    assert "loop" in compiled.refused[0][1]
+
+
+def load_sections(text: str):  # type: ignore[no-untyped-def]
+    return compile_sections(parse(text, "r.md"))
+
+
+def _team_repo(root: Path) -> None:
+    shutil.copytree(NETRA / "checklists", root / "checklists")
+    write(root, ".runbook-guard.toml", 'runbooks = ["checklists/*.md"]\n')
+    write(root, "netra_backend/app/db.py", "import os\nold = os.environ['OLD']\n")
+    write(root, "shared/isolated_environment.py", "import os\nvalue = os.environ['A']\n")
+    stage(root, ".")
+    commit(root, "base")
+
+
+def test_rule_fires_on_an_added_line_only(git_repo: Path) -> None:
+    need_shared()
+    _team_repo(git_repo)
+    write(
+        git_repo,
+        "netra_backend/app/db.py",
+        "import os\nold = os.environ['OLD']\nnew = os.environ['NEW']\n",
+    )
+    write(
+        git_repo,
+        "shared/isolated_environment.py",
+        "import os\nvalue = os.environ['A']\nb = os.environ['B']\n",
+    )
+    stage(git_repo, ".")
+    found = findings("--select", "runbook:4-direct-osenviron-access")
+    # the old line is untouched; the accessor module is dropped by `| grep -v isolated_environment`
+    assert found == {("runbook:4-direct-osenviron-access", "netra_backend/app/db.py", 3)}
+
+
+def test_rule_reports_the_sections_fix_and_link(git_repo: Path) -> None:
+    need_shared()
+    _team_repo(git_repo)
+    write(git_repo, "tests/e2e/test_login.py", "from unittest.mock import patch\n")
+    write(git_repo, "tests/unit/test_login.py", "from unittest.mock import patch\n")
+    stage(git_repo, ".")
+    code, out, err = guard("run", "--format", "json", "--select", "runbook:ALL")
+    assert code == 1, err
+    found = json.loads(out)["findings"]
+    e2e = [f for f in found if f["rule"] == "runbook:8-mocked-services-in-e2e-tests"]
+    assert [f["path"] for f in e2e] == ["tests/e2e/test_login.py"]  # tests/e2e/ only
+    assert e2e[0]["fix"] == "E2E must use real services with --real-services flag"
+    assert e2e[0]["runbook"]["url"].endswith(f"{COMMON}#8-mocked-services-in-e2e-tests")
+    assert "grep -r" in e2e[0]["message"]
+
+
+def test_a_mistake_added_to_the_runbook_is_enforced_with_no_code(git_repo: Path) -> None:
+    write(git_repo, "docs/runbooks/MISTAKES.md", RUNBOOK)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "app/jobs.py", "def run():\n    time.sleep(30)\n")
+    write(git_repo, "app/.env.staging", "SLEEP=1\n")
+    stage(git_repo, ".")
+    code, out, err = guard("run", "--format", "json", "--select", "runbook:ALL")
+    assert code == 1, err
+    found = json.loads(out)["findings"]
+    assert [(f["rule"], f["path"], f["line"], f["column"]) for f in found] == [
+        ("runbook:11-sleeping-in-workers", "app/jobs.py", 2, 5)
+    ]
+    assert found[0]["fix"] == "Schedule the retry with the queue's delay instead."
+
+
+RUNBOOK = """\
+# Mistakes
+
+### 11. Sleeping in workers
+**Symptom**: Queue backs up
+**How to Check**:
+```bash
+grep -rn -E "time\\.sleep\\([0-9]+\\)" . --include="*.py"
+```
+**Fix**: Schedule the retry with the queue's delay instead.
+"""
