@@ -73,21 +73,36 @@ def _class_escape(p: str, i: int) -> tuple[int, int]:
     return 1 << ord(c), i + 1
 
 
+def posix_syntax(p: str, i: int) -> int | None:
+    """PCRE2's check_posix_syntax for `[:`, `[.` or `[=` at p[i]: where its terminator is."""
+    terminator = p[i + 1]
+    j = i + 2
+    while j < len(p):
+        if p[j] == "\\" and p[j + 1 : j + 2] in ("]", "\\"):
+            j += 2
+            continue
+        if (p[j] == "[" and p[j + 1 : j + 2] == terminator) or p[j] == "]":
+            return None
+        if p[j] == terminator and p[j + 1 : j + 2] == "]":
+            return j
+        j += 1
+    return None
+
+
 def _bracket_item(p: str, i: int) -> tuple[int, bool, int]:
     """(mask, is a single character, next index) of one item inside a -P bracket."""
     if i >= len(p):
         raise rejected("missing terminating ] for character class")
-    if p.startswith("[:", i):
-        end = p.find(":]", i + 2)
-        if end > 0:
-            name = p[i + 2 : end]
-            negate = name.startswith("^")
-            mask = charsets.CLASSES.get(name.lstrip("^"))
-            if mask is None:
-                raise rejected(f"unknown POSIX class name [:{name}:]")
-            return (charsets.ALL & ~mask if negate else mask), False, end + 2
-    if p.startswith(("[.", "[="), i):
-        raise Unsupported("POSIX collating elements in a -P bracket expression")
+    end = posix_syntax(p, i) if p[i] == "[" and p[i + 1 : i + 2] in (":", ".", "=") else None
+    if end is not None:
+        if p[i + 1] != ":":
+            raise rejected("POSIX collating elements are not supported")
+        name = p[i + 2 : end]
+        negate = name.startswith("^")
+        mask = charsets.CLASSES.get(name[1:] if negate else name)
+        if mask is None:
+            raise rejected(f"unknown POSIX class name [:{name}:]")
+        return (charsets.ALL & ~mask if negate else mask), False, end + 2
     if p[i] == "\\":
         if i + 1 >= len(p):
             raise rejected("\\ at end of pattern")
@@ -148,6 +163,10 @@ class _Translator:
             if c == "\\":
                 self._escape()
             elif c == "[":
+                if self.p[self.i : self.i + 1] in (":", ".", "=") and posix_syntax(
+                    self.p, self.i - 1
+                ):
+                    raise rejected("POSIX named classes are supported only within a class")
                 cls, self.i = _bracket(self.p, self.i, self.icase)
                 self.emit(cls, True)
             elif c == "(":

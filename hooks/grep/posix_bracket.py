@@ -42,6 +42,9 @@ def parse_bracket(p: str, i: int, icase: bool) -> tuple[int, int]:
         i += 1
     mask = 0
     first = True
+    # dfa.c's check for `[:space:]` written without the outer brackets: bit 1 the first
+    # character is `:`, bit 2 the last one is, bit 4 another character, bit 8 a class or range
+    colons = int(p.startswith(":", i))
     while True:
         if i >= len(p):
             raise rejected("unmatched [")
@@ -49,8 +52,12 @@ def parse_bracket(p: str, i: int, icase: bool) -> tuple[int, int]:
             i += 1
             break
         first = False
+        colons &= ~2
         element, i = _element(p, i, icase)
+        if isinstance(element, str):
+            colons |= 2 if element == ":" else 4
         if i + 1 < len(p) and p[i] == "-" and p[i + 1] != "]":
+            colons |= 8
             if isinstance(element, int):
                 raise rejected("invalid range end (a range starting at a class)")
             high, i = _element(p, i + 1, icase)
@@ -62,9 +69,12 @@ def parse_bracket(p: str, i: int, icase: bool) -> tuple[int, int]:
                 raise Unsupported("a `-` right after a range (undefined in POSIX)")
             mask |= charsets.span(element, high)
         elif isinstance(element, int):
+            colons |= 8
             mask |= element
         else:
             mask |= 1 << ord(element)
+    if colons == 7:
+        raise rejected("character class syntax is [[:space:]], not [:space:]")
     if icase:
         mask = charsets.fold(mask)
     if invert:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests.hooks.test_grep_oracle import Tally, differ, need_gnu_grep
 
-CHARS = "abAB_- .*+?(){}|^$[]\\1:\t\xe9"
+CHARS = "abzAB_- .*+?(){}|^$[]\\1:\t\xe9\xc9"
 LINE = st.text(alphabet=CHARS, max_size=8)
 FLAGS = st.lists(st.sampled_from(["-i", "-w", "-x", "-v", "-n", "-h", "-H", "-y"]), max_size=3)
 
@@ -165,8 +165,36 @@ PCRE_TOKENS = [
 ]
 
 
+BRACKET_ITEMS = [
+    *"abzAZ-]^[\\.:_ 1",
+    "\xe9",
+    *["a-z", "A-Z", "z-a", "--a", "!--", "a-", "\\]"],
+    *["[:alpha:]", "[:upper:]", "[:lower:]", "[:digit:]", "[:space:]", "[:punct:]", "[:foo:]"],
+    *["[.a.]", "[=a=]", "[:alpha:"],
+]
+
+
+PCRE_BRACKET_ITEMS = [
+    *"abzAZ-]^[.:_ 1",
+    *["a-z", "z-a", "\\d", "\\w", "\\s", "\\W", "\\]", "\\\\", "\\-", "\\b", "\\x41", "\\n"],
+    *["[:alpha:]", "[:^alpha:]", "[:digit:]", "[:foo:]", "\\d-z", "\\p"],
+]
+
+
+@st.composite
+def bracket(draw: st.DrawFn, items: list[str]) -> str:
+    inner = "".join(draw(st.lists(st.sampled_from(items), min_size=1, max_size=4)))
+    return "[" + ("^" if draw(st.booleans()) else "") + inner + "]"
+
+
 def pattern(tokens: list[str]) -> st.SearchStrategy[str]:
-    return st.lists(st.sampled_from(tokens), max_size=6).map("".join)
+    items = PCRE_BRACKET_ITEMS if "(?:" in tokens else BRACKET_ITEMS
+    token = (
+        st.one_of(st.sampled_from(tokens), bracket(items))
+        if "$" in tokens
+        else st.sampled_from(tokens)
+    )
+    return st.lists(token, max_size=6).map("".join)
 
 
 @st.composite
@@ -182,7 +210,8 @@ def trees(draw: st.DrawFn) -> dict[str, bytes]:
     files = {}
     for name in names:
         lines = draw(st.lists(LINE, max_size=6, unique=True))
-        data = "\n".join(lines).encode("latin-1")
+        # é as one byte (C-locale text) or as UTF-8's two bytes
+        data = "\n".join(lines).encode(draw(st.sampled_from(["latin-1", "utf-8"])))
         files[name] = data + (b"\n" if lines and draw(st.booleans()) else b"")
     return files
 
