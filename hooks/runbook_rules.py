@@ -24,7 +24,7 @@ from hooks.grep import Pipeline, Unsupported, compile_command
 from hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHELLS = frozenset({"bash", "sh", "shell"})
-INVOKES_GREP = re.compile(r"(?:^|[|;&(]|\b(?:do|then|else)\s)\s*(?:e|f)?grep(?:\s|$)")
+MENTIONS_GREP = re.compile(r"(?<![\w.-])[ef]?grep(?![\w.-])")
 LOOP_START = re.compile(r"^\s*(?:for|while|until|select)\s")
 LOOP_END = re.compile(r"^\s*done\b")
 
@@ -102,13 +102,14 @@ def _logical_lines(code: str, first: int) -> Iterator[tuple[int, str, bool]]:
 
 
 def find_commands(sections: list[Section]) -> Iterator[Command]:
-    """Every line of a shell block that runs grep, in runbook order."""
+    """Every line of a shell block that mentions grep (outside a comment line), in runbook
+    order: a line that only mentions it (`xargs grep`, `git grep`) is listed as not compiled."""
     for section in sections:
         for block in section.code_blocks:
             if block.lang not in SHELLS:
                 continue
             for line, text, in_loop in _logical_lines(block.code, block.line + 1):
-                if INVOKES_GREP.search(text):
+                if MENTIONS_GREP.search(text) and not text.startswith("#"):
                     yield Command(section, line, text, in_loop)
 
 

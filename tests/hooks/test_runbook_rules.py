@@ -176,3 +176,10 @@ grep -rn -E "time\\.sleep\\([0-9]+\\)" . --include="*.py"
 ```
 **Fix**: Schedule the retry with the queue's delay instead.
 """
+
+
+def test_a_line_that_only_mentions_grep_is_listed_not_dropped() -> None:
+    text = "## A\n```bash\n# grep here is a comment\nfind . -name '*.py' | xargs grep -l x\n```\n"
+    compiled = load_sections(text)
+    assert not compiled.rules
+    assert [(c.line, reason) for c, reason in compiled.refused] == [(4, "`find` is not grep")]
