@@ -254,9 +254,17 @@ def check(run: Run, rules: dict[str, ModuleType]) -> Result:
         result.findings.extend(
             apply_suppressions(file, found, _enabled_for(path, rules, run.config))
         )
-    result.findings = sorted(set(result.findings), key=lambda f: (f.path, f.line, f.column, f.rule))
+    result.findings = _one_per_line(result.findings)
     result.notes.sort()
     return result
+
+
+def _one_per_line(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and line (the leftmost): `mocker.patch(...)` is one mistake."""
+    kept: dict[tuple[str, str, int], Finding] = {}
+    for f in sorted(findings, key=lambda f: (f.path, f.line, f.column, f.rule)):
+        kept.setdefault((f.rule, f.path, f.line), f)
+    return sorted(kept.values(), key=lambda f: (f.path, f.line, f.column, f.rule))
 
 
 def relative_paths(root: Path, names: Iterable[str]) -> list[str]:
