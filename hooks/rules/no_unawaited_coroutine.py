@@ -1,0 +1,212 @@
+"""## What it does
+Checks for calls to coroutine functions whose result is never awaited: functions defined with
+`async def` in the same module (including `self.method()` of the same class), names the
+repository defines only as `async def`, and well-known standard-library coroutines such as
+`asyncio.sleep`.
+
+## Why is this bad?
+Calling a coroutine function only creates the coroutine: its body never runs. In a test the
+assertion after it passes on nothing, and the test reports success in 0.00 s; in code the side
+effect silently never happens, and Python's only trace is a "coroutine was never awaited"
+warning.
+
+## Example
+```python
+def test_send_message(client):
+    result = client_send(client, "hi")  # `async def client_send`: never runs
+    assert result
+```
+
+## Use instead
+```python
+async def test_send_message(client):
+    result = await client_send(client, "hi")
+    assert result
+```
+
+## Options
+None. Not reported: awaited calls, calls handed to `asyncio.create_task`, `gather`,
+`ensure_future`, `run`, `wait_for` and the like, returned or yielded coroutines, and calls whose
+result is awaited later in the same function.
+
+## Runbook
+Missing await: tests that run in 0.00 s.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from hooks.context import NodeContext, finding
+from hooks.findings import Finding
+
+ID = "no-unawaited-coroutine"
+TITLE = "Coroutine never awaited"
+MESSAGE = "coroutine is called but never awaited, so its body never runs, add `await`"
+FIX = "Add `await` (making the caller `async`), or schedule it with `asyncio.create_task(...)`."
+SEVERITY = "error"
+SCOPE = "node"
+FILES = "python"
+KEYWORDS = (
+    "async",
+    "await",
+    "missing await",
+    "coroutine never awaited",
+    "async test issues",
+    "0.00s",
+)
+RUNBOOK = "COMMON_MISTAKES.md#coroutine-called-without-await"
+
+NODES = (ast.Module,)
+STDLIB_COROUTINES = frozenset(
+    {
+        "asyncio.sleep",
+        "asyncio.wait_for",
+        "asyncio.open_connection",
+        "asyncio.start_server",
+        "asyncio.to_thread",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+    }
+)
+# Calls that take a coroutine and run or schedule it.
+SCHEDULERS = frozenset(
+    {
+        "create_task",
+        "ensure_future",
+        "gather",
+        "wait",
+        "wait_for",
+        "run",
+        "shield",
+        "as_completed",
+        "run_coroutine_threadsafe",
+        "run_until_complete",
+        "start_soon",
+        "spawn",
+        "timeout",
+        "submit",
+        "call_soon",
+        "add_task",
+        "Task",
+        "run_sync",
+    }
+)
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _callee(call: ast.Call) -> tuple[str, str | None]:
+    """(name, qualifier) of a call: `f()` -> (f, None), `self.f()` -> (f, self)."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id, None
+    if isinstance(func, ast.Attribute):
+        return func.attr, ast.unparse(func.value)
+    return "", None
+
+
+def _local_async(tree: ast.Module) -> tuple[set[str], set[str], dict[str, set[str]]]:
+    """Module-level async and sync function names, and each class's async methods."""
+    async_funcs, sync_funcs, methods = set(), set(), {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.AsyncFunctionDef):
+            async_funcs.add(stmt.name)
+        elif isinstance(stmt, ast.FunctionDef):
+            sync_funcs.add(stmt.name)
+        elif isinstance(stmt, ast.ClassDef):
+            methods[stmt.name] = {s.name for s in stmt.body if isinstance(s, ast.AsyncFunctionDef)}
+    return async_funcs, sync_funcs, methods
+
+
+def _unawaited_calls(func: ast.AST) -> Iterator[tuple[ast.Call, str | None]]:
+    """Calls in `func`'s own body (not nested functions) used as a statement or assigned."""
+    for stmt in ast.walk(func):
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            yield stmt.value, None
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            name = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
+            yield stmt.value, name
+
+
+def _awaited_later(func: ast.AST, name: str) -> bool:
+    """Is the variable awaited, returned, scheduled or passed on anywhere in the function?"""
+    for node in ast.walk(func):
+        if (
+            isinstance(node, (ast.Await, ast.Return, ast.Yield, ast.YieldFrom))
+            and node.value is not None
+        ) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
+            return True
+        if isinstance(node, ast.Call):
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name) and arg.id == name:
+                    return True
+    return False
+
+
+def _own_nodes(func: ast.AST) -> set[int]:
+    """ids of the nodes that belong to `func` itself, not to functions nested in it."""
+    own: set[int] = set()
+    todo = list(ast.iter_child_nodes(func))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+            continue
+        own.add(id(node))
+        todo.extend(ast.iter_child_nodes(node))
+    return own
+
+
+def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
+    assert isinstance(node, ast.Module)
+    async_funcs, sync_funcs, methods = _local_async(node)
+    functions = [(f, cls) for f, cls in _functions(node)]
+    candidates = []
+    for func, cls in functions:
+        own = _own_nodes(func)
+        for call, target in _unawaited_calls(func):
+            if id(call) not in own:
+                continue
+            name, qualifier = _callee(call)
+            if not name or (target and _awaited_later(func, target)):
+                continue
+            candidates.append((call, name, qualifier, cls))
+    repo_names = {
+        n for _, n, q, _ in candidates if q not in ("self", "cls") and n not in sync_funcs
+    }
+    repo = ctx.run.repo.async_functions(repo_names - async_funcs) if repo_names else {}
+    for call, name, qualifier, cls in candidates:
+        dotted = f"{qualifier}.{name}" if qualifier else name
+        if qualifier in ("self", "cls"):
+            is_coroutine = cls is not None and name in methods.get(cls, set())
+        elif dotted in STDLIB_COROUTINES or (qualifier is None and name in async_funcs):
+            is_coroutine = True
+        else:
+            counts = repo.get(name, (0, 0))
+            is_coroutine = counts[0] > 0 and counts[1] == 0 and qualifier is None
+        if is_coroutine:
+            yield finding(
+                ID,
+                ctx.file,
+                call,
+                f"coroutine `{dotted}()` is never awaited, so it never runs, add `await`",
+            )
+
+
+def _functions(tree: ast.Module) -> Iterator[tuple[ast.AST, str | None]]:
+    """Every function with the name of the class it is a method of (None otherwise)."""
+    for stmt in tree.body:
+        if isinstance(stmt, FUNCTIONS):
+            yield from _nested(stmt, None)
+        elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:
+                if isinstance(item, FUNCTIONS):
+                    yield from _nested(item, stmt.name)
+
+
+def _nested(func: ast.AST, cls: str | None) -> Iterator[tuple[ast.AST, str | None]]:
+    yield func, cls
+    for node in ast.walk(func):
+        if node is not func and isinstance(node, FUNCTIONS):
+            yield node, None
