@@ -1,0 +1,103 @@
+"""## What it does
+Checks that a test module (`test_*.py` or `*_test.py` under the configured `test-paths`) defines
+at least one test: a `test*` function, a `Test*` class with `test*` methods, or a
+`unittest.TestCase` subclass with test methods.
+
+## Why is this bad?
+A test module with no tests is green and proves nothing. It appears when tests are renamed,
+commented out during a refactor, or never written behind a promising file name, and it hides the
+gap from everyone who reads "tests pass".
+
+## Example
+```python
+# tests/test_billing.py
+from app.billing import charge
+
+# def test_charge():  # TODO: re-enable
+#     assert charge(10) == 10
+```
+
+## Use instead
+```python
+# tests/test_billing.py
+from app.billing import charge
+
+
+def test_charge():
+    assert charge(10) == 10
+```
+
+## Options
+- `test-paths`: the globs that name test code (default `tests/**`, `**/test_*.py`,
+  `**/*_test.py`). `conftest.py` and `__init__.py` are never test modules.
+
+## Runbook
+Zero-test modules: files that collect no tests.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from hooks.context import NodeContext, finding
+from hooks.findings import Finding
+
+ID = "no-empty-test-module"
+TITLE = "Test module with no tests"
+MESSAGE = "test module defines no test, write the tests or remove the module"
+FIX = "Add the `test_*` functions the module is named for, or delete it."
+SEVERITY = "error"
+SCOPE = "file"
+FILES = "python"
+KEYWORDS = ("test module", "no tests", "zero tests", "collected", "skipped", "empty test")
+RUNBOOK = "COMMON_MISTAKES.md#test-module-with-no-tests"
+
+NODES = (ast.Module,)
+
+
+def _is_test_module(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def _has_test_methods(cls: ast.ClassDef) -> bool:
+    return any(
+        (isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name.startswith("test"))
+        or (
+            isinstance(item, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id.startswith("test") for t in item.targets)
+        )
+        for item in cls.body
+    )
+
+
+def _defines_tests(tree: ast.Module) -> bool:
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            stmt.name.startswith("test") or stmt.name == "pytest_generate_tests"
+        ):
+            return True
+        if isinstance(stmt, ast.ClassDef) and _has_test_methods(stmt):
+            return True
+        # `test_x = make_test(...)` and `from .shared import test_x` are collected too
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id.startswith("test") for t in stmt.targets
+        ):
+            return True
+        if isinstance(stmt, ast.ImportFrom) and any(
+            (a.asname or a.name).startswith(("test", "Test")) for a in stmt.names
+        ):
+            return True
+        # a class inheriting test methods from a base class defined elsewhere
+        if isinstance(stmt, ast.ClassDef) and stmt.name.startswith("Test") and stmt.bases:
+            return True
+    return False
+
+
+def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
+    assert isinstance(node, ast.Module)
+    if not ctx.file.is_test or not _is_test_module(ctx.file.path):
+        return
+    if not _defines_tests(node):
+        yield finding(ID, ctx.file, None, MESSAGE, line=1, end_line=1, column=1)
