@@ -13,10 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hooks import git
 from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
+
+if TYPE_CHECKING:
+    from hooks.named_values import NamedValues
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -207,10 +211,10 @@ class Run:
     changes: list[git.ChangedFile]
     repo: RepoIndex
     all_files: bool = False
-    _named_values: object = None
+    _named_values: NamedValues | None = None
 
     @property
-    def named_values(self):  # type: ignore[no-untyped-def]
+    def named_values(self) -> NamedValues:
         """The mission-critical named values (from the XML/TOML index and inline config)."""
         if self._named_values is None:
             from hooks.named_values import load_named_values

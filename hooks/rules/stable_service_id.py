@@ -1,0 +1,152 @@
+"""## What it does
+Checks that a service id (`SERVICE_ID`, `service_id`, an `X-Service-ID` header) is a stable
+value: not built from the time, the date, a uuid or a random value, and, where the named-values
+index records its stable value, equal to it. Python code and env files are both checked.
+
+## Why is this bad?
+Services authenticate each other by id. An id with a timestamp suffix changes every minute (or
+every deploy), the receiving service rejects it, and authentication fails on a schedule, an
+outage that looks intermittent and is not.
+
+## Example
+```python
+SERVICE_ID = f"netra-auth-staging-{int(time.time())}"
+```
+
+## Use instead
+```python
+SERVICE_ID = "netra-backend"  # the stable value in the named-values index
+```
+
+## Options
+- `named-values.index` and inline `named-values` entries: the stable value of each id.
+
+## Runbook
+SERVICE_ID with timestamps.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from hooks import envfiles
+from hooks.context import NodeContext, Run, SourceFile, finding
+from hooks.findings import Finding
+
+ID = "stable-service-id"
+TITLE = "SERVICE_ID with timestamps"
+MESSAGE = "service id built from a changing value, use the stable id from the named-values index"
+FIX = "Set the service id to its one stable value (the named-values index's `stable_value`)."
+SEVERITY = "error"
+SCOPE = "node"
+FILES = ("python", "env")
+KEYWORDS = (
+    "SERVICE_ID",
+    "service id",
+    "timestamp",
+    "stable value",
+    "authentication fails every minute",
+)
+RUNBOOK = "COMMON_MISTAKES.md#service-id-built-from-the-clock"
+
+NODES = (ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Call)
+SERVICE_ID_NAME = re.compile(r"(^|[^a-z])service[_-]?id$", re.I)
+VOLATILE_CALLS = re.compile(
+    r"(^|\.)(now|utcnow|today|time|time_ns|monotonic|perf_counter|uuid1|uuid4|token_hex|"
+    r"token_urlsafe|randint|random|choice|getrandbits|urandom|timestamp|isoformat|strftime)$"
+)
+VOLATILE_NAMES = re.compile(r"timestamp|(^|_)ts$|(^|_)now$|epoch|uuid|random|nonce", re.I)
+
+
+def _volatile(expr: ast.AST) -> str | None:
+    """What makes the expression change from run to run, if anything."""
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if VOLATILE_CALLS.search(name):
+                return f"`{name}()`"
+        elif isinstance(node, ast.Name) and VOLATILE_NAMES.search(node.id):
+            return f"`{node.id}`"
+    return None
+
+
+def _target_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Assign):
+        return [ast.unparse(t) for t in node.targets]
+    if isinstance(node, ast.AnnAssign):
+        return [ast.unparse(node.target)]
+    if isinstance(node, ast.keyword) and node.arg:
+        return [node.arg]
+    return []
+
+
+def _id_name(names: list[str]) -> str | None:
+    for name in names:
+        last = re.split(r"[.\[\]'\"]", name.rstrip("]'\""))[-1]
+        if SERVICE_ID_NAME.search(last):
+            return last
+    return None
+
+
+def _check_value(node: ast.AST, name: str, value: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
+    volatile = _volatile(value)
+    if volatile:
+        yield finding(ID, ctx.file, node, f"`{name}` is built from {volatile}, use one stable id")
+        return
+    stable = ctx.run.named_values.stable_values.get(name.upper().replace("-", "_"))
+    literal = value.value if isinstance(value, ast.Constant) else None
+    if stable is not None and isinstance(literal, str) and literal != stable:
+        yield finding(
+            ID,
+            ctx.file,
+            node,
+            f"`{name}` differs from its stable value in the named-values index",
+        )
+
+
+def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.keyword)):
+        name = _id_name(_target_names(node))
+        if name and node.value is not None:
+            yield from _check_value(node, name, node.value, ctx)
+    elif isinstance(node, ast.Dict):
+        # {"SERVICE_ID": ..., "X-Service-ID": ...} in settings and headers
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                name = _id_name([key.value])
+                if name:
+                    yield from _check_value(value, name, value, ctx)
+    elif isinstance(node, ast.Call) and len(node.args) >= 2:
+        # env.set("SERVICE_ID", ...), os.environ.setdefault("SERVICE_ID", ...), headers.update
+        key = node.args[0]
+        if (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and ast.unparse(node.func).endswith(("set", "setdefault", "__setitem__", "putenv"))
+        ):
+            name = _id_name([key.value])
+            if name:
+                yield from _check_value(node, name, node.args[1], ctx)
+
+
+DIGITS_SUFFIX = re.compile(r"[-_.]\d{6,}$|[-_.]\d{4}-?\d{2}-?\d{2}|[0-9a-f]{8}-[0-9a-f]{4}-", re.I)
+
+
+def check_file(file: SourceFile, run: Run) -> Iterator[Finding]:
+    if file.kind != "env":
+        return
+    stable_values = run.named_values.stable_values
+    for entry in envfiles.parse(file.text):
+        if not SERVICE_ID_NAME.search(entry.key):
+            continue
+        stable = stable_values.get(entry.key.upper())
+        # Values are secrets: the message names the key, never the value.
+        if DIGITS_SUFFIX.search(entry.value) or "$(date" in entry.value:
+            message = f"`{entry.key}` carries a timestamp or generated suffix, use one stable id"
+        elif stable is not None and entry.value and entry.value != stable:
+            message = f"`{entry.key}` differs from its stable value in the named-values index"
+        else:
+            continue
+        yield finding(ID, file, None, message, line=entry.line, end_line=entry.line, column=1)
