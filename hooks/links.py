@@ -78,7 +78,7 @@ class Links:
             return found
         # The engine's own rules (suppressions) are about runbook-guard, not the team's runbook.
         if self.matcher is not None and self.team is not None and not getattr(rule, "ENGINE", 0):
-            match = self.matcher.best(rule_query(rule))
+            match = self.matcher.best(*rule_query(rule))
             if match is not None:
                 return Resolution(
                     rule.ID, match.section, self.team.url(match.section), "matched", match.score

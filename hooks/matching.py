@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -27,6 +27,7 @@ STOPWORDS = frozenset(
 TITLE_WEIGHT, FIELD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
 FIELDS = ("symptom", "root cause", "cause", "fix", "issue", "problem", "quick fix", "diagnosis")
 DEFAULT_THRESHOLD = 0.34
+BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
 
 def _stem(word: str) -> str:
@@ -64,12 +65,24 @@ class Matcher:
         self.threshold = threshold
 
     @cached_property
+    def _lines(self) -> list[list[set[str]]]:
+        """Each section's title and body lines as token sets, for phrase matches."""
+        return [
+            [set(tokens(section.title))]
+            + [set(tokens(line)) for line in section.body.splitlines() if line.strip()]
+            for section in self.sections
+        ]
+
+    @cached_property
     def _weights(self) -> list[dict[str, float]]:
         weighted = []
         for section in self.sections:
             weights: dict[str, float] = {}
             for word in tokens(section.body):
                 weights[word] = BODY_WEIGHT
+            for phrase in BOLD.findall(section.body):
+                for word in tokens(phrase):
+                    weights[word] = max(weights.get(word, 0), FIELD_WEIGHT)
             for key, value in section.fields.items():
                 if any(key.startswith(f) for f in FIELDS):
                     for word in tokens(value):
@@ -87,31 +100,44 @@ class Matcher:
         n = max(len(self.sections), 1)
         return {w: math.log(1 + n / c) for w, c in df.items()}
 
-    def scores(self, text: str) -> list[Match]:
-        """Every section with a score in [0, 1], best first."""
+    def scores(self, text: str, phrases: Sequence[str] = ()) -> list[Match]:
+        """Every section with a score in [0, 1], best first.
+
+        A phrase whose words all stand on one line of a section counts as if it were in the
+        title: "never add fallbacks without explicit design" in a list of strategies is as
+        telling as a heading."""
         query = set(tokens(text))
+        phrase_tokens = [set(tokens(p)) for p in phrases]
+        phrase_tokens = [p for p in phrase_tokens if len(p) >= 2]
+        query.update(*phrase_tokens)
         idf = self._idf
         default_idf = math.log(1 + max(len(self.sections), 1))
         # unknown words cannot match anything; they still dilute the score a little
         total = sum(idf.get(w, default_idf * 0.25) for w in query) * TITLE_WEIGHT
         if not total:
             return []
-        ranked = [
-            Match(section, sum(idf[w] * weights[w] for w in query if w in weights) / total)
-            for section, weights in zip(self.sections, self._weights, strict=True)
-        ]
+        ranked = []
+        for section, weights, lines in zip(self.sections, self._weights, self._lines, strict=True):
+            boosted = dict(weights)
+            for phrase in phrase_tokens:
+                if any(phrase <= line for line in lines):
+                    boosted.update(dict.fromkeys(phrase, TITLE_WEIGHT))
+            score = sum(idf[w] * boosted[w] for w in query if w in boosted) / total
+            ranked.append(Match(section, min(score, 1.0)))
         ranked.sort(key=lambda m: (-m.score, m.section.level, m.section.line))
         return ranked
 
-    def best(self, text: str) -> Match | None:
+    def best(self, text: str, phrases: Sequence[str] = ()) -> Match | None:
         """The best section if its score reaches the threshold, else None."""
-        ranked = self.scores(text)
+        ranked = self.scores(text, phrases)
         if ranked and ranked[0].score >= self.threshold:
             return ranked[0]
         return None
 
 
-def rule_query(rule: object) -> str:
-    """The text a rule is matched by: its title, message and keywords."""
-    keywords: Iterable[str] = getattr(rule, "KEYWORDS", ())
-    return " ".join([getattr(rule, "TITLE", ""), getattr(rule, "MESSAGE", ""), *keywords])
+def rule_query(rule: object) -> tuple[str, tuple[str, ...]]:
+    """What a rule is matched by: its title and keywords, and the keywords as phrases.
+
+    The message is left out: it says how to fix, and its words would match every section."""
+    keywords: tuple[str, ...] = tuple(getattr(rule, "KEYWORDS", ()))
+    return " ".join([getattr(rule, "TITLE", ""), *keywords]), keywords

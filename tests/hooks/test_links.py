@@ -30,7 +30,10 @@ EXPECTED = {
     "idempotent-init": [f"{COMMON}#6-non-idempotent-initialization"],
     "no-silent-except": [f"{COMMON}#7-silent-error-suppression"],
     "no-mocks-in-e2e": [f"{COMMON}#8-mocked-services-in-e2e-tests"],
-    "oauth-credentials-present": [f"{COMMON}#9-missing-oauth-credentials"],
+    "oauth-credentials-present": [
+        f"{COMMON}#9-missing-oauth-credentials",
+        f"{CONFIG}#issue-1-missing-oauth-credentials",
+    ],
     "no-cross-service-imports": [f"{COMMON}#10-cross-service-direct-imports"],
     "no-unawaited-coroutine": [
         f"{TESTS}#7-async-test-issues",
