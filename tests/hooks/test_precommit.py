@@ -1,0 +1,102 @@
+"""The hooks through the real pre-commit (`pre-commit try-repo` against this checkout)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.helpers import SHARED_DATA, commit, need_shared, stage, write
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
+
+
+def test_hooks_manifest_is_valid() -> None:
+    need_shared()
+    schema = json.loads((SHARED_DATA / "schemas" / "pre-commit-hooks.json").read_text())
+    manifest = yaml.safe_load((CHECKOUT / ".pre-commit-hooks.yaml").read_text())
+    jsonschema.validate(manifest, schema)
+    assert [h["id"] for h in manifest] == [
+        "runbook-guard",
+        "runbook-guard-named-values",
+        "runbook-guard-critical-tests",
+        "runbook-guard-links",
+    ]
+    assert all(h.get("require_serial") for h in manifest)
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One hook environment per test session: pre-commit installs this checkout once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def try_repo(git_repo: Path, pre_commit_home: Path) -> Iterator[object]:
+    def run(hook: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+        environment = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), **(env or {})}
+        environment.pop("SKIP", None) if "SKIP" not in (env or {}) else None
+        proc = subprocess.run(
+            [str(PRE_COMMIT), "try-repo", str(CHECKOUT), hook, "--color", "never", *args],
+            cwd=git_repo,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    yield run
+
+
+def _mistake(root: Path) -> None:
+    write(root, "app/__init__.py", "")
+    write(root, "app/settings.py", "PORT = 8000\n")
+    stage(root, ".")
+    commit(root, "base")
+    write(root, "app/settings.py", 'import os\n\nPORT = os.environ["PORT"]\n')
+    stage(root, "app/settings.py")
+
+
+def test_try_repo_blocks_a_staged_mistake(git_repo: Path, try_repo) -> None:  # type: ignore[no-untyped-def]
+    _mistake(git_repo)
+    code, output = try_repo("runbook-guard")
+    assert code == 1, output
+    assert "app/settings.py:3:8 no-direct-environ" in output
+    assert "runbook: " in output
+
+
+def test_try_repo_passes_a_clean_commit(git_repo: Path, try_repo) -> None:  # type: ignore[no-untyped-def]
+    write(git_repo, "app/clean.py", "def add(a, b):\n    return a + b\n")
+    stage(git_repo, ".")
+    code, output = try_repo("runbook-guard")
+    assert code == 0, output
+
+
+def test_skip_accepts_rule_ids(git_repo: Path, try_repo) -> None:  # type: ignore[no-untyped-def]
+    _mistake(git_repo)
+    code, output = try_repo("runbook-guard", env={"SKIP": "no-direct-environ"})
+    assert code == 0, output
+
+
+def test_pre_push_checks_the_pushed_range(git_repo: Path, try_repo) -> None:  # type: ignore[no-untyped-def]
+    write(git_repo, "app/base.py", "X = 1\n")
+    stage(git_repo, ".")
+    base = commit(git_repo, "base")
+    write(git_repo, "app/pushed.py", "import os\nY = os.getenv('Y')\n")
+    stage(git_repo, ".")
+    head = commit(git_repo, "pushed")
+    code, output = try_repo(
+        "runbook-guard", "--hook-stage", "pre-push", "--from-ref", base, "--to-ref", head
+    )
+    assert code == 1, output
+    assert "app/pushed.py:2:5 no-direct-environ" in output
