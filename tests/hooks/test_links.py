@@ -75,9 +75,7 @@ def test_explicit_link_wins(tmp_path: Path) -> None:
     config = Config(
         root=NETRA,
         runbooks=("checklists/*.md",),
-        links={
-            "no-direct-environ": "checklists/CONFIGURATION_VALIDATION_RUNBOOK.md#step-3-direct-environment-access-audit"
-        },
+        links={"no-direct-environ": f"{CONFIG}#step-3-direct-environment-access-audit"},
         link_base="https://github.com/netra/apex/blob/main/",
     )
     resolution = Links(NETRA, config).for_rule(all_rules()["no-direct-environ"])

@@ -76,7 +76,7 @@ def test_the_teams_cross_links_resolve() -> None:
     root = NETRA / "checklists"
     index = RunbookIndex.load(read_runbooks(root, ["*.md"]))
     links = []
-    for path, text in read_runbooks(root, ["*.md"]):
+    for _path, text in read_runbooks(root, ["*.md"]):
         links += re.findall(r"\]\(\./([A-Z_]+\.md)#([^)]+)\)", text)
     assert links, "the team's README links into its runbooks"
     for file, anchor in links:
