@@ -101,7 +101,8 @@ def unquote_path(raw: bytes) -> str:
 
 
 def _strip_prefix(raw: bytes, prefix: bytes) -> str:
-    path = unquote_path(raw)
+    # git ends a ---/+++ name that holds a space with a tab, so that it can be told apart
+    path = unquote_path(raw[:-1] if raw.endswith(b"\t") else raw)
     return path[len(prefix) :] if path.startswith(prefix.decode()) else path
 
 
