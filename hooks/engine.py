@@ -184,6 +184,16 @@ def _parse(file: SourceFile) -> tuple[ast.Module | None, str | None]:
         return None, f"cannot be parsed ({type(e).__name__}), skipped"
 
 
+def _statement(node: ast.AST, stack: list[ast.AST]) -> tuple[int, int] | None:
+    """The lines of the innermost simple statement holding `node` (compound ones are too big)."""
+    for candidate in [node, *reversed(stack)]:
+        if isinstance(candidate, ast.stmt):
+            if hasattr(candidate, "body"):
+                return None  # a def, class, if, with ...: the finding's own lines say enough
+            return candidate.lineno, candidate.end_lineno or candidate.lineno
+    return None
+
+
 def _walk(
     tree: ast.AST, ctx: NodeContext, dispatch: dict[type, list[Visitor]]
 ) -> Iterator[Finding]:
@@ -194,8 +204,12 @@ def _walk(
         if leaving:
             ctx.stack.pop()
             continue
-        for visit in dispatch.get(type(node), ()):
-            yield from visit(node, ctx)
+        handlers = dispatch.get(type(node), ())
+        if handlers:
+            statement = _statement(node, ctx.stack)
+            for visit in handlers:
+                for found in visit(node, ctx):
+                    yield found._replace(statement=statement) if statement else found
         ctx.stack.append(node)
         todo.append((node, True))
         todo.extend((child, False) for child in reversed(list(ast.iter_child_nodes(node))))

@@ -19,6 +19,9 @@ class Finding(NamedTuple):
     end_line: int = 0
     severity: str = ERROR
     fix: str = ""
+    # First and last line of the statement holding the finding: a suppression on either (or on
+    # its own line just above) applies. Filled in by the engine for AST rules.
+    statement: tuple[int, int] | None = None
 
     @property
     def last_line(self) -> int:

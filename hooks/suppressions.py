@@ -65,10 +65,13 @@ def apply_suppressions(
     suppressions = find_suppressions(file.lines)
     kept: list[Finding] = []
     for f in findings:
-        candidates = [suppressions.get(f.line), suppressions.get(f.last_line)]
-        before = suppressions.get(f.line - 1)
-        if before is not None and before.own_line:
-            candidates.append(before)
+        first, last = f.statement or (f.line, f.last_line)
+        lines = {f.line, f.last_line, first, last}
+        candidates = [suppressions.get(n) for n in lines]
+        for above in {f.line - 1, first - 1}:
+            before = suppressions.get(above)
+            if before is not None and before.own_line:
+                candidates.append(before)
         matched = [s for s in candidates if s is not None and s.covers(f.rule)]
         for s in matched:
             s.used = True
