@@ -95,17 +95,17 @@ class Environment:
 
 
 @dataclass(frozen=True)
-class NamedValues:
+class NamedValuesConfig:
     index: str | None = None
     inline: dict[str, str] = field(default_factory=dict)
 
 
-def _named_values(value: Any, where: str) -> NamedValues:
+def _named_values(value: Any, where: str) -> NamedValuesConfig:
     table = dict(_table(value, where))
     index = table.pop("index", None)
     if index is not None:
         index = _str(index, f"{where}.index")
-    return NamedValues(index, _str_map(table, where))
+    return NamedValuesConfig(index, _str_map(table, where))
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ class Config:
     test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
     services: Services = field(default_factory=Services)
     environment: Environment = field(default_factory=Environment)
-    named_values: NamedValues = field(default_factory=NamedValues)
+    named_values: NamedValuesConfig = field(default_factory=NamedValuesConfig)
     critical_events: tuple[str, ...] = ()
     critical_tests: dict[str, str] = field(default_factory=dict)
     bot: Bot = field(default_factory=Bot)

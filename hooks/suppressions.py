@@ -7,7 +7,9 @@ itself a finding. One that silences nothing, on a line the change adds, is repor
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -36,12 +38,30 @@ class Suppression:
         return "ALL" in self.ids or rule in self.ids
 
 
-def find_suppressions(lines: list[str]) -> dict[int, Suppression]:
+def _python_comments(text: str) -> dict[int, int] | None:
+    """line -> column of each real comment (not text inside strings), or None if untokenizable."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return {t.start[0]: t.start[1] for t in tokens if t.type == tokenize.COMMENT}
+    except (tokenize.TokenError, SyntaxError):
+        return None
+
+
+def find_suppressions(
+    lines: list[str], comments: dict[int, int] | None = None
+) -> dict[int, Suppression]:
+    """Suppressions by line. With `comments` (Python), only real comments count: a docstring
+    that shows the syntax suppresses nothing."""
     found: dict[int, Suppression] = {}
     for number, text in enumerate(lines, start=1):
         if MARKER not in text:
             continue
-        match = SUPPRESSION.search(text)
+        if comments is not None:
+            if number not in comments:
+                continue
+            match = SUPPRESSION.search(text, comments[number])
+        else:
+            match = SUPPRESSION.search(text)
         if match is None:
             continue
         ids = tuple(i.strip() for i in match["ids"].split(",") if i.strip())
@@ -62,7 +82,8 @@ def apply_suppressions(
     findings = list(findings)
     if MARKER not in file.text:
         return findings
-    suppressions = find_suppressions(file.lines)
+    comments = _python_comments(file.text) if file.kind == "python" else None
+    suppressions = find_suppressions(file.lines, comments)
     kept: list[Finding] = []
     for f in findings:
         first, last = f.statement or (f.line, f.last_line)

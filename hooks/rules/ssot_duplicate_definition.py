@@ -21,8 +21,9 @@ from netra_backend.app.websocket_core.manager import WebSocketManager
 ```
 
 ## Options
-None. Not reported: tests, `.pyi` stubs, `__init__.py` files, private `_names`, dunders, and
-generic entry-point names (`main`, `setup`, `run`, `create_app`, ...).
+None. Not reported: tests, `.pyi` stubs, `__init__.py` files, private `_names`, dunders,
+generic entry-point names (`main`, `setup`, `run`, `create_app`, ...), and names that three or
+more other modules define (a convention such as a plugin interface, not a second concept).
 
 ## Runbook
 SSOT: one implementation per concept.
@@ -91,6 +92,7 @@ GENERIC_NAMES = frozenset(
     }
 )
 DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+CONVENTION = 3  # defined in this many other modules: an interface, not a duplicate
 
 
 def _candidates(tree: ast.Module, ctx: NodeContext) -> list[ast.AST]:
@@ -121,7 +123,9 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
         others = sorted(
             {p for p, _ in elsewhere.get(stmt.name, []) if p != path and not _ignored(p, ctx)}
         )
-        if others:
+        # A name that many modules define is a convention (a plugin's `visit`, a view's
+        # `render`), an interface rather than a second copy of one concept.
+        if others and len(others) < CONVENTION:
             kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
             where = ", ".join(f"`{p}`" for p in others[:3]) + (
                 " and more" if len(others) > 3 else ""
