@@ -25,9 +25,11 @@ async def test_send_message(client):
 ```
 
 ## Options
-None. Not reported: awaited calls, calls handed to `asyncio.create_task`, `gather`,
-`ensure_future`, `run`, `wait_for` and the like, returned or yielded coroutines, and calls whose
-result is awaited later in the same function.
+None. Method calls on other objects (`bridge.ensure_integration()`) are reported when the
+repository defines that method name only as `async def` and it is not a name common to sync
+APIs (`close`, `send`, `run`, ...). Not reported: awaited calls, calls handed to
+`asyncio.create_task`, `gather`, `ensure_future`, `run`, `wait_for` and the like, returned or
+yielded coroutines, and calls whose result is awaited later in the same function.
 
 ## Runbook
 Missing await: tests that run in 0.00 s.
@@ -94,6 +96,58 @@ SCHEDULERS = frozenset(
     }
 )
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Method names that sync objects of other libraries have too: `obj.close()` proves nothing.
+COMMON_METHODS = frozenset(
+    {
+        "close",
+        "send",
+        "get",
+        "set",
+        "put",
+        "post",
+        "run",
+        "start",
+        "stop",
+        "connect",
+        "read",
+        "write",
+        "wait",
+        "fetch",
+        "execute",
+        "commit",
+        "flush",
+        "open",
+        "acquire",
+        "release",
+        "call",
+        "update",
+        "delete",
+        "create",
+        "save",
+        "load",
+        "process",
+        "handle",
+        "dispatch",
+        "emit",
+        "publish",
+        "subscribe",
+        "receive",
+        "recv",
+        "join",
+        "cancel",
+        "shutdown",
+        "cleanup",
+        "reset",
+        "refresh",
+        "sleep",
+        "__aenter__",
+        "__aexit__",
+        "setup",
+        "teardown",
+        "init",
+        "initialize",
+    }
+)
 
 
 def _callee(call: ast.Call) -> tuple[str, str | None]:
@@ -174,7 +228,7 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
             candidates.append((call, name, qualifier, cls))
     repo_names = {
         n for _, n, q, _ in candidates if q not in ("self", "cls") and n not in sync_funcs
-    }
+    } - COMMON_METHODS
     repo = ctx.run.repo.async_functions(repo_names - async_funcs) if repo_names else {}
     for call, name, qualifier, cls in candidates:
         dotted = f"{qualifier}.{name}" if qualifier else name
@@ -183,8 +237,10 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
         elif dotted in STDLIB_COROUTINES or (qualifier is None and name in async_funcs):
             is_coroutine = True
         else:
+            # `bridge.ensure_integration()`: a method name the repo defines only as `async def`
+            # (and that is not a name every library uses, like `close` or `send`)
             counts = repo.get(name, (0, 0))
-            is_coroutine = counts[0] > 0 and counts[1] == 0 and qualifier is None
+            is_coroutine = counts[0] > 0 and counts[1] == 0 and name not in COMMON_METHODS
         if is_coroutine:
             yield finding(
                 ID,
