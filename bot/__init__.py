@@ -1,0 +1,1 @@
+"""runbook-bot: Definition-of-Done comments and runbook-linked issues for CI failures."""

@@ -1,0 +1,341 @@
+"""`runbook-bot`: the Definition-of-Done comment and runbook-linked issues for CI failures.
+
+Reads the standard GitHub Actions environment. `--dry-run` needs no token and no network: it
+prints what it would post, and never builds a GitHub client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import checklist, report
+from bot.failures import Failure, parse_findings, parse_junit, parse_log, parse_ruff
+from hooks import config as config_module
+from hooks.errors import UsageError
+from hooks.links import SHIPPED_DIR, Links
+
+PROG = "runbook-bot"
+STATUS_CONTEXT = "runbook/definition-of-done"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name) or default
+
+
+def _event() -> tuple[str, dict[str, Any]]:
+    name = _env("GITHUB_EVENT_NAME", "") or ""
+    path = _env("GITHUB_EVENT_PATH")
+    if not path:
+        return name, {}
+    try:
+        return name, json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise UsageError(f"GITHUB_EVENT_PATH: cannot read the event: {e}") from None
+
+
+def _pull(event: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
+    """(number, head sha, base ref) of the pull request an event is about."""
+    pull = event.get("pull_request")
+    if pull:
+        return pull.get("number") or event.get("number"), pull["head"]["sha"], pull["base"]["ref"]
+    issue = event.get("issue") or {}
+    if issue.get("pull_request"):
+        return issue.get("number"), None, None
+    return None, None, None
+
+
+def _config() -> config_module.Config:
+    root = Path.cwd()
+    return config_module.load(root)
+
+
+def _summary(markdown: str) -> None:
+    path = _env("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(markdown + "\n")
+
+
+def _local_files(base: str | None) -> list[str]:
+    """Changed files from local git, for a dry run outside Actions."""
+    names: set[str] = set()
+    for args in (
+        ["diff", "--name-only", "--cached"],
+        ["diff", "--name-only", f"{base}...HEAD"] if base else [],
+    ):
+        if not args:
+            continue
+        proc = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        if proc.returncode == 0:
+            names.update(n for n in proc.stdout.splitlines() if n)
+    return sorted(names)
+
+
+def _checklist_text(config: config_module.Config, read: Any) -> str:
+    path = config.bot.definition_of_done
+    if path is None:
+        return (SHIPPED_DIR / "DEFINITION_OF_DONE.md").read_text(encoding="utf-8")
+    text = read(path)
+    if text is None:
+        raise UsageError(
+            f"{path}: the Definition-of-Done checklist was not found on the base branch"
+        )
+    return text
+
+
+def cmd_checklist(args: argparse.Namespace) -> int:
+    config = _config()
+    _, event = _event()
+    number, head, base = _pull(event)
+    if args.dry_run:
+        files = _local_files(base)
+
+        def read_local(path: str) -> str | None:
+            proc = subprocess.run(
+                ["git", "show", f"{base}:{path}"], capture_output=True, text=True, check=False
+            )
+            if base and proc.returncode == 0:
+                return proc.stdout
+            file = Path(path)
+            return file.read_text(encoding="utf-8") if file.is_file() else None
+
+        sections = checklist.parse(_checklist_text(config, read_local))
+        chosen = checklist.select(sections, files)
+        body = checklist.render(chosen, {}, files=len(files))
+        state, description = checklist.status(chosen, {})
+        return _print(
+            {
+                "comments": [body],
+                "issues": [],
+                "status": {"state": state, "description": description},
+            },
+            args.format,
+            body,
+        )
+    return _live_checklist(config, number, head, base, event)
+
+
+def _live_checklist(
+    config: config_module.Config,
+    number: int | None,
+    head: str | None,
+    base: str | None,
+    event: dict[str, Any],
+) -> int:
+    from bot.github import GitHub, ReadOnly
+
+    if number is None:
+        print(f"{PROG}: this event is not about a pull request; nothing to do", file=sys.stderr)
+        return 0
+    github = _client(GitHub)
+    if head is None or base is None:
+        head, base = github.pull_head(number)
+    files = github.pull_files(number)
+    sections = checklist.parse(_checklist_text(config, lambda p: github.read_file(p, base)))
+    chosen = checklist.select(sections, files)
+    stale = [s for s in sections if s not in chosen and not s.always]
+    existing = github.comments(number, checklist.MARKER)
+    ticked = checklist.ticks(existing[0].body) if existing else {}
+    stale = [s for s in stale if any(ticked.get(i.id) for i in s.items)]
+    body = checklist.render(chosen, ticked, stale=stale, files=len(files))
+    state, description = checklist.status(chosen, ticked)
+    try:
+        if not existing:
+            github.comment(number, body)
+        else:
+            keep, *extra = sorted(existing, key=lambda c: c.id)
+            for comment in extra:  # racing runs left more than one: keep the oldest
+                github.delete_comment(comment.id)
+            # re-read just before the edit so a tick made meanwhile is not lost
+            fresh = github.comments(number, checklist.MARKER)
+            latest = {**ticked, **checklist.ticks(fresh[0].body)} if fresh else ticked
+            body = checklist.render(chosen, latest, stale=stale, files=len(files))
+            state, description = checklist.status(chosen, latest)
+            if fresh and fresh[0].body != body:
+                github.edit_comment(keep.id, body)
+        github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
+    except ReadOnly as e:
+        _summary(f"> [!WARNING]\n> {PROG} could not write to this pull request ({e}).\n\n{body}")
+        print(
+            f"{PROG}: warning: read-only token, the checklist went to the job summary",
+            file=sys.stderr,
+        )
+        return 0
+    _summary(f"### Definition of Done\n{description}")
+    return 0
+
+
+def _client(factory: Any) -> Any:
+    token = _env("GITHUB_TOKEN")
+    repository = _env("GITHUB_REPOSITORY")
+    if not token or not repository:
+        raise UsageError("GITHUB_TOKEN and GITHUB_REPOSITORY are needed (or use --dry-run)")
+    return factory(token, _env("GITHUB_API_URL", "https://api.github.com"), repository)
+
+
+def _run_url() -> str | None:
+    server, repository, run = (
+        _env("GITHUB_SERVER_URL"),
+        _env("GITHUB_REPOSITORY"),
+        _env("GITHUB_RUN_ID"),
+    )
+    if server and repository and run:
+        return f"{server}/{repository}/actions/runs/{run}"
+    return None
+
+
+def _failures(args: argparse.Namespace) -> list[Failure]:
+    failures: list[Failure] = []
+    for path in args.junit:
+        failures += parse_junit(path)
+    for path in args.findings:
+        failures += parse_findings(path)
+    for path in args.ruff:
+        failures += parse_ruff(path)
+    for path in args.log:
+        failures += parse_log(path)
+    return failures
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from hooks.named_values import load_named_values
+
+    config = _config()
+    links = Links(Path.cwd(), config)
+    patterns = load_named_values(Path.cwd(), config).log_patterns
+    failures = _failures(args)
+    existing: dict[str, tuple[int, str]] = {}
+    github = None
+    if not args.dry_run:
+        from bot.github import GitHub
+
+        github = _client(GitHub)
+        for number, state, body in github.bot_issues(report.BOT_LABEL):
+            match = report.MARKER_RE.search(body)
+            if match:
+                existing.setdefault(match[1], (number, state))
+    plan = report.plan(
+        failures,
+        links,
+        labels=config.bot.labels,
+        patterns=patterns,
+        existing=existing,
+        cap=config.bot.max_new_issues,
+    )
+    summary = _report_summary(plan)
+    if args.dry_run or github is None:
+        _summary(summary)
+        return _print({"comments": [], "issues": [p.to_json() for p in plan]}, args.format, summary)
+    return _execute(github, plan, summary)
+
+
+def _execute(github: Any, plan: list[report.Planned], summary: str) -> int:
+    from bot.github import ReadOnly
+
+    run_url, commit = _run_url(), _env("GITHUB_SHA")
+    try:
+        github.ensure_labels(
+            sorted({label for p in plan if p.action != "capped" for label in p.labels})
+        )
+        for entry in plan:
+            if entry.action == "create":
+                github.create_issue(
+                    entry.title,
+                    report.issue_body(entry, run_url=run_url, commit=commit),
+                    entry.labels,
+                )
+            elif entry.action in ("comment", "reopen") and entry.issue is not None:
+                if entry.action == "reopen":
+                    github.reopen(entry.issue, entry.labels)
+                github.comment(
+                    entry.issue, report.recurrence_comment(entry, run_url=run_url, commit=commit)
+                )
+    except ReadOnly as e:
+        _summary(f"> [!WARNING]\n> {PROG} could not file issues ({e}).\n\n{summary}")
+        print(
+            f"{PROG}: warning: read-only token, the report went to the job summary", file=sys.stderr
+        )
+        return 0
+    _summary(summary)
+    return 0
+
+
+def _report_summary(plan: list[report.Planned]) -> str:
+    lines = ["### runbook-bot report", "", "| action | failure | runbook |", "|---|---|---|"]
+    for entry in plan:
+        link = (
+            f"[{entry.runbook.section.title}]({entry.runbook.url})"
+            if entry.runbook and entry.runbook.section
+            else "needs-runbook"
+        )
+        lines.append(f"| {entry.action} | {report.neutralise(entry.title)} | {link} |")
+    capped = sum(1 for p in plan if p.action == "capped")
+    if capped:
+        lines.append(
+            f"\n{capped} more failure{'s' * (capped != 1)} not filed: the per-run cap was reached."
+        )
+    return "\n".join(lines)
+
+
+def _print(document: dict[str, Any], fmt: str, text: str) -> int:
+    sys.stdout.write(
+        json.dumps(document, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else text + "\n"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Definition-of-Done comments and runbook-linked issues."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    check = sub.add_parser(
+        "checklist", help="comment the Definition-of-Done checklist on the pull request"
+    )
+    check.add_argument(
+        "--dry-run", action="store_true", help="print what would be posted; no token, no network"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    check.set_defaults(func=cmd_checklist)
+    rep = sub.add_parser("report", help="file CI failures as runbook-linked issues")
+    for flag, what in (
+        ("--junit", "JUnit XML"),
+        ("--findings", "runbook-guard JSON or SARIF"),
+        ("--ruff", "ruff JSON"),
+        ("--log", "log file"),
+    ):
+        rep.add_argument(
+            flag, action="append", default=[], metavar="F", help=f"a {what} file (repeatable)"
+        )
+    rep.add_argument(
+        "--dry-run", action="store_true", help="print what would be filed; no token, no network"
+    )
+    rep.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    rep.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

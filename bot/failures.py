@@ -1,0 +1,242 @@
+"""CI results in, `Failure`s out: JUnit XML (pytest's and other tools' dialects), runbook-guard
+JSON and SARIF, ruff JSON, and log files. Pure apart from reading the given files.
+
+XML is parsed with defusedxml: entity expansion and external entities are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hooks.errors import UsageError
+
+E2E = re.compile(r"(^|[/.])(e2e|end_to_end)([/._]|$)", re.I)
+NEAR_ZERO = 0.01  # seconds: an end-to-end test this fast did not talk to a real service
+LOG_LINE = re.compile(r"(?P<level>\bCRITICAL\b|\bERROR\b|\bFATAL\b)[\]:|\s-]*\s*(?P<message>.+)$")
+CHAIN = re.compile(
+    r"^(?:The above exception was the direct cause|During handling of the above)", re.M
+)
+EXCEPTION_LINE = re.compile(
+    r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Failure)\b)(?::\s*(.*))?$", re.M
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # test, fake-test, finding, lint, log
+    id: str  # tests/x/test_y.py::test_z, rule@path, logger line
+    error_type: str
+    message: str
+    details: str = ""  # traceback or context
+    path: str | None = None
+    line: int | None = None
+    severity: str = "error"
+    rule: str | None = None  # a runbook-guard rule or ruff code
+
+    @property
+    def location(self) -> str:
+        if self.path and self.line:
+            return f"{self.path}:{self.line}"
+        return self.path or self.id
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+
+
+def root_exception(details: str, fallback_type: str, fallback_message: str) -> tuple[str, str]:
+    """The exception that started a chain ("the error behind the error"): the first one printed."""
+    blocks = CHAIN.split(details)
+    for block in [blocks[0], *blocks[1:]] if CHAIN.search(details) else [details]:
+        found = EXCEPTION_LINE.findall(block)
+        if found:
+            error_type, message = found[-1]
+            return error_type, message or ""
+    return fallback_type, fallback_message
+
+
+def _test_id(case: Any) -> str:
+    file = case.get("file")
+    name = case.get("name", "")
+    classname = case.get("classname", "")
+    if file:
+        parts = classname.split(".")
+        module = file.removesuffix(".py").replace("/", ".")
+        cls = (
+            [p for p in parts[len(module.split(".")) :] if p]
+            if classname.startswith(module)
+            else []
+        )
+        return "::".join([file, *cls, name])
+    if classname:
+        parts = classname.split(".")
+        # pytest's classname: tests.x.test_y[.TestClass]
+        split = next((i for i, p in enumerate(parts) if p.startswith("Test")), len(parts))
+        return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], name])
+    return name
+
+
+def parse_junit(path: str) -> list[Failure]:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(_read(path))
+    except (ElementTree.ParseError, DefusedXmlException) as e:
+        raise UsageError(f"{path}: not a JUnit XML file ({type(e).__name__}: {e})") from None
+    failures: list[Failure] = []
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    for suite in suites:
+        cases = suite.findall("testcase")
+        for case in cases:
+            failures.extend(_case_failures(case))
+        skipped = [c for c in cases if c.find("skipped") is not None]
+        if cases and len(skipped) == len(cases) and any(E2E.search(_test_id(c)) for c in cases):
+            failures.append(
+                Failure(
+                    "fake-test",
+                    suite.get("name", path),
+                    "AllSkipped",
+                    f"every one of the {len(cases)} end-to-end tests was skipped",
+                    severity="warning",
+                )
+            )
+    return failures
+
+
+def _case_failures(case: Any) -> list[Failure]:
+    test_id = _test_id(case)
+    problem = case.find("failure")
+    if problem is None:
+        problem = case.find("error")
+    if problem is not None:
+        details = problem.text or ""
+        last_lines = details.strip().splitlines()
+        message = problem.get("message") or (last_lines[-1] if last_lines else "")
+        declared = problem.get("type", "") or (message.split(":", 1)[0] if ":" in message else "")
+        error_type, root_message = root_exception(details, declared or "Failure", message)
+        return [
+            Failure(
+                "test",
+                test_id,
+                error_type,
+                root_message or message,
+                details,
+                case.get("file"),
+                int(case.get("line")) if case.get("line", "").isdigit() else None,
+            )
+        ]
+    time = case.get("time")
+    if time is not None and case.find("skipped") is None and E2E.search(test_id):
+        try:
+            seconds = float(time)
+        except ValueError:
+            return []
+        if seconds < NEAR_ZERO:
+            return [
+                Failure(
+                    "fake-test",
+                    test_id,
+                    "NearZeroTime",
+                    f"end-to-end test passed in {seconds:.3f} s",
+                    severity="warning",
+                    path=case.get("file"),
+                )
+            ]
+    return []
+
+
+def parse_findings(path: str) -> list[Failure]:
+    """runbook-guard's JSON (`--format json`) or any SARIF 2.1.0 file."""
+    try:
+        document = json.loads(_read(path))
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{path}: not JSON: {e}") from None
+    if isinstance(document, dict) and "runs" in document:
+        return _sarif(document)
+    return [
+        Failure(
+            "finding",
+            f"{f['rule']}@{f['path']}",
+            f["rule"],
+            f["message"],
+            f.get("fix", ""),
+            f["path"],
+            f.get("line"),
+            f.get("severity", "error"),
+            f["rule"],
+        )
+        for f in document.get("findings", [])
+    ]
+
+
+def _sarif(document: dict[str, Any]) -> list[Failure]:
+    failures = []
+    for run in document.get("runs", []):
+        for result in run.get("results", []):
+            location = (result.get("locations") or [{}])[0].get("physicalLocation", {})
+            path = location.get("artifactLocation", {}).get("uri")
+            line = location.get("region", {}).get("startLine")
+            rule = result.get("ruleId", "sarif")
+            level = result.get("level", "warning")
+            failures.append(
+                Failure(
+                    "finding",
+                    f"{rule}@{path}",
+                    rule,
+                    result.get("message", {}).get("text", ""),
+                    "",
+                    path,
+                    line,
+                    "error" if level == "error" else "warning",
+                    rule,
+                )
+            )
+    return failures
+
+
+def parse_ruff(path: str) -> list[Failure]:
+    try:
+        document = json.loads(_read(path))
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{path}: not ruff JSON: {e}") from None
+    return [
+        Failure(
+            "lint",
+            f"{d.get('code')}@{d.get('filename')}",
+            d.get("code") or "ruff",
+            d.get("message", ""),
+            "",
+            d.get("filename"),
+            d.get("location", {}).get("row"),
+            rule=d.get("code"),
+        )
+        for d in document
+    ]
+
+
+def parse_log(path: str) -> list[Failure]:
+    failures = []
+    for number, line in enumerate(_read(path).decode("utf-8", "replace").splitlines(), start=1):
+        match = LOG_LINE.search(line)
+        if match:
+            message = match["message"].strip()
+            error_type, root = root_exception(message, match["level"], message)
+            failures.append(
+                Failure(
+                    "log",
+                    f"{Path(path).name}:{number}",
+                    error_type,
+                    root or message,
+                    line.strip(),
+                    severity="critical" if match["level"] in ("CRITICAL", "FATAL") else "error",
+                )
+            )
+    return failures

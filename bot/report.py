@@ -1,0 +1,199 @@
+"""Failures to issues: fingerprint, link to a runbook section, plan create/comment/reopen, render
+bodies that failure text cannot break out of. Pure: `bot/github.py` executes the plan."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.failures import Failure
+from hooks.links import Links, Resolution
+from hooks.named_values import LogPattern
+
+MARKER = "<!-- runbook-bot:fingerprint={} -->"
+MARKER_RE = re.compile(r"<!-- runbook-bot:fingerprint=([0-9a-f]{12}) -->")
+BOT_LABEL, NEEDS_RUNBOOK, REGRESSION = "runbook-bot", "needs-runbook", "regression"
+EVIDENCE_LIMIT = 4_000
+
+_NORMALISE = [
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I), "<uuid>"),
+    (
+        re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
+        "<time>",
+    ),
+    (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{7,}\b", re.I), "<hex>"),
+    (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+){2,}/?"), "<path>"),
+    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
+]
+
+
+def normalise(text: str) -> str:
+    """A message with its run-specific parts (numbers, ids, uuids, hex, paths) replaced."""
+    for pattern, replacement in _NORMALISE:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+def fingerprint(failure: Failure) -> str:
+    """Test id (or rule and path), error type, and the message with run-specific parts removed."""
+    if failure.kind == "finding" and failure.path:
+        subject = f"{failure.rule}@{failure.path}"
+    elif failure.kind == "log":
+        subject = ""  # a log line's position changes every run; its message is what recurs
+    else:
+        subject = failure.id
+    key = "\0".join([failure.kind, subject, failure.error_type, normalise(failure.message)])
+    return hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def neutralise(text: str) -> str:
+    """Failure text can mention nobody and open no HTML: `@` and `<` are made inert."""
+    text = re.sub(r"@(?=[\w-])", "@\u200b", text)
+    return text.replace("<", "&lt;")
+
+
+def code_block(text: str, limit: int = EVIDENCE_LIMIT) -> str:
+    """A fenced block that the text cannot close: the fence is longer than any backtick run."""
+    if len(text) > limit:
+        text = text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{neutralise(text)}\n{fence}"
+
+
+@dataclass
+class Planned:
+    fingerprint: str
+    title: str
+    labels: list[str]
+    runbook: Resolution | None
+    failures: list[Failure] = field(default_factory=list)
+    action: str = "create"  # create, comment, reopen, capped
+    issue: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "fingerprint": self.fingerprint,
+            "title": self.title,
+            "labels": self.labels,
+            "runbook": self.runbook.url if self.runbook else None,
+            "failures": [
+                f.id if f.kind in ("test", "fake-test") else f.location for f in self.failures
+            ],
+            "action": self.action,
+        }
+
+
+def _signature_query(failure: Failure, patterns: Iterable[LogPattern]) -> str:
+    text = f"{failure.error_type}: {failure.message}\n{failure.details[:2000]}"
+    for pattern in patterns:
+        # "[timestamp]" and the like stand for any text in the team's log patterns
+        regex = re.escape(pattern.pattern)
+        regex = re.sub(r"\\\[[^\]]*\\\]", ".*", regex)
+        if re.search(regex, text):
+            return f"{pattern.pattern} {pattern.name or ''} {text}"
+    return text
+
+
+def _label(name: str) -> str:
+    return name[:50]
+
+
+def group(failures: Iterable[Failure]) -> dict[str, list[Failure]]:
+    """Failures by fingerprint: a retried test is one issue."""
+    groups: dict[str, list[Failure]] = {}
+    for failure in failures:
+        groups.setdefault(fingerprint(failure), []).append(failure)
+    return groups
+
+
+def plan(
+    failures: Iterable[Failure],
+    links: Links,
+    *,
+    labels: Iterable[str] = (),
+    patterns: Iterable[LogPattern] = (),
+    existing: dict[str, tuple[int, str]] | None = None,  # fingerprint -> (number, state)
+    cap: int = 10,
+) -> list[Planned]:
+    existing = existing or {}
+    planned: list[Planned] = []
+    created = 0
+    for key, items in group(failures).items():
+        first = items[0]
+        resolution = None
+        if first.rule:
+            explicit = links.explicit(first.rule)
+            resolution = explicit if explicit and explicit.url else None
+        if resolution is None:
+            resolution = links.for_text(_signature_query(first, patterns))
+        tags = [BOT_LABEL, *labels, f"severity:{first.severity}"]
+        if resolution is not None and resolution.section is not None:
+            tags.append(_label(f"runbook:{resolution.section.anchor}"))
+        else:
+            tags.append(NEEDS_RUNBOOK)
+        title = _title(first)
+        entry = Planned(key, title, [_label(t) for t in dict.fromkeys(tags)], resolution, items)
+        if key in existing:
+            number, state = existing[key]
+            entry.issue = number
+            entry.action = "reopen" if state == "closed" else "comment"
+            if entry.action == "reopen":
+                entry.labels.append(REGRESSION)
+        elif created >= cap:
+            entry.action = "capped"
+        else:
+            created += 1
+        planned.append(entry)
+    return planned
+
+
+def _title(failure: Failure) -> str:
+    if failure.kind == "fake-test":
+        return f"Suspected fake test: {failure.id}"[:200]
+    prefix = {"log": "Log error", "finding": "Runbook finding", "lint": "Lint"}.get(
+        failure.kind, "Test failure"
+    )
+    message = failure.message.splitlines()[0] if failure.message else ""
+    return f"{prefix}: {failure.error_type}: {message}"[:200]
+
+
+def issue_body(entry: Planned, *, run_url: str | None, commit: str | None) -> str:
+    first = entry.failures[0]
+    lines = [
+        MARKER.format(entry.fingerprint),
+        f"**Symptom**: `{neutralise(first.error_type)}`: {neutralise(first.message)}",
+    ]
+    if entry.runbook is not None and entry.runbook.section is not None:
+        fix = entry.runbook.section.fields.get("fix", "")
+        lines += [f"**Runbook**: [{entry.runbook.section.title}]({entry.runbook.url})"]
+        if fix:
+            lines.append(f"**Fix**: {neutralise(fix)}")
+    else:
+        lines.append("**Runbook**: no section matches this failure yet (`needs-runbook`).")
+    lines += ["", "**Failures**:", *[f"- `{neutralise(f.id)}`" for f in entry.failures[:20]]]
+    if first.details:
+        lines += ["", "**Evidence** (root cause first):", code_block(first.details)]
+    lines += ["", _run_line(run_url, commit), f"**Occurrences**: {len(entry.failures)} in this run"]
+    return "\n".join(lines) + "\n"
+
+
+def recurrence_comment(entry: Planned, *, run_url: str | None, commit: str | None) -> str:
+    lines = [
+        f"Seen again: {len(entry.failures)} occurrence{'s' * (len(entry.failures) != 1)}.",
+        _run_line(run_url, commit),
+    ]
+    if entry.action == "reopen":
+        lines.insert(0, "**Regression**: this failure came back after the issue was closed.")
+    return "\n".join(lines) + "\n"
+
+
+def _run_line(run_url: str | None, commit: str | None) -> str:
+    parts = []
+    if run_url:
+        parts.append(f"**Run**: {run_url}")
+    if commit:
+        parts.append(f"**Commit**: {commit}")
+    return " · ".join(parts) if parts else "**Run**: (not in GitHub Actions)"
