@@ -1,0 +1,94 @@
+"""`runbook-bot ... --dry-run`: no token, no network, the documented JSON shape."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.helpers import commit, stage, write
+
+JUNIT = """<testsuite name="pytest">
+  <testcase classname="tests.e2e.test_chat" name="test_reply" time="0.000"/>
+  <testcase classname="tests.unit.test_ids" name="test_format" time="0.1">
+    <failure message="ValueError: Invalid user_id format: e2e-1">
+      ValueError: Invalid user_id format: e2e-1</failure>
+  </testcase>
+  <testcase classname="tests.unit.test_ids" name="test_format" time="0.1">
+    <failure message="ValueError: Invalid user_id format: e2e-2">
+      ValueError: Invalid user_id format: e2e-2</failure>
+  </testcase>
+</testsuite>"""
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a dry run opened a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    for name in ("GITHUB_TOKEN", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(args))
+    return code, out.getvalue()
+
+
+def test_checklist_dry_run(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(git_repo, "README.md", "x\n")
+    stage(git_repo, ".")
+    commit(git_repo)
+    write(git_repo, "app/settings.py", "X = 1\n")
+    stage(git_repo, ".")
+    event = git_repo.parent / "event.json"
+    event.write_text(
+        json.dumps(
+            {"pull_request": {"number": 3, "head": {"sha": "a" * 40}, "base": {"ref": "main"}}}
+        )
+    )
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    code, out = run("checklist", "--dry-run", "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and document["issues"] == []
+    [body] = document["comments"]
+    assert body.startswith("<!-- runbook-bot:checklist -->") and "### CONFIGURATION MODULE" in body
+    assert document["status"]["state"] == "pending"
+
+
+def test_report_dry_run_shape(git_repo: Path, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT)
+    code, out = run("report", "--dry-run", "--format", "json", "--junit", str(junit))
+    document = json.loads(out)
+    assert code == 0 and document["comments"] == []
+    issues = document["issues"]
+    assert all(
+        set(i) == {"fingerprint", "title", "labels", "runbook", "failures", "action"}
+        for i in issues
+    )
+    by_title = {i["title"]: i for i in issues}
+    retried = next(i for t, i in by_title.items() if "Invalid user_id format" in t)
+    assert (
+        retried["failures"] == ["tests/unit/test_ids.py::test_format"] * 2
+    )  # one issue for the retries
+    fake = next(i for t, i in by_title.items() if t.startswith("Suspected fake test"))
+    assert fake["failures"] == ["tests/e2e/test_chat.py::test_reply"]
+
+
+def test_live_mode_needs_a_token(git_repo: Path, tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["report", "--junit", str(junit)])
+    assert code == 2 and "GITHUB_TOKEN" in err.getvalue()

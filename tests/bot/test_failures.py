@@ -1,0 +1,137 @@
+"""CI results in: JUnit dialects, findings, SARIF, ruff JSON, logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.failures import parse_findings, parse_junit, parse_log, parse_ruff, root_exception
+from hooks.errors import UsageError
+
+CHAINED = """Traceback (most recent call last):
+  File "db.py", line 3, in connect
+    raise ConnectionRefusedError("port 5432")
+ConnectionRefusedError: port 5432
+
+The above exception was the direct cause of the following exception:
+
+Traceback (most recent call last):
+  File "app.py", line 9, in start
+    raise RuntimeError("startup failed")
+RuntimeError: startup failed
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_junit_failures_errors_nested_suites_and_fake_tests(tmp_path: Path) -> None:
+    xml = f"""<testsuites><testsuite name="outer"><testsuite name="inner">
+      <testcase classname="tests.unit.test_db" name="test_connect" time="0.2">
+        <failure message="RuntimeError: startup failed">{CHAINED}</failure></testcase>
+      <testcase classname="tests.unit.test_db.TestPool" name="test_size" time="0.1">
+        <error message="boom" type="KeyError">KeyError: 'size'</error></testcase>
+      <testcase classname="tests.e2e.test_chat" name="test_reply" time="0.000"/>
+      <testcase classname="tests.unit.test_ok" name="test_ok" time="0.000"/>
+    </testsuite></testsuite></testsuites>"""
+    failures = parse_junit(write(tmp_path, "junit.xml", xml))
+    by_id = {f.id: f for f in failures}
+    connect = by_id["tests/unit/test_db.py::test_connect"]
+    assert (connect.error_type, connect.message) == ("ConnectionRefusedError", "port 5432")
+    assert by_id["tests/unit/test_db.py::TestPool::test_size"].error_type == "KeyError"
+    assert by_id["tests/e2e/test_chat.py::test_reply"].kind == "fake-test"
+    assert "tests/unit/test_ok.py::test_ok" not in by_id
+
+
+def test_all_skipped_e2e_suite_is_suspected(tmp_path: Path) -> None:
+    xml = """<testsuite name="e2e">
+      <testcase classname="tests.e2e.test_a" name="test_a"><skipped/></testcase>
+      <testcase classname="tests.e2e.test_b" name="test_b"><skipped/></testcase>
+    </testsuite>"""
+    [failure] = parse_junit(write(tmp_path, "j.xml", xml))
+    assert failure.kind == "fake-test" and "skipped" in failure.message
+
+
+def test_entity_expansion_is_refused(tmp_path: Path) -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
+        "<testsuite>&b;</testsuite>"
+    )
+    with pytest.raises(UsageError):
+        parse_junit(write(tmp_path, "bomb.xml", bomb))
+
+
+def test_findings_sarif_and_ruff(tmp_path: Path) -> None:
+    findings = {
+        "version": 1,
+        "findings": [
+            {
+                "rule": "no-direct-environ",
+                "severity": "error",
+                "path": "a.py",
+                "line": 2,
+                "column": 5,
+                "message": "m",
+                "fix": "f",
+                "runbook": None,
+            }
+        ],
+        "summary": {"files": 1, "findings": 1},
+    }
+    [f] = parse_findings(write(tmp_path, "f.json", json.dumps(findings)))
+    assert (f.rule, f.location) == ("no-direct-environ", "a.py:2")
+    sarif = {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "results": [
+                    {
+                        "ruleId": "R1",
+                        "level": "error",
+                        "message": {"text": "t"},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": "b.py"},
+                                    "region": {"startLine": 3},
+                                }
+                            }
+                        ],
+                    }
+                ]
+            }
+        ],
+    }
+    [s] = parse_findings(write(tmp_path, "s.sarif", json.dumps(sarif)))
+    assert (s.rule, s.location) == ("R1", "b.py:3")
+    ruff = [
+        {
+            "code": "F821",
+            "message": "Undefined name `MagicNone`",
+            "filename": "t.py",
+            "location": {"row": 4, "column": 1},
+        }
+    ]
+    [r] = parse_ruff(write(tmp_path, "r.json", json.dumps(ruff)))
+    assert (r.rule, r.location) == ("F821", "t.py:4")
+
+
+def test_log_lines(tmp_path: Path) -> None:
+    log = (
+        "2025-09-09T01:33:32Z INFO all good\n"
+        "2025-09-09T01:33:32Z ERROR WebSocket error: Invalid user_id format: e2e-staging_pipeline\n"
+        "CRITICAL: Cannot deliver message for thread - no connections and no fallback available\n"
+    )
+    failures = parse_log(write(tmp_path, "app.log", log))
+    assert [f.severity for f in failures] == ["error", "critical"]
+    assert "Invalid user_id format" in failures[0].message
+
+
+def test_root_exception_without_chain() -> None:
+    assert root_exception("ValueError: bad", "X", "y") == ("ValueError", "bad")
+    assert root_exception("no exception here", "X", "y") == ("X", "y")

@@ -1,0 +1,84 @@
+"""Fingerprints, plans and issue bodies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import report
+from bot.failures import Failure
+from hooks.config import Config
+from hooks.links import Links
+from hooks.named_values import parse_xml
+from tests.helpers import NETRA, need_shared
+
+
+def failure(message: str, test: str = "tests/test_a.py::test_a", kind: str = "test") -> Failure:
+    return Failure(kind, test, "ValueError", message, f"ValueError: {message}")
+
+
+def test_fingerprint_ignores_run_specific_parts() -> None:
+    a = failure(
+        "user 123 at 0x7f3a9c2b1 in /tmp/run-1/x.py id 2f1c4e8a-1b2c-4d5e-8f90-123456789abc"
+    )
+    b = failure(
+        "user 456 at 0x7f3a9c2ff in /tmp/run-2/x.py id 9a9a9a9a-1b2c-4d5e-8f90-123456789abc"
+    )
+    assert report.fingerprint(a) == report.fingerprint(b)
+    assert report.fingerprint(a) != report.fingerprint(failure("other message"))
+    assert report.fingerprint(a) != report.fingerprint(
+        failure(a.message, test="tests/test_b.py::test_b")
+    )
+
+
+def test_retries_merge_and_the_cap_summarises(tmp_path: Path) -> None:
+    links = Links(tmp_path, Config(root=tmp_path))
+    failures = [failure("flaky 1"), failure("flaky 2")] + [
+        failure(f"m{i}", test=f"t{i}") for i in range(3)
+    ]
+    plan = report.plan(failures, links, cap=2)
+    assert len(plan) == 4 and len(plan[0].failures) == 2
+    assert [p.action for p in plan] == ["create", "create", "capped", "capped"]
+
+
+def test_existing_issues_get_a_comment_or_are_reopened(tmp_path: Path) -> None:
+    links = Links(tmp_path, Config(root=tmp_path))
+    open_one, closed_one = failure("a"), failure("b", test="t2")
+    existing = {
+        report.fingerprint(open_one): (7, "open"),
+        report.fingerprint(closed_one): (8, "closed"),
+    }
+    plan = report.plan([open_one, closed_one], links, existing=existing)
+    assert [(p.action, p.issue) for p in plan] == [("comment", 7), ("reopen", 8)]
+    assert "regression" in plan[1].labels
+
+
+def test_linked_or_needs_runbook_with_labels_at_most_50_characters() -> None:
+    need_shared()
+    links = Links(NETRA, Config(root=NETRA, runbooks=("checklists/*.md",)))
+    auth = Failure(
+        "log",
+        "app.log:3",
+        "ERROR",
+        "Service ID mismatch: received netra-auth-staging-1736 but expected netra-backend",
+    )
+    unknown = Failure("test", "tests/t.py::test_x", "ZeroDivisionError", "division by zero")
+    # the named-values index's <logs_pattern>s are the signatures that tie the log line to it
+    index = NETRA / "SPEC" / "MISSION_CRITICAL_NAMED_VALUES_INDEX.xml"
+    patterns = parse_xml(index.read_bytes(), "index").log_patterns
+    [linked, unlinked] = report.plan([auth, unknown], links, labels=["bug"], patterns=patterns)
+    assert linked.runbook is not None and linked.runbook.section is not None
+    assert linked.runbook.section.anchor == "1-service_id-with-timestamps"
+    assert "runbook:1-service_id-with-timestamps" in linked.labels and "bug" in linked.labels
+    assert report.NEEDS_RUNBOOK in unlinked.labels
+    assert all(len(label) <= 50 for label in linked.labels + unlinked.labels)
+
+
+def test_bodies_cannot_mention_or_break_out() -> None:
+    evil = failure("@octocat please see ```\n</details><img src=x onerror=alert(1)>")
+    entry = report.Planned("abc123abc123", "t", [], None, [evil])
+    body = report.issue_body(entry, run_url="https://example/run/1", commit="deadbeef")
+    assert "@octocat" not in body and "@\u200boctocat" in body
+    assert "<img" not in body and "</details>" not in body
+    fences = [line for line in body.splitlines() if line.startswith("````")]
+    assert len(fences) == 2  # the fence is longer than the ``` inside the evidence
+    assert "<!-- runbook-bot:fingerprint=abc123abc123 -->" in body
