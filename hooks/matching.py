@@ -25,8 +25,20 @@ STOPWORDS = frozenset(
     using check checks run one two no yes via per also more most""".split()
 )
 TITLE_WEIGHT, FIELD_WEIGHT, BODY_WEIGHT = 3.0, 2.0, 1.0
-FIELDS = ("symptom", "root cause", "cause", "fix", "issue", "problem", "quick fix", "diagnosis",
-          "keywords", "repetition prevention keywords", "error", "signature")
+FIELDS = (
+    "symptom",
+    "root cause",
+    "cause",
+    "fix",
+    "issue",
+    "problem",
+    "quick fix",
+    "diagnosis",
+    "keywords",
+    "repetition prevention keywords",
+    "error",
+    "signature",
+)
 DEFAULT_THRESHOLD = 0.34
 BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
