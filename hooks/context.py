@@ -6,6 +6,7 @@ Rules never touch files, git or configuration themselves; everything they read i
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
 import os
 import re
@@ -99,15 +100,25 @@ class SourceFile:
     def lines(self) -> list[str]:
         return self.text.splitlines()
 
+    @cached_property
+    def _added_sorted(self) -> list[int]:
+        return sorted(self.added or ())
+
     def touched(self, first: int, last: int = 0) -> bool:
         """Was any line from `first` to `last` added by the change?"""
         if self.added is None:
             return True
-        return any(n in self.added for n in range(first, max(first, last) + 1))
+        lines = self._added_sorted
+        i = bisect.bisect_left(lines, first)
+        return i < len(lines) and lines[i] <= max(first, last)
 
     @property
     def changed(self) -> bool:
         return self.added is None or bool(self.added) or bool(self.removed)
+
+
+TOP_LEVEL_DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
+ANY_DEF = re.compile(r"\b(async\s+)?def\s+([A-Za-z_]\w*)\s*\(")
 
 
 class RepoIndex:
@@ -128,39 +139,35 @@ class RepoIndex:
             self._cache[key] = git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref)
         return self._cache[key]
 
-    def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
-        """Where each name is defined as a top-level class or function."""
-        wanted = sorted(set(names))
-        found: dict[str, list[tuple[str, int]]] = {n: [] for n in wanted}
-        if not wanted:
-            return found
-        alternation = "|".join(re.escape(n) for n in wanted)
-        pattern = rf"^(async[[:space:]]+)?(def|class)[[:space:]]+({alternation})([^[:alnum:]_]|$)"
-        definition = re.compile(rf"^(?:async\s+)?(?:def|class)\s+({alternation})\b")
-        for path, line, text in self.grep([pattern]):
+    @cached_property
+    def _top_level(self) -> dict[str, list[tuple[str, int]]]:
+        """Every top-level class and function of the repo's Python, by name: one `git grep`."""
+        index: dict[str, list[tuple[str, int]]] = {}
+        for path, line, text in self.grep([r"^(async[[:space:]]+)?(def|class)[[:space:]]"]):
+            match = TOP_LEVEL_DEF.match(text)
+            if match and path.endswith(PYTHON_SUFFIXES):
+                index.setdefault(match[1], []).append((path, line))
+        return index
+
+    @cached_property
+    def _functions(self) -> dict[str, tuple[int, int]]:
+        """(async, sync) definition counts of every function and method name: one `git grep`."""
+        counts: dict[str, tuple[int, int]] = {}
+        for path, _line, text in self.grep([r"def[[:space:]]+[A-Za-z_]"]):
             if not path.endswith(PYTHON_SUFFIXES):
                 continue
-            match = definition.match(text)
-            if match:
-                found[match[1]].append((path, line))
-        return found
+            for match in ANY_DEF.finditer(text):
+                a, s = counts.get(match[2], (0, 0))
+                counts[match[2]] = (a + 1, s) if match[1] else (a, s + 1)
+        return counts
+
+    def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+        """Where each name is defined as a top-level class or function."""
+        return {n: self._top_level.get(n, []) for n in set(names)}
 
     def async_functions(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
         """For each name: how many `async def` and plain `def` of that name the repo has."""
-        wanted = sorted(set(names))
-        counts = {n: (0, 0) for n in wanted}
-        if not wanted:
-            return counts
-        alternation = "|".join(re.escape(n) for n in wanted)
-        pattern = rf"(async[[:space:]]+)?def[[:space:]]+({alternation})[[:space:]]*\("
-        definition = re.compile(rf"\b(async\s+)?def\s+({alternation})\s*\(")
-        for path, _line, text in self.grep([pattern]):
-            if not path.endswith(PYTHON_SUFFIXES):
-                continue
-            for match in definition.finditer(text):
-                a, s = counts[match[2]]
-                counts[match[2]] = (a + 1, s) if match[1] else (a, s + 1)
-        return counts
+        return {n: self._functions.get(n, (0, 0)) for n in set(names)}
 
     def mentions(self, words: Iterable[str]) -> dict[str, list[tuple[str, int, str]]]:
         """Every line naming each word (as a whole word)."""

@@ -194,15 +194,35 @@ def _statement(node: ast.AST, stack: list[ast.AST]) -> tuple[int, int] | None:
     return None
 
 
+_AST = ast.AST
+
+
+def _children(node: ast.AST) -> list[tuple[ast.AST, bool]]:
+    # ast.iter_child_nodes, inlined: the walk is the hot loop of every run
+    children = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            children.extend((item, False) for item in value if isinstance(item, _AST))
+        elif isinstance(value, _AST):
+            children.append((value, False))
+    return children
+
+
 def _walk(
     tree: ast.AST, ctx: NodeContext, dispatch: dict[type, list[Visitor]]
 ) -> Iterator[Finding]:
     # A hand-rolled walk keeps the ancestor stack that rules ask for (enclosing class, ...).
+    # A statement with no added line in it is skipped whole: nothing found inside it could be
+    # the change's business (rules that judge the whole file visit the Module, always walked).
+    touched = ctx.file.touched
     todo: list[tuple[ast.AST, bool]] = [(tree, False)]
     while todo:
         node, leaving = todo.pop()
         if leaving:
             ctx.stack.pop()
+            continue
+        if isinstance(node, ast.stmt) and not touched(node.lineno, node.end_lineno or node.lineno):
             continue
         handlers = dispatch.get(type(node), ())
         if handlers:
@@ -212,7 +232,7 @@ def _walk(
                     yield found._replace(statement=statement) if statement else found
         ctx.stack.append(node)
         todo.append((node, True))
-        todo.extend((child, False) for child in reversed(list(ast.iter_child_nodes(node))))
+        todo.extend(reversed(_children(node)))
 
 
 def check_file(
@@ -226,7 +246,12 @@ def check_file(
     for rule in kind_rules.values():
         if hasattr(rule, "check_file"):
             found.extend(f for f in rule.check_file(file, run) if _in_scope(rule, f, file))
-    visitors = [m for m in kind_rules.values() if hasattr(m, "visit")]
+    # A rule may say up front that a file is none of its business (e2e-only, tests-only).
+    visitors = [
+        m
+        for m in kind_rules.values()
+        if hasattr(m, "visit") and (not hasattr(m, "applies") or m.applies(file))
+    ]
     if file.kind == "python" and visitors:
         tree, problem = _parse(file)
         if problem:

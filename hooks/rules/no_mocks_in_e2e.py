@@ -38,7 +38,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, SourceFile, finding
 from hooks.findings import Finding
 
 ID = "no-mocks-in-e2e"
@@ -74,9 +74,11 @@ def _message(what: str) -> str:
     return f"`{what}` in an end-to-end test, exercise the real service instead"
 
 
+def applies(file: SourceFile) -> bool:
+    return file.is_e2e
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
-    if not ctx.file.is_e2e:
-        return
     if isinstance(node, ast.Import):
         for alias in node.names:
             if alias.name in MOCK_MODULES or alias.name.startswith("unittest.mock"):

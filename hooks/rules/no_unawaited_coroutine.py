@@ -38,7 +38,7 @@ Missing await: tests that run in 0.00 s.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from hooks.context import NodeContext, finding
 from hooks.findings import Finding
@@ -173,15 +173,45 @@ def _local_async(tree: ast.Module) -> tuple[set[str], set[str], dict[str, set[st
     return async_funcs, sync_funcs, methods
 
 
-def _unawaited_calls(func: ast.AST) -> Iterator[tuple[ast.Call, str | None]]:
-    """Calls in `func`'s own body (not nested functions) used as a statement or assigned."""
-    for stmt in ast.walk(func):
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-            yield stmt.value, None
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and isinstance(stmt.value, ast.Call):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            name = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
-            yield stmt.value, name
+Scan = tuple[ast.AST, "str | None", ast.Call, "str | None"]
+
+
+def _statement_calls(tree: ast.Module, touched: Callable[[int, int], bool]) -> list[Scan]:
+    """(function, its class, call, assigned name) for each call used as a statement or assigned,
+    in the function that owns it (not a nested one), in one pass over the touched code."""
+    found: list[Scan] = []
+    # (node, the function that owns its statements, the class when that function is a method)
+    todo: list[tuple[ast.AST, ast.AST | None, str | None]] = [(tree, None, None)]
+    while todo:
+        node, func, cls = todo.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt) and not touched(child.lineno, child.end_lineno or 0):
+                continue
+            if isinstance(child, FUNCTIONS):
+                method_of = node.name if isinstance(node, ast.ClassDef) else None
+                todo.append((child, child, method_of))
+                continue
+            if isinstance(child, ast.ClassDef):
+                todo.append((child, None, None))
+                continue
+            if isinstance(child, ast.Lambda):
+                continue
+            if func is not None and isinstance(child, (ast.Expr, ast.Assign, ast.AnnAssign)):
+                value = child.value
+                if isinstance(value, ast.Call):
+                    found.append((func, cls, value, _assigned_name(child)))
+            todo.append((child, func, cls))
+    return found
+
+
+def _assigned_name(stmt: ast.stmt) -> str | None:
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+    elif isinstance(stmt, ast.AnnAssign):
+        target = stmt.target
+    else:
+        return None
+    return target.id if isinstance(target, ast.Name) else None
 
 
 def _awaited_later(func: ast.AST, name: str) -> bool:
@@ -199,33 +229,15 @@ def _awaited_later(func: ast.AST, name: str) -> bool:
     return False
 
 
-def _own_nodes(func: ast.AST) -> set[int]:
-    """ids of the nodes that belong to `func` itself, not to functions nested in it."""
-    own: set[int] = set()
-    todo = list(ast.iter_child_nodes(func))
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            continue
-        own.add(id(node))
-        todo.extend(ast.iter_child_nodes(node))
-    return own
-
-
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
     async_funcs, sync_funcs, methods = _local_async(node)
-    functions = [(f, cls) for f, cls in _functions(node)]
     candidates = []
-    for func, cls in functions:
-        own = _own_nodes(func)
-        for call, target in _unawaited_calls(func):
-            if id(call) not in own:
-                continue
-            name, qualifier = _callee(call)
-            if not name or (target and _awaited_later(func, target)):
-                continue
-            candidates.append((call, name, qualifier, cls))
+    for func, cls, call, target in _statement_calls(node, ctx.file.touched):
+        name, qualifier = _callee(call)
+        if not name or (target and _awaited_later(func, target)):
+            continue
+        candidates.append((call, name, qualifier, cls))
     repo_names = {
         n for _, n, q, _ in candidates if q not in ("self", "cls") and n not in sync_funcs
     } - COMMON_METHODS
@@ -248,21 +260,3 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
                 call,
                 f"coroutine `{dotted}()` is never awaited, so it never runs, add `await`",
             )
-
-
-def _functions(tree: ast.Module) -> Iterator[tuple[ast.AST, str | None]]:
-    """Every function with the name of the class it is a method of (None otherwise)."""
-    for stmt in tree.body:
-        if isinstance(stmt, FUNCTIONS):
-            yield from _nested(stmt, None)
-        elif isinstance(stmt, ast.ClassDef):
-            for item in stmt.body:
-                if isinstance(item, FUNCTIONS):
-                    yield from _nested(item, stmt.name)
-
-
-def _nested(func: ast.AST, cls: str | None) -> Iterator[tuple[ast.AST, str | None]]:
-    yield func, cls
-    for node in ast.walk(func):
-        if node is not func and isinstance(node, FUNCTIONS):
-            yield node, None
