@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import git
 import pytest
+from hypothesis import settings
+
+# The same examples on every run: CI must not pass or fail by the luck of the draw. Explore with
+# HYPOTHESIS_PROFILE=explore, which draws new examples each time.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Author",
