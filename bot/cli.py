@@ -18,6 +18,7 @@ from typing import Any
 from bot import checklist, report
 from bot.failures import Failure, parse_findings, parse_junit, parse_log, parse_ruff
 from hooks import config as config_module
+from hooks.cli import dispatch
 from hooks.errors import UsageError
 from hooks.links import SHIPPED_DIR, Links
 
@@ -323,18 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    try:
-        return int(args.func(args))
-    except UsageError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return dispatch(build_parser(), argv, PROG)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-cross-service-imports"
@@ -80,9 +80,7 @@ def _modules(node: ast.AST) -> list[str]:
         return [node.module]
     if (
         isinstance(node, ast.Call)
-        and isinstance(node.func, (ast.Attribute, ast.Name))
-        and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
-        in ("import_module", "__import__")
+        and node_name(node.func) in ("import_module", "__import__")
         and node.args
         and isinstance(node.args[0], ast.Constant)
         and isinstance(node.args[0].value, str)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-shared-user-state"
@@ -82,24 +82,14 @@ VALUE_CLASS_BASES = frozenset(
 VALUE_CLASS_DECORATORS = frozenset({"dataclass", "define", "frozen", "attrs", "s", "dataclasses"})
 
 
-def _name(node: ast.AST) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Subscript):
-        return _name(node.value)
-    return ""
-
-
 def _is_value_class(cls: ast.ClassDef) -> bool:
-    if any(_name(b) in VALUE_CLASS_BASES for b in cls.bases):
+    if any(node_name(b) in VALUE_CLASS_BASES for b in cls.bases):
         return True
-    if any(_name(d) in VALUE_CLASS_DECORATORS for d in cls.decorator_list):
+    if any(node_name(d) in VALUE_CLASS_DECORATORS for d in cls.decorator_list):
         return True
-    return any(isinstance(k.value, ast.AST) and _name(k.value) == "EnumMeta" for k in cls.keywords)
+    return any(
+        isinstance(k.value, ast.AST) and node_name(k.value) == "EnumMeta" for k in cls.keywords
+    )
 
 
 def _is_singleton(cls: ast.ClassDef) -> bool:
@@ -113,8 +103,8 @@ def _is_singleton(cls: ast.ClassDef) -> bool:
             "getInstance",
         ):
             return True
-    return any("singleton" in _name(k.value).lower() for k in cls.keywords) or any(
-        "singleton" in _name(b).lower() for b in cls.bases
+    return any("singleton" in node_name(k.value).lower() for k in cls.keywords) or any(
+        "singleton" in node_name(b).lower() for b in cls.bases
     )
 
 
@@ -133,8 +123,10 @@ def _mutable(value: ast.AST | None) -> tuple[bool, bool]:
         return True, not items
     if isinstance(value, (ast.DictComp, ast.ListComp, ast.SetComp)):
         return True, False
-    if isinstance(value, ast.Call) and _name(value.func) in MUTABLE_CALLS:
-        return True, (not value.args and not value.keywords) or _name(value.func) == "defaultdict"
+    if isinstance(value, ast.Call) and node_name(value.func) in MUTABLE_CALLS:
+        return True, (not value.args and not value.keywords) or node_name(
+            value.func
+        ) == "defaultdict"
     return False, False
 
 

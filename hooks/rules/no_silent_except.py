@@ -39,7 +39,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-silent-except"
@@ -61,19 +61,11 @@ VISIBLE_CALLS = frozenset(
 )
 
 
-def _name(node: ast.AST | None) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return ""
-
-
 def _is_broad(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(_name(t) in BROAD for t in types)
+    return any(node_name(t) in BROAD for t in types)
 
 
 def _call_chain(call: ast.Call) -> str:
@@ -106,9 +98,9 @@ def _is_visible(body: list[ast.stmt]) -> bool:
 
 def _suppresses_broad(item: ast.withitem) -> bool:
     call = item.context_expr
-    if not isinstance(call, ast.Call) or _name(call.func) != "suppress":
+    if not isinstance(call, ast.Call) or node_name(call.func) != "suppress":
         return False
-    return any(_name(arg) in BROAD for arg in call.args)
+    return any(node_name(arg) in BROAD for arg in call.args)
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:

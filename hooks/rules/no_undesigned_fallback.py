@@ -36,7 +36,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-undesigned-fallback"
@@ -86,14 +86,7 @@ def _is_fallback_value(value: str, key: str) -> bool:
 
 def _getter(call: ast.Call) -> tuple[str, ast.AST] | None:
     """(key, default) of `os.getenv("KEY", d)` / `x.get("KEY", d)` with an UPPER_CASE key."""
-    func = call.func
-    name = (
-        func.attr
-        if isinstance(func, ast.Attribute)
-        else func.id
-        if isinstance(func, ast.Name)
-        else ""
-    )
+    name = node_name(call.func)
     if name not in ("getenv", "get", "get_env", "get_setting", "environ_get"):
         return None
     default = (
@@ -112,13 +105,7 @@ def _is_default_return(value: ast.AST | None) -> bool:
     literal = _literal(value)
     if literal:
         return bool(HOSTLIKE.search(literal))
-    name = (
-        value.id
-        if isinstance(value, ast.Name)
-        else value.attr
-        if isinstance(value, ast.Attribute)
-        else ""
-    )
+    name = node_name(value) if isinstance(value, (ast.Name, ast.Attribute)) else ""
     return bool(CONFIG_KEY.match(name)) and ("DEFAULT" in name or "FALLBACK" in name)
 
 
