@@ -148,8 +148,10 @@ def render(
     """The comment body: the applicable sections, findings, and sections no longer needed."""
     total = sum(len(s.items) for s in sections)
     done = sum(1 for s in sections for i in s.items if ticked.get(i.id))
+    state, _ = status(sections, ticked)
     out = [
         MARKER,
+        f"<!-- runbook-bot:status={state} -->",
         "## Definition of Done",
         f"{done} of {total} items ticked for the {files} changed file{'s' * (files != 1)}. "
         "Tick each box when it is true; the status `runbook/definition-of-done` turns green "
@@ -172,6 +174,15 @@ def _bounded(body: str) -> str:
         return body
     cut = body[:BUDGET].rsplit("\n", 1)[0]
     return cut + "\n\n> The checklist was cut to stay under GitHub's comment size limit.\n"
+
+
+STATE = re.compile(r"<!-- runbook-bot:status=(\w+) -->")
+
+
+def recorded_state(body: str) -> str | None:
+    """The commit status the comment says was last set."""
+    match = STATE.search(body)
+    return match[1] if match else None
 
 
 def status(sections: list[Section], ticked: dict[str, bool]) -> tuple[str, str]:

@@ -142,7 +142,7 @@ def _live_checklist(
     sections = checklist.parse(_checklist_text(config, lambda p: github.read_file(p, base)))
     chosen = checklist.select(sections, files)
     stale = [s for s in sections if s not in chosen and not s.always]
-    existing = github.comments(number, checklist.MARKER)
+    existing = sorted(github.comments(number, checklist.MARKER), key=lambda c: c.id)
     ticked = checklist.ticks(existing[0].body) if existing else {}
     stale = [s for s in stale if any(ticked.get(i.id) for i in s.items)]
     body = checklist.render(chosen, ticked, stale=stale, files=len(files))
@@ -150,18 +150,22 @@ def _live_checklist(
     try:
         if not existing:
             github.comment(number, body)
-        else:
-            keep, *extra = sorted(existing, key=lambda c: c.id)
-            for comment in extra:  # racing runs left more than one: keep the oldest
-                github.delete_comment(comment.id)
+            github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
+        for comment in existing[1:]:  # racing runs left more than one: keep the oldest
+            github.delete_comment(number, comment.id)
+        if existing and existing[0].body != body:
+            # Steady state never gets here: same text, same ticks, nothing written (3 calls).
+            keep = existing[0]
             # re-read just before the edit so a tick made meanwhile is not lost
-            fresh = github.comments(number, checklist.MARKER)
-            latest = {**ticked, **checklist.ticks(fresh[0].body)} if fresh else ticked
+            fresh = [c for c in github.comments(number, checklist.MARKER) if c.id == keep.id]
+            current = fresh[0].body if fresh else keep.body
+            latest = {**ticked, **checklist.ticks(current)}
             body = checklist.render(chosen, latest, stale=stale, files=len(files))
             state, description = checklist.status(chosen, latest)
-            if fresh and fresh[0].body != body:
-                github.edit_comment(keep.id, body)
-        github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
+            if current != body:
+                github.edit_comment(number, keep.id, body)
+            if checklist.recorded_state(current) != state:
+                github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
     except ReadOnly as e:
         _summary(f"> [!WARNING]\n> {PROG} could not write to this pull request ({e}).\n\n{body}")
         print(

@@ -43,6 +43,8 @@ class GitHub:
             retry=GithubRetry(total=6, backoff_factor=0.5),
             seconds_between_requests=0,
             seconds_between_writes=write_interval,
+            per_page=100,
+            lazy=True,  # no GET of an object we only need to act on: fewer calls
         )
         self.repository = repository
         self._repo: Repository | None = None
@@ -50,8 +52,7 @@ class GitHub:
     @property
     def repo(self) -> Repository:
         if self._repo is None:
-            # lazy=True: no GET of the repository, one call fewer on every run
-            self._repo = self.client.get_repo(self.repository, lazy=True)
+            self._repo = self.client.get_repo(self.repository)
         return self._repo
 
     def _write(self, action, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -89,12 +90,12 @@ class GitHub:
     def comment(self, number: int, body: str) -> int:
         return self._write(self.repo.get_issue(number).create_comment, body).id
 
-    def edit_comment(self, comment_id: int, body: str) -> None:
-        comment = self.repo.get_issue_comment(comment_id)
+    def edit_comment(self, number: int, comment_id: int, body: str) -> None:
+        comment = self.repo.get_issue(number).get_comment(comment_id)
         self._write(comment.edit, body)
 
-    def delete_comment(self, comment_id: int) -> None:
-        self._write(self.repo.get_issue_comment(comment_id).delete)
+    def delete_comment(self, number: int, comment_id: int) -> None:
+        self._write(self.repo.get_issue(number).get_comment(comment_id).delete)
 
     def set_status(
         self, sha: str, state: str, description: str, context: str, target_url: str | None

@@ -1,0 +1,135 @@
+"""`runbook-bot checklist` over real HTTP, real PyGithub, a server held to GitHub's description."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import checklist
+from bot.cli import main
+from tests.github_api.server import GitHubAPI
+from tests.helpers import NETRA, SHARED_DATA
+
+REPO = "Codertocat/Hello-World"
+DOD = "reports/DEFINITION_OF_DONE_CHECKLIST.md"
+EVENT = (
+    SHARED_DATA
+    / "webhooks"
+    / "payload-examples"
+    / "api.github.com"
+    / "pull_request"
+    / "opened.payload.json"
+)
+
+
+@pytest.fixture
+def pr(github_api: GitHubAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The real `pull_request.opened` payload, its PR seeded in the server, the team's checklist
+    on the base branch, and a config that points the bot at it."""
+    event = json.loads(EVENT.read_text())
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(EVENT))
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    (tmp_path / ".runbook-guard.toml").write_text(f'[bot]\ndefinition-of-done = "{DOD}"\n')
+    monkeypatch.chdir(tmp_path)
+    head, base = event["pull_request"]["head"]["sha"], event["pull_request"]["base"]["ref"]
+    github_api.add_pull(
+        REPO, event["number"], head, ["netra_backend/app/db/postgres.py"], base_ref=base
+    )
+    github_api.add_content(
+        REPO, DOD, (NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text(), ref=base
+    )
+    return {"number": event["number"], "head": head, "base": base}
+
+
+def run() -> int:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(["checklist"])
+
+
+def test_first_run_creates_the_comment_and_a_pending_status(
+    github_api: GitHubAPI, pr: dict
+) -> None:
+    assert run() == 0
+    [comment] = github_api.comments(REPO, pr["number"])
+    assert comment["body"].startswith(checklist.MARKER) and "DATABASE MODULE" in comment["body"]
+    [status] = github_api.statuses(REPO, pr["head"])
+    assert (status["state"], status["context"]) == ("pending", "runbook/definition-of-done")
+
+
+def test_steady_state_makes_no_write_and_at_most_three_calls(
+    github_api: GitHubAPI, pr: dict
+) -> None:
+    run()
+    before = len(github_api.requests)
+    assert run() == 0
+    second = github_api.requests[before:]
+    assert [r for r in second if r["method"] != "GET"] == []
+    assert len(second) <= 3, [(r["method"], r["path"]) for r in second]
+
+
+def test_a_ticked_box_survives_a_push_that_changes_the_sections(
+    github_api: GitHubAPI, pr: dict
+) -> None:
+    run()
+    [comment] = github_api.comments(REPO, pr["number"])
+    github_api.tick(REPO, comment["id"], "Check `MASTER_WIP_STATUS.md` for current system health")
+    github_api.pulls[(REPO, pr["number"])]["files"] = [
+        "netra_backend/app/websocket_core/manager.py"
+    ]
+    assert run() == 0
+    [comment] = github_api.comments(REPO, pr["number"])
+    assert "- [x] Check `MASTER_WIP_STATUS.md` for current system health" in comment["body"]
+    assert "WEBSOCKET MODULE" in comment["body"]
+
+
+def test_150_changed_files_are_all_read(github_api: GitHubAPI, pr: dict) -> None:
+    files = [f"docs/page_{i}.md" for i in range(149)] + [
+        "auth_service/auth_core/core/jwt_handler.py"
+    ]
+    github_api.pulls[(REPO, pr["number"])]["files"] = files
+    assert run() == 0
+    [comment] = github_api.comments(REPO, pr["number"])
+    assert "AUTHENTICATION MODULE" in comment["body"]  # listed on the second page
+    assert "150 changed files" in comment["body"]
+
+
+def test_all_ticked_turns_the_status_green(github_api: GitHubAPI, pr: dict) -> None:
+    run()
+    [comment] = github_api.comments(REPO, pr["number"])
+    comment["body"] = comment["body"].replace("- [ ]", "- [x]")
+    assert run() == 0
+    assert github_api.statuses(REPO, pr["head"])[-1]["state"] == "success"
+
+
+def test_racing_runs_leave_one_comment(github_api: GitHubAPI, pr: dict) -> None:
+    run()
+    [first] = github_api.comments(REPO, pr["number"])
+    duplicate = dict(first, id=github_api.next_id(), body=first["body"] + "\n")
+    github_api._comments[REPO][duplicate["id"]] = duplicate
+    assert run() == 0
+    assert [c["id"] for c in github_api.comments(REPO, pr["number"])] == [first["id"]]
+
+
+def test_read_only_token_writes_the_job_summary_and_exits_0(
+    github_api: GitHubAPI, pr: dict, tmp_path: Path
+) -> None:
+    github_api.read_only = True
+    assert run() == 0
+    assert github_api.comments(REPO, pr["number"]) == []
+    summary = (tmp_path / "summary.md").read_text()
+    assert "could not write" in summary and checklist.MARKER in summary
+
+
+@pytest.mark.parametrize("status", [500, 502, 429])
+def test_a_fault_on_a_write_converges_with_no_duplicate(
+    github_api: GitHubAPI, pr: dict, status: int
+) -> None:
+    github_api.fail("POST", r"/comments$", status, headers={"Retry-After": "0"})
+    assert run() == 0
+    assert len(github_api.comments(REPO, pr["number"])) == 1
