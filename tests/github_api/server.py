@@ -319,18 +319,24 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
                         validate=None,
                     )
             if api.read_only and self.command != "GET":
-                return self._send(
-                    403,
-                    {
-                        "message": "Resource not accessible by integration",
-                        "documentation_url": "https://docs.github.com/rest",
-                    },
-                    validate=(template, op),
-                )
+                return self._refuse(template, op)
             status, payload, headers = handle(
                 api, self.command, template, path, query, body, self.path
             )
             return self._send(status, payload, headers, validate=(template, op))
+
+        def _refuse(self, template: str, op: dict[str, Any]) -> None:
+            # GitHub answers every write of a read-only token so, whether the description lists
+            # 403 for the operation or not; the body is held to its `basic-error` schema.
+            refusal = {
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest",
+            }
+            basic_error = {"$ref": f"{SPEC_URI}#/components/schemas/basic-error"}
+            for error in _schema_errors(refusal, basic_error):
+                api.violations.append(f"read-only refusal: {error}")
+            documented = "403" in op["responses"]
+            return self._send(403, refusal, validate=(template, op) if documented else None)
 
         def _send(
             self,
