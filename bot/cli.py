@@ -109,7 +109,9 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
         sections = checklist.parse(_checklist_text(config, read_local))
         chosen = checklist.select(sections, files)
-        body = checklist.render(chosen, {}, files=len(files))
+        body = checklist.render(
+            chosen, {}, findings_markdown=_findings_markdown(args), files=len(files)
+        )
         state, description = checklist.status(chosen, {})
         return _print(
             {
@@ -120,7 +122,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
             args.format,
             body,
         )
-    return _live_checklist(config, number, head, base, event)
+    return _live_checklist(config, number, head, base, _findings_markdown(args))
 
 
 def _live_checklist(
@@ -128,7 +130,7 @@ def _live_checklist(
     number: int | None,
     head: str | None,
     base: str | None,
-    event: dict[str, Any],
+    findings_markdown: str,
 ) -> int:
     from bot.github import GitHub, ReadOnly
 
@@ -145,7 +147,9 @@ def _live_checklist(
     existing = sorted(github.comments(number, checklist.MARKER), key=lambda c: c.id)
     ticked = checklist.ticks(existing[0].body) if existing else {}
     stale = [s for s in stale if any(ticked.get(i.id) for i in s.items)]
-    body = checklist.render(chosen, ticked, stale=stale, files=len(files))
+    body = checklist.render(
+        chosen, ticked, stale=stale, findings_markdown=findings_markdown, files=len(files)
+    )
     state, description = checklist.status(chosen, ticked)
     try:
         if not existing:
@@ -160,7 +164,9 @@ def _live_checklist(
             fresh = [c for c in github.comments(number, checklist.MARKER) if c.id == keep.id]
             current = fresh[0].body if fresh else keep.body
             latest = {**ticked, **checklist.ticks(current)}
-            body = checklist.render(chosen, latest, stale=stale, files=len(files))
+            body = checklist.render(
+                chosen, latest, stale=stale, findings_markdown=findings_markdown, files=len(files)
+            )
             state, description = checklist.status(chosen, latest)
             if current != body:
                 github.edit_comment(number, keep.id, body)
@@ -175,6 +181,19 @@ def _live_checklist(
         return 0
     _summary(f"### Definition of Done\n{description}")
     return 0
+
+
+def _findings_markdown(args: argparse.Namespace) -> str:
+    """The diff's runbook-guard findings, each with its runbook link, for the comment."""
+    findings = [f for path in args.findings for f in parse_findings(path)]
+    if not findings:
+        return ""
+    lines = [f"### runbook-guard findings in this diff ({len(findings)})"]
+    for f in findings[:200]:
+        link = f" ([runbook]({f.url}))" if f.url else ""
+        where, message = report.neutralise(f.location), report.neutralise(f.message)
+        lines.append(f"- `{where}` **{f.rule}**: {message}{link}")
+    return "\n".join(lines)
 
 
 def _client(factory: Any) -> Any:
@@ -308,6 +327,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print what would be posted; no token, no network"
     )
     check.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    check.add_argument(
+        "--findings",
+        action="append",
+        default=[],
+        metavar="F",
+        help="a runbook-guard JSON file whose findings the comment lists (repeatable)",
+    )
     check.set_defaults(func=cmd_checklist)
     rep = sub.add_parser("report", help="file CI failures as runbook-linked issues")
     for flag, what in (

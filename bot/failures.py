@@ -36,6 +36,7 @@ class Failure:
     line: int | None = None
     severity: str = "error"
     rule: str | None = None  # a runbook-guard rule or ruff code
+    url: str | None = None  # the runbook section a runbook-guard finding already links to
 
     @property
     def location(self) -> str:
@@ -172,6 +173,7 @@ def parse_findings(path: str) -> list[Failure]:
             f.get("line"),
             f.get("severity", "error"),
             f["rule"],
+            (f.get("runbook") or {}).get("url"),
         )
         for f in document.get("findings", [])
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.helpers import commit, stage, write
+from tests.helpers import commit, guard, stage, write
 
 JUNIT = """<testsuite name="pytest">
   <testcase classname="tests.e2e.test_chat" name="test_reply" time="0.000"/>
@@ -92,3 +92,16 @@ def test_live_mode_needs_a_token(git_repo: Path, tmp_path: Path) -> None:
     with contextlib.redirect_stderr(err):
         code = main(["report", "--junit", str(junit)])
     assert code == 2 and "GITHUB_TOKEN" in err.getvalue()
+
+
+def test_checklist_lists_the_diffs_findings_with_links(git_repo: Path, tmp_path: Path) -> None:
+    write(git_repo, "app.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    _, report_json, _ = guard("run", "--format", "json")
+    findings = tmp_path / "findings.json"
+    findings.write_text(report_json)
+    code, out = run("checklist", "--dry-run", "--format", "json", "--findings", str(findings))
+    assert code == 0
+    [body] = json.loads(out)["comments"]
+    assert "runbook-guard findings in this diff (1)" in body
+    assert "`app.py:2` **no-direct-environ**" in body and "([runbook](https://" in body
