@@ -105,7 +105,7 @@ def parse_junit(path: str) -> list[Failure]:
                     "fake-test",
                     suite.get("name", path),
                     "AllSkipped",
-                    f"every one of the {len(cases)} end-to-end tests was skipped",
+                    f"all {len(cases)} e2e tests of the suite were skipped: fake test suite",
                     severity="warning",
                 )
             )
@@ -146,7 +146,8 @@ def _case_failures(case: Any) -> list[Failure]:
                     "fake-test",
                     test_id,
                     "NearZeroTime",
-                    f"end-to-end test passed in {seconds:.3f} s",
+                    f"e2e test passed in {seconds:.3f} s (0.00s execution): "
+                    "mocked, skipped or not awaited",
                     severity="warning",
                     path=case.get("file"),
                 )

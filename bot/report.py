@@ -128,7 +128,8 @@ def plan(
             explicit = links.explicit(first.rule)
             resolution = explicit if explicit and explicit.url else None
         if resolution is None:
-            resolution = links.for_text(_signature_query(first, patterns))
+            # the exception's name, found whole on a runbook's symptom line, is strong evidence
+            resolution = links.for_text(_signature_query(first, patterns), (first.error_type,))
         tags = [BOT_LABEL, *labels, f"severity:{first.severity}"]
         if resolution is not None and resolution.section is not None:
             tags.append(_label(f"runbook:{resolution.section.anchor}"))

@@ -92,14 +92,14 @@ class Links:
             return Resolution(rule.ID, None, None, "none" if not ref else "broken", 0.0, ref)
         return Resolution(rule.ID, section, self.shipped.url(section), "shipped")
 
-    def for_text(self, text: str) -> Resolution | None:
+    def for_text(self, text: str, phrases: tuple[str, ...] = ()) -> Resolution | None:
         """The section a failure's text matches in the team's runbooks (or the shipped one)."""
         for pattern, _target in self.config.links.items():
             if pattern.lower() in text.lower():
                 return self.explicit(pattern)
         index = self.team or self.shipped
         matcher = self.matcher or Matcher(index.sections)
-        match = matcher.best(text)
+        match = matcher.best(text, phrases)
         if match is None:
             return None
         return Resolution(

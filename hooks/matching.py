@@ -50,17 +50,28 @@ def _stem(word: str) -> str:
     return word
 
 
+# The tail of every exception name: it says nothing about which one.
+GENERIC_PARTS = frozenset({"error", "exception", "warning", "exit", "interrupt"})
+CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-cased, stemmed words; `os.environ` also yields `os`, `environ` and `osenviron`."""
+    """Lower-cased, stemmed words; `os.environ` also yields `os`, `environ` and `osenviron`,
+    `ModuleNotFoundError` also `module`, `found`, `error`. Bare numbers are dropped: in titles
+    they are list numbering, in failures they are run-specific."""
     out: list[str] = []
-    for match in WORD.finditer(text.lower()):
-        word = match[0]
+    for raw in re.finditer(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*", text):
+        word = raw[0].lower()
         parts = [p for p in re.split(r"[._]", word) if p]
         if len(parts) > 1:
             out.append("".join(parts))
         for part in parts:
-            if part not in STOPWORDS and (len(part) > 1 or part.isdigit()):
+            if part not in STOPWORDS and len(part) > 1 and not part.isdigit():
                 out.append(_stem(part))
+        camel = CAMEL.findall(raw[0])
+        if len(camel) > 1:
+            parts = [c.lower() for c in camel if len(c) > 2]
+            out.extend(_stem(c) for c in parts if c not in STOPWORDS and c not in GENERIC_PARTS)
     return out
 
 
@@ -121,7 +132,8 @@ class Matcher:
         telling as a heading."""
         query = set(tokens(text))
         phrase_tokens = [set(tokens(p)) for p in phrases]
-        phrase_tokens = [p for p in phrase_tokens if len(p) >= 2]
+        # a phrase of two or more words, or one long distinctive word (an exception name)
+        phrase_tokens = [p for p in phrase_tokens if len(p) >= 2 or len(next(iter(p), "")) >= 10]
         query.update(*phrase_tokens)
         idf = self._idf
         default_idf = math.log(1 + max(len(self.sections), 1))
