@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import codecs
+import io
 import os
+import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,16 +73,23 @@ def select_rules(
     return rules
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text of a file's bytes, and a note when it was not valid UTF-8."""
+def decode(data: bytes, *, python: bool = False) -> tuple[str, str | None]:
+    """Text of a file's bytes, and a note when it could not be decoded exactly. Python files
+    honour their PEP 263 coding declaration (`# -*- coding: latin-1 -*-`)."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
+    encoding = "utf-8"
+    if python and b"coding" in data[:400]:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            encoding = "utf-8"
     try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as e:
-        return data.decode(
-            "utf-8", "replace"
-        ), f"not valid UTF-8 at byte {e.start}, read with replacements"
+        return data.decode(encoding), None
+    except (UnicodeDecodeError, LookupError) as e:
+        where = f" at byte {e.start}" if isinstance(e, UnicodeDecodeError) else ""
+        note = f"not valid {encoding.upper()}{where}, read with replacements"
+        return data.decode("utf-8", "replace"), note
 
 
 def classify(path: str, config: Config) -> tuple[str, str | None]:
@@ -130,7 +139,7 @@ def build_run(
             continue
         if b"\0" in data[:8000]:
             continue  # binary, as git itself would judge it
-        text, problem = decode(data)
+        text, problem = decode(data, python=change.path.endswith(PYTHON_SUFFIXES))
         if problem:
             notes.append(Note(change.path, problem))
         kind, environment = classify(change.path, config)

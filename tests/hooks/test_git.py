@@ -169,3 +169,12 @@ def test_unquote_path() -> None:
     assert git.unquote_path(b'"a\\tb\\"c\\\\d"') == 'a\tb"c\\d'
     assert git.unquote_path(b'"na\\303\\257ve.py"') == "naïve.py"
     assert git.unquote_path(b"plain.py") == "plain.py"
+
+
+def test_pep_263_coding_declarations_are_honoured(git_repo: Path) -> None:
+    source = "# -*- coding: latin-1 -*-\nimport os\nNAME = 'café'\nX = os.environ['A']\n"
+    write(git_repo, "legacy.py", source.encode("latin-1"))
+    stage(git_repo, ".")
+    code, out, err = guard("run")
+    assert code == 1 and "legacy.py:4:5 no-direct-environ" in out
+    assert err == ""
