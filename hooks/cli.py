@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from_ref=from_ref,
         to_ref=to_ref,
     )
-    result = engine.check(run, rules)
+    result = engine.check(run, rules, jobs=os.cpu_count() or 1)
     result.notes[:0] = notes
     resolved = {}
     if result.findings:

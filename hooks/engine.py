@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import multiprocessing
 import os
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -281,12 +282,40 @@ def check_file(
     return found, notes
 
 
-def check(run: Run, rules: dict[str, ModuleType]) -> Result:
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 200
+_SHARED: tuple[Run, dict[str, ModuleType]] | None = None  # inherited by forked workers
+
+
+def _check_chunk(indexes: range) -> list[tuple[str, list[Finding], list[Note]]]:
+    assert _SHARED is not None
+    run, rules = _SHARED
+    return [(run.files[i].path, *check_file(run.files[i], run, rules)) for i in indexes]
+
+
+def _check_files(
+    run: Run, rules: dict[str, ModuleType], jobs: int
+) -> list[tuple[str, list[Finding], list[Note]]]:
+    """Every file's findings; over `jobs` forked processes when there are many files."""
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if jobs <= 1 or len(run.files) < PARALLEL_MIN_FILES or not forkable:
+        return [(file.path, *check_file(file, run, rules)) for file in run.files]
+    global _SHARED
+    _SHARED = (run, rules)
+    try:
+        size = max(1, len(run.files) // (jobs * 8))
+        chunks = [range(i, min(i + size, len(run.files))) for i in range(0, len(run.files), size)]
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [item for part in pool.map(_check_chunk, chunks) for item in part]
+    finally:
+        _SHARED = None
+
+
+def check(run: Run, rules: dict[str, ModuleType], *, jobs: int = 1) -> Result:
     result = Result(files=len(run.files))
     by_path: dict[str, list[Finding]] = {f.path: [] for f in run.files}
-    for file in run.files:
-        found, notes = check_file(file, run, rules)
-        by_path[file.path].extend(found)
+    for path, found, notes in _check_files(run, rules, jobs):
+        by_path[path].extend(found)
         result.notes.extend(notes)
     for rule in rules.values():
         if hasattr(rule, "check_repo"):
