@@ -67,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for rule_id in {f.rule for f in result.findings}:
         module = rules.get(rule_id) or engine.all_rules().get(rule_id)
         resolved[rule_id] = links.for_rule(module).link if module else None
+    result.findings = _without_echoes(result.findings, resolved)
     report = Report(
         result.findings,
         result.notes,
@@ -87,6 +88,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"{PROG}: note: {note.path}: {note.message}", file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _without_echoes(findings: list, resolved: dict) -> list:  # type: ignore[type-arg]
+    """Drop a runbook grep rule's finding where a built-in rule already reports the same line
+    and links to the same section: one mistake, one finding."""
+    covered = {
+        (f.path, f.line, resolved[f.rule].url)
+        for f in findings
+        if not f.rule.startswith("runbook:") and resolved.get(f.rule)
+    }
+    return [
+        f
+        for f in findings
+        if not (
+            f.rule.startswith("runbook:")
+            and resolved.get(f.rule)
+            and (f.path, f.line, resolved[f.rule].url) in covered
+        )
+    ]
 
 
 def _runbook_rules(root: Path, config: object) -> dict[str, object]:

@@ -76,6 +76,12 @@ class Links:
         found = self.explicit(rule.ID)
         if found is not None:
             return found
+        # a rule compiled from a runbook's own "How to check" links to the section it came from
+        own = getattr(rule, "SECTION", "")
+        if own and self.team is not None:
+            section = self.team.find(own)
+            if section is not None:
+                return Resolution(rule.ID, section, self.team.url(section), "compiled")
         # The engine's own rules (suppressions) are about runbook-guard, not the team's runbook.
         if self.matcher is not None and self.team is not None and not getattr(rule, "ENGINE", 0):
             match = self.matcher.best(*rule_query(rule))

@@ -115,3 +115,18 @@ def test_output_file(git_repo: Path) -> None:
     code, out, _ = guard("run", "--format", "json", "--output", "report.json")
     assert code == 1 and out == ""
     assert json.loads((git_repo / "report.json").read_text())["summary"]["findings"] == 1
+
+
+def test_a_runbook_grep_rule_does_not_echo_a_builtin_finding(git_repo: Path) -> None:
+    runbook = (
+        "# Runbook\n\n### 4. Direct os.environ Access\n**Symptom**: config changes do not apply\n"
+        '**How to Check**:\n```bash\ngrep -r "os\\.environ\\[" . --include="*.py"\n```\n'
+        "**Fix**: use the accessor\n"
+    )
+    write(git_repo, "docs/RUNBOOK.md", runbook)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/*.md"]\n')
+    write(git_repo, "a.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    code, out, _ = guard("run", "--format", "json")
+    rules = [f["rule"] for f in json.loads(out)["findings"]]
+    assert code == 1 and rules == ["no-direct-environ"]  # the grep rule saw the same line, same section
