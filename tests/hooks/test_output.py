@@ -129,4 +129,5 @@ def test_a_runbook_grep_rule_does_not_echo_a_builtin_finding(git_repo: Path) -> 
     stage(git_repo, ".")
     code, out, _ = guard("run", "--format", "json")
     rules = [f["rule"] for f in json.loads(out)["findings"]]
-    assert code == 1 and rules == ["no-direct-environ"]  # the grep rule saw the same line, same section
+    # the grep rule saw the same line and links to the same section: one finding
+    assert code == 1 and rules == ["no-direct-environ"]
