@@ -140,6 +140,7 @@ def main() -> int:
                             str(sg),
                             "scan",
                             "--metrics=off",
+                            "--disable-version-check",  # it waits on the network
                             "--config",
                             str(HERE / "semgrep" / "rules.yml"),
                             "-q",
