@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hooks import __version__
 from hooks.errors import UsageError
+from hooks.findings import Finding, Link
 from hooks.report import FORMATS
 
 PROG = "runbook-guard"
@@ -90,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _without_echoes(findings: list, resolved: dict) -> list:  # type: ignore[type-arg]
+def _without_echoes(findings: list[Finding], resolved: dict[str, Link | None]) -> list[Finding]:
     """Drop a runbook grep rule's finding where a built-in rule already reports the same line
     and links to the same section: one mistake, one finding."""
     covered = {

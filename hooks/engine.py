@@ -119,7 +119,7 @@ def build_run(
         changes = git.changes_between(root, from_ref, to_ref)
     else:
         changes = git.staged_changes(root)
-    wanted = {p for p in paths}
+    wanted = set(paths)
     in_scope = []
     for change in changes:
         if change.binary or change.blob is None or change.status == "D":
