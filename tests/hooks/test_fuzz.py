@@ -1,0 +1,74 @@
+"""Bad inputs never crash the hook: random bytes, invalid UTF-8, NUL, deep nesting, huge lines.
+
+Bounded in time (issue #6 widens this); the ci hypothesis profile draws the same examples on
+every run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import guard, stage, write
+
+SOURCE_BITS = st.sampled_from(
+    [
+        b"import os\n",
+        b"os.environ['A']\n",
+        b"class C:\n    x = {}\n",
+        b"try:\n    pass\nexcept:\n    pass\n",
+        b"\xff\xfe",
+        b"\x00",
+        b"\r\n",
+        b"\xef\xbb\xbf",
+        b"# runbook-guard: ignore[",
+        b"async def f(:\n",
+        b"(" * 50,
+        b"]" * 3,
+        b"'''",
+        b"\t",
+        "é".encode(),
+        b"SERVICE_ID=",
+        b"export A='b\n",
+    ]
+)
+
+
+def _run_in_repo(files: dict[str, bytes]) -> tuple[int, str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        for name, data in files.items():
+            write(root, name, data)
+        stage(root, ".")
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            return guard("run")
+        finally:
+            os.chdir(cwd)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(SOURCE_BITS, min_size=1, max_size=12).map(b"".join), st.binary(max_size=200))
+def test_random_sources_and_env_files_never_crash(source: bytes, noise: bytes) -> None:
+    code, _out, err = _run_in_repo({"app/mod.py": source + noise, ".env.staging": noise + source})
+    assert code in (0, 1), err
+    assert all(line.startswith("runbook-guard: note: ") for line in err.splitlines()), err
+
+
+def test_deep_nesting_and_a_huge_line_are_notes_not_crashes(git_repo: Path) -> None:
+    write(git_repo, "deep.py", "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
+    write(git_repo, "deep_list.py", "x = " + "[" * 150 + "]" * 150 + "\n")
+    write(git_repo, "huge.py", "x = '" + "a" * 10_000_000 + "'\n")
+    write(git_repo, "ok.py", "import os\nX = os.environ['A']\n")
+    stage(git_repo, ".")
+    code, out, err = guard("run")
+    assert code == 1 and "ok.py:2:5 no-direct-environ" in out
+    assert "deep.py: cannot be parsed" in err
+    assert "Traceback" not in err
