@@ -59,6 +59,12 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 def path_matches(path: str, patterns: Iterable[str]) -> bool:
     """Does a repo-relative path match any glob? A pattern without `/` matches the basename."""
+    return _path_matches(path, tuple(patterns))
+
+
+@lru_cache(maxsize=4096)
+def _path_matches(path: str, patterns: tuple[str, ...]) -> bool:
+    # memoised: rules ask it of the same file once per node they visit
     for pattern in patterns:
         pattern = pattern.lstrip("/").removeprefix("./")
         target = path if "/" in pattern else path.rsplit("/", 1)[-1]

@@ -156,8 +156,21 @@ def _callee(call: ast.Call) -> tuple[str, str | None]:
     if isinstance(func, ast.Name):
         return func.id, None
     if isinstance(func, ast.Attribute):
-        return func.attr, ast.unparse(func.value)
+        # unparse only what is not a plain `a.b.c` chain: it is slow, and most calls are chains
+        return func.attr, _dotted(func.value) or ast.unparse(func.value)
     return "", None
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """`a.b.c` as a string, or None when the expression is not a chain of names."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _local_async(tree: ast.Module) -> tuple[set[str], set[str], dict[str, set[str]]]:
@@ -176,31 +189,35 @@ def _local_async(tree: ast.Module) -> tuple[set[str], set[str], dict[str, set[st
 Scan = tuple[ast.AST, "str | None", ast.Call, "str | None"]
 
 
+# The fields that hold statements: a call used as a statement is never inside an expression,
+# so the scan never descends into one (expressions are most of a tree's nodes).
+STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def _statement_calls(tree: ast.Module, touched: Callable[[int, int], bool]) -> list[Scan]:
     """(function, its class, call, assigned name) for each call used as a statement or assigned,
-    in the function that owns it (not a nested one), in one pass over the touched code."""
+    in the function that owns it (not a nested one), in one pass over the touched statements."""
     found: list[Scan] = []
     # (node, the function that owns its statements, the class when that function is a method)
     todo: list[tuple[ast.AST, ast.AST | None, str | None]] = [(tree, None, None)]
     while todo:
         node, func, cls = todo.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt) and not touched(child.lineno, child.end_lineno or 0):
-                continue
-            if isinstance(child, FUNCTIONS):
-                method_of = node.name if isinstance(node, ast.ClassDef) else None
-                todo.append((child, child, method_of))
-                continue
-            if isinstance(child, ast.ClassDef):
-                todo.append((child, None, None))
-                continue
-            if isinstance(child, ast.Lambda):
-                continue
-            if func is not None and isinstance(child, (ast.Expr, ast.Assign, ast.AnnAssign)):
-                value = child.value
-                if isinstance(value, ast.Call):
-                    found.append((func, cls, value, _assigned_name(child)))
-            todo.append((child, func, cls))
+        for name in STATEMENT_FIELDS:
+            for child in getattr(node, name, None) or ():
+                if isinstance(child, ast.stmt) and not touched(child.lineno, child.end_lineno or 0):
+                    continue
+                if isinstance(child, FUNCTIONS):
+                    method_of = node.name if isinstance(node, ast.ClassDef) else None
+                    todo.append((child, child, method_of))
+                    continue
+                if isinstance(child, ast.ClassDef):
+                    todo.append((child, None, None))
+                    continue
+                if func is not None and isinstance(child, (ast.Expr, ast.Assign, ast.AnnAssign)):
+                    value = child.value
+                    if isinstance(value, ast.Call):
+                        found.append((func, cls, value, _assigned_name(child)))
+                todo.append((child, func, cls))
     return found
 
 
@@ -235,14 +252,13 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     candidates = []
     for func, cls, call, target in _statement_calls(node, ctx.file.touched):
         name, qualifier = _callee(call)
-        if not name or (target and _awaited_later(func, target)):
-            continue
-        candidates.append((call, name, qualifier, cls))
+        if name:
+            candidates.append((func, cls, call, target, name, qualifier))
     repo_names = {
-        n for _, n, q, _ in candidates if q not in ("self", "cls") and n not in sync_funcs
+        c[4] for c in candidates if c[5] not in ("self", "cls") and c[4] not in sync_funcs
     } - COMMON_METHODS
     repo = ctx.run.repo.async_functions(repo_names - async_funcs) if repo_names else {}
-    for call, name, qualifier, cls in candidates:
+    for func, cls, call, target, name, qualifier in candidates:
         dotted = f"{qualifier}.{name}" if qualifier else name
         if qualifier in ("self", "cls"):
             is_coroutine = cls is not None and name in methods.get(cls, set())
@@ -253,7 +269,8 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
             # (and that is not a name every library uses, like `close` or `send`)
             counts = repo.get(name, (0, 0))
             is_coroutine = counts[0] > 0 and counts[1] == 0 and name not in COMMON_METHODS
-        if is_coroutine:
+        # awaited later is asked last: it walks the whole function
+        if is_coroutine and not (target and _awaited_later(func, target)):
             yield finding(
                 ID,
                 ctx.file,
