@@ -57,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from_ref=from_ref,
         to_ref=to_ref,
     )
-    result = engine.check(run, rules, jobs=os.cpu_count() or 1)
+    result = engine.check(run, rules, jobs=os.cpu_count() or 1, use_cache=not args.no_cache)
     result.notes[:0] = notes
     resolved = {}
     if result.findings:
@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="configuration file (default: .runbook-guard.toml, pyproject.toml)"
     )
     run.add_argument("--output", help="write the report to this file instead of stdout")
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file afresh, neither reading nor writing the result cache",
+    )
     run.set_defaults(func=cmd_run)
 
     explain = sub.add_parser("explain", help="the rule, why, example, fix and its runbook section")

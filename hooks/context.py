@@ -10,11 +10,11 @@ import bisect
 import fnmatch
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hooks import git
 from hooks.config import Config, Services
@@ -101,6 +101,7 @@ class SourceFile:
     is_test: bool = False
     is_e2e: bool = False
     environment: str | None = None  # for env files
+    blob: str | None = None  # the git object id of `text`, the cache's key
 
     @cached_property
     def lines(self) -> list[str]:
@@ -131,61 +132,104 @@ class RepoIndex:
     """Repository-wide questions, answered once per run from the index (or the `--to-ref` tree).
 
     Answers come from `git grep` over the staged content, so they see exactly what the commit
-    will contain, and each answer is memoised for the rules that share it.
+    will contain. The tables behind them are memoised in `tables`, which the cache keeps per
+    repository state (`token`), and while `recording` is a list every question a rule asks is
+    written into it with its answer: the cache reuses a file's findings only while the answers
+    stay the same.
     """
 
-    def __init__(self, root: Path, ref: str | None = None) -> None:
+    def __init__(self, root: Path, ref: str | None = None, token: str | None = None) -> None:
         self.root = root
         self.ref = ref
-        self._cache: dict[tuple[object, ...], list[tuple[str, int, str]]] = {}
+        self.token = token  # names this exact repository state, or None
+        self.tables: dict[str, Any] = {}
+        self.recording: list[tuple[str, tuple[Any, ...], Any]] | None = None
 
-    def grep(self, patterns: Sequence[str], *, fixed: bool = False) -> list[tuple[str, int, str]]:
-        key = (tuple(patterns), fixed)
-        if key not in self._cache:
-            self._cache[key] = git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref)
-        return self._cache[key]
+    def _table(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self.tables:
+            self.tables[name] = compute()
+        return self.tables[name]
 
-    @cached_property
+    def _record(self, method: str, args: tuple[Any, ...], answer: Any) -> Any:
+        if self.recording is not None:
+            self.recording.append((method, args, answer))
+        return answer
+
+    def ask(self, method: str, args: tuple[Any, ...]) -> Any:
+        """Ask a recorded question again (without recording it)."""
+        recording, self.recording = self.recording, None
+        try:
+            return getattr(self, method)(*args)
+        finally:
+            self.recording = recording
+
+    def _grep(
+        self, patterns: Sequence[str], fixed: bool, *, keep: bool = True
+    ) -> list[tuple[str, int, str]]:
+        """`git grep` once per question; `keep=False` for the raw lines a table is built from
+        (the table is what the cache keeps, not every `def` line of the repository)."""
+        if not keep:
+            return git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref)
+        return self._table(
+            f"grep:{fixed}:" + "\0".join(patterns),
+            lambda: git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref),
+        )
+
+    def grep(self, patterns: Sequence[str], fixed: bool = False) -> list[tuple[str, int, str]]:
+        return self._record("grep", (tuple(patterns), fixed), self._grep(patterns, fixed))
+
     def _top_level(self) -> dict[str, list[tuple[str, int]]]:
         """Every top-level class and function of the repo's Python, by name: one `git grep`."""
-        index: dict[str, list[tuple[str, int]]] = {}
-        for path, line, text in self.grep([r"^(async[[:space:]]+)?(def|class)[[:space:]]"]):
-            match = TOP_LEVEL_DEF.match(text)
-            if match and path.endswith(PYTHON_SUFFIXES):
-                index.setdefault(match[1], []).append((path, line))
-        return index
 
-    @cached_property
+        def compute() -> dict[str, list[tuple[str, int]]]:
+            index: dict[str, list[tuple[str, int]]] = {}
+            for path, line, text in self._grep(
+                [r"^(async[[:space:]]+)?(def|class)[[:space:]]"], False, keep=False
+            ):
+                match = TOP_LEVEL_DEF.match(text)
+                if match and path.endswith(PYTHON_SUFFIXES):
+                    index.setdefault(match[1], []).append((path, line))
+            return index
+
+        return self._table("top-level", compute)
+
     def _functions(self) -> dict[str, tuple[int, int]]:
         """(async, sync) definition counts of every function and method name: one `git grep`."""
-        counts: dict[str, tuple[int, int]] = {}
-        for path, _line, text in self.grep([r"def[[:space:]]+[A-Za-z_]"]):
-            if not path.endswith(PYTHON_SUFFIXES):
-                continue
-            for match in ANY_DEF.finditer(text):
-                a, s = counts.get(match[2], (0, 0))
-                counts[match[2]] = (a + 1, s) if match[1] else (a, s + 1)
-        return counts
+
+        def compute() -> dict[str, tuple[int, int]]:
+            counts: dict[str, tuple[int, int]] = {}
+            for path, _line, text in self._grep([r"def[[:space:]]+[A-Za-z_]"], False, keep=False):
+                if not path.endswith(PYTHON_SUFFIXES):
+                    continue
+                for match in ANY_DEF.finditer(text):
+                    a, s = counts.get(match[2], (0, 0))
+                    counts[match[2]] = (a + 1, s) if match[1] else (a, s + 1)
+            return counts
+
+        return self._table("functions", compute)
 
     def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
         """Where each name is defined as a top-level class or function."""
-        return {n: self._top_level.get(n, []) for n in set(names)}
+        wanted = tuple(sorted(set(names)))
+        table = self._top_level()
+        return self._record("definitions", (wanted,), {n: table.get(n, []) for n in wanted})
 
     def async_functions(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
         """For each name: how many `async def` and plain `def` of that name the repo has."""
-        return {n: self._functions.get(n, (0, 0)) for n in set(names)}
+        wanted = tuple(sorted(set(names)))
+        table = self._functions()
+        return self._record("async_functions", (wanted,), {n: table.get(n, (0, 0)) for n in wanted})
 
     def mentions(self, words: Iterable[str]) -> dict[str, list[tuple[str, int, str]]]:
         """Every line naming each word (as a whole word)."""
-        wanted = sorted(set(words))
+        wanted = tuple(sorted(set(words)))
         found: dict[str, list[tuple[str, int, str]]] = {w: [] for w in wanted}
-        if not wanted:
-            return found
-        for path, line, text in self.grep(wanted, fixed=True):
-            for word in wanted:
-                if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text):
-                    found[word].append((path, line, text))
-        return found
+        if wanted:
+            for path, line, text in self._grep(wanted, True):
+                for word in wanted:
+                    if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text):
+                        found[word].append((path, line, text))
+        return self._record("mentions", (wanted,), found)
 
 
 SERVICE_NAME = re.compile(r"^[A-Za-z_]\w*?[_-]?(service|backend|api|worker|gateway)$")

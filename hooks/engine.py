@@ -10,6 +10,7 @@ import ast
 import codecs
 import functools
 import gc
+import hashlib
 import io
 import multiprocessing
 import os
@@ -117,12 +118,18 @@ def build_run(
 ) -> tuple[Run, list[Note]]:
     """Ask git what is in scope, read it from blobs, and wrap it for the rules."""
     ref = to_ref if from_ref and to_ref else None
+    token: str | None = None  # names the repository state the rules' git greps will see
     if all_files:
         changes = git.indexed_files(root, ref)
+        if ref is None:
+            token = _state_token("index", [(c.path, c.blob) for c in changes])
     elif from_ref and to_ref:
         changes = git.changes_between(root, from_ref, to_ref)
     else:
-        changes = git.staged_changes(root)
+        head = git.head_commit(root)
+        changes = git.staged_changes(root, head)
+        staged = [(c.path, c.blob, c.status, c.old_path) for c in changes]
+        token = _state_token("staged", [head, staged])
     wanted = set(paths)
     in_scope = []
     for change in changes:
@@ -158,10 +165,16 @@ def build_run(
                 is_test=path_matches(change.path, config.test_paths),
                 is_e2e=path_matches(change.path, config.e2e_paths),
                 environment=environment,
+                blob=change.blob,
             )
         )
-    run = Run(root, config, files, changes, RepoIndex(root, ref), all_files=all_files)
+    run = Run(root, config, files, changes, RepoIndex(root, ref, token), all_files=all_files)
     return run, notes
+
+
+def _state_token(kind: str, state: object) -> str:
+    """An exact name for what the index holds: HEAD plus the staged changes, or every entry."""
+    return hashlib.sha1(f"{kind}:{state!r}".encode()).hexdigest()
 
 
 def _in_scope(rule: ModuleType, found: Finding, file: SourceFile | None) -> bool:
@@ -308,39 +321,89 @@ def check_file(
     return found, notes
 
 
+Checked = tuple[str, list[Finding], list[Note], list[Any]]  # path, findings, notes, questions
+
+
+def _check_recorded(file: SourceFile, run: Run, rules: dict[str, ModuleType]) -> Checked:
+    """check_file, keeping the questions the rules asked the repository (for the cache)."""
+    run.repo.recording = []
+    try:
+        found, notes = check_file(file, run, rules)
+        return file.path, found, notes, run.repo.recording
+    finally:
+        run.repo.recording = None
+
+
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 200
-_SHARED: tuple[Run, dict[str, ModuleType]] | None = None  # inherited by forked workers
+# inherited by forked workers: the run, the rules, the files to check
+_SHARED: tuple[Run, dict[str, ModuleType], list[SourceFile]] | None = None
 
 
-def _check_chunk(indexes: range) -> list[tuple[str, list[Finding], list[Note]]]:
+def _check_chunk(indexes: range) -> tuple[list[Checked], dict[str, Any]]:
     assert _SHARED is not None
-    run, rules = _SHARED
-    return [(run.files[i].path, *check_file(run.files[i], run, rules)) for i in indexes]
+    run, rules, files = _SHARED
+    known = set(run.repo.tables)
+    checked = [_check_recorded(files[i], run, rules) for i in indexes]
+    # tables this worker had to build go back to the parent, which keeps them in the cache
+    return checked, {k: v for k, v in run.repo.tables.items() if k not in known}
 
 
 def _check_files(
-    run: Run, rules: dict[str, ModuleType], jobs: int
-) -> list[tuple[str, list[Finding], list[Note]]]:
+    run: Run, files: list[SourceFile], rules: dict[str, ModuleType], jobs: int
+) -> list[Checked]:
     """Every file's findings; over `jobs` forked processes when there are many files."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    if jobs <= 1 or len(run.files) < PARALLEL_MIN_FILES or not forkable:
-        return [(file.path, *check_file(file, run, rules)) for file in run.files]
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES or not forkable:
+        return [_check_recorded(file, run, rules) for file in files]
     global _SHARED
-    _SHARED = (run, rules)
+    _SHARED = (run, rules, files)
     try:
-        size = max(1, len(run.files) // (jobs * 8))
-        chunks = [range(i, min(i + size, len(run.files))) for i in range(0, len(run.files), size)]
+        size = max(1, len(files) // (jobs * 8))
+        chunks = [range(i, min(i + size, len(files))) for i in range(0, len(files), size)]
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [item for part in pool.map(_check_chunk, chunks) for item in part]
+            parts = pool.map(_check_chunk, chunks)
     finally:
         _SHARED = None
+    for _, tables in parts:
+        for name, table in tables.items():
+            run.repo.tables.setdefault(name, table)
+    return [item for checked, _ in parts for item in checked]
 
 
-def check(run: Run, rules: dict[str, ModuleType], *, jobs: int = 1) -> Result:
+def _check_cached(
+    run: Run, rules: dict[str, ModuleType], jobs: int, use_cache: bool
+) -> list[Checked]:
+    """Findings from the cache where nothing they depend on changed; the rest checked."""
+    from hooks import cache
+
+    store = cache.open_store(run, rules) if use_cache else None
+    if store is None:
+        return _check_files(run, run.files, rules, jobs)
+    results: dict[str, Checked] = {}
+    todo: list[tuple[SourceFile, str | None]] = []
+    for file in run.files:
+        key = cache.file_key(file)
+        entry = store.get(key, run) if key else None
+        if entry is None:
+            todo.append((file, key))
+        else:
+            results[file.path] = (file.path, *entry)
+    checked = _check_files(run, [file for file, _ in todo], rules, jobs)
+    for (_file, key), (path, found, notes, questions) in zip(todo, checked, strict=True):
+        if key:
+            store.put(key, found, notes, questions)
+        results[path] = (path, found, notes, questions)
+    store.save(run.repo.tables)
+    return [results[file.path] for file in run.files]
+
+
+def check(
+    run: Run, rules: dict[str, ModuleType], *, jobs: int = 1, use_cache: bool = False
+) -> Result:
     result = Result(files=len(run.files))
     by_path: dict[str, list[Finding]] = {f.path: [] for f in run.files}
-    for path, found, notes in _without_gc(_check_files, run, rules, jobs):
+    for path, found, notes, _ in _without_gc(_check_cached, run, rules, jobs, use_cache):
         by_path[path].extend(found)
         result.notes.extend(notes)
     for rule in rules.values():

@@ -71,12 +71,17 @@ def repo_root(cwd: Path | None = None) -> Path:
     return Path(os.fsdecode(out.rstrip(b"\n")))
 
 
-def has_head(root: Path) -> bool:
+def head_commit(root: Path) -> str | None:
+    """The commit HEAD names, or None before the first commit."""
     try:
-        _run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=root)
+        out = _run(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cwd=root)
     except GitError:
-        return False
-    return True
+        return None
+    return out.decode().strip() or None
+
+
+def has_head(root: Path) -> bool:
+    return head_commit(root) is not None
 
 
 def unquote_path(raw: bytes) -> str:
@@ -176,11 +181,14 @@ def parse_diff(patch: bytes) -> list[ChangedFile]:
     return [f for f in files if f.path]
 
 
-def staged_changes(root: Path) -> list[ChangedFile]:
-    """Files the index changes against HEAD (every file of an initial commit), with added lines."""
+def staged_changes(root: Path, head: str | None = "") -> list[ChangedFile]:
+    """Files the index changes against HEAD (every file of an initial commit), with added lines.
+    `head` is HEAD's commit when the caller has it already (None: before the first commit)."""
+    if head == "":
+        head = head_commit(root)
     args = ["diff", "--cached", *DIFF_FLAGS]
-    if has_head(root):
-        args.append("HEAD")
+    if head is not None:
+        args.append(head)
     return parse_diff(_run([*args, "--"], cwd=root))
 
 

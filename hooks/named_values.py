@@ -143,7 +143,8 @@ def parse_toml(data: bytes, where: str) -> NamedValues:
     return NamedValues(None, variables, events, patterns)
 
 
-def _index_path(root: Path, config: Config) -> str | None:
+def index_source(root: Path, config: Config) -> str | None:
+    """The repo-relative path of the named-values index this configuration reads, if any."""
     if config.named_values.index:
         return config.named_values.index.lstrip("/")
     for candidate in DEFAULT_INDEXES:
@@ -154,7 +155,7 @@ def _index_path(root: Path, config: Config) -> str | None:
 
 def load_named_values(root: Path, config: Config) -> NamedValues:
     """The index the configuration names (or the default one), with inline values on top."""
-    path = _index_path(root, config)
+    path = index_source(root, config)
     values = NamedValues()
     if path is not None:
         try:

@@ -1,0 +1,206 @@
+"""The result cache: a file is parsed and walked again only when something it depends on changed.
+
+An entry is keyed by what a file's findings depend on: its content (the blob id git already
+gives us), its path and kind, which of its lines the change adds, and the run's settings (the
+code of runbook-guard itself, the configuration, the rules selected, the services and the
+named-values index). Rules that ask the repository about other files (is `connect` an
+`async def` elsewhere? is `Config` defined twice?) leave their questions and answers in the
+entry; it is used only while the repository gives the same answers. The repository's own tables
+are kept per repository state (the exact index, or the commit), so a repeated run answers them
+without `git grep`.
+
+The cache lives in the git directory (`.git/runbook-guard/`), never in the work tree. It is
+one file per settings, written atomically: two runs at once can only lose each other's new
+entries, never corrupt the file. `--no-cache` or `RUNBOOK_GUARD_NO_CACHE=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from hooks import __version__
+from hooks.context import Run, SourceFile
+from hooks.findings import Finding, Note
+
+FORMAT = 1
+MAX_ENTRIES = 50_000  # per settings file; the oldest go first
+MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its entries
+PACKAGE = Path(__file__).resolve().parent
+
+# (method, arguments, answer) of one question a rule asked the repository index
+Dependency = tuple[str, tuple[Any, ...], Any]
+Entry = tuple[list[Finding], list[Note], list[Dependency]]
+
+
+def directory(root: Path) -> Path | None:
+    """Where the cache lives: `RUNBOOK_GUARD_CACHE_DIR`, else the repository's git directory."""
+    if os.environ.get("RUNBOOK_GUARD_NO_CACHE"):
+        return None
+    override = os.environ.get("RUNBOOK_GUARD_CACHE_DIR")
+    if override:
+        return Path(override)
+    git_dir = os.environ.get("GIT_DIR")  # set by git for the hooks it runs
+    if git_dir:
+        return (Path.cwd() / git_dir) / "runbook-guard"
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git / "runbook-guard"
+    try:  # a linked worktree or a submodule: `.git` is a file naming the real directory
+        text = dot_git.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    return (root / text[8:].strip()) / "runbook-guard"
+
+
+def _code_stamp() -> list[tuple[str, int, int]]:
+    """Sizes and times of runbook-guard's own modules: an edited rule empties the cache."""
+    stamp = []
+    for folder, _dirs, names in os.walk(PACKAGE):
+        for name in names:
+            if name.endswith(".py"):
+                info = os.stat(os.path.join(folder, name))
+                stamp.append((name, info.st_size, info.st_mtime_ns))
+    return sorted(stamp)
+
+
+def settings_key(run: Run, rules: dict[str, ModuleType]) -> str:
+    """Everything besides the file itself that a file's findings may depend on."""
+    from hooks.named_values import index_source
+
+    index = index_source(run.root, run.config)
+    index_stamp: tuple[str, int, int] | None = None
+    if index is not None:
+        try:
+            info = os.stat(run.root / index)
+            index_stamp = (index, info.st_size, info.st_mtime_ns)
+        except OSError:
+            index_stamp = (index, -1, -1)
+    parts = (
+        FORMAT,
+        __version__,
+        _code_stamp(),
+        repr(run.config),
+        sorted((rule_id, repr(rule)) for rule_id, rule in rules.items()),
+        repr(run.services),
+        index_stamp,
+    )
+    return hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+def file_key(file: SourceFile) -> str | None:
+    """A file's own part of the key, or None when its content has no blob id."""
+    if file.blob is None:
+        return None
+    added = None if file.added is None else sorted(file.added)
+    removed = [(line, bytes(text)) for line, text in file.removed]
+    flags = (file.kind, file.is_test, file.is_e2e, file.environment)
+    parts = (file.path, file.blob, flags, added, removed)
+    return hashlib.sha1(marshal.dumps(repr(parts))).hexdigest()
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}  # missing, or written by another Python: start afresh
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+
+
+def _dump(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            marshal.dump(data, out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class Store:
+    """The entries of one settings key, and the repository tables of one repository state."""
+
+    def __init__(self, folder: Path, settings: str, repo_token: str | None) -> None:
+        self.folder = folder
+        self.path = folder / f"results-{settings}.marshal"
+        self.repo_path = folder / f"repo-{repo_token}.marshal" if repo_token else None
+        data = _load(self.path)
+        self.generation: int = data.get("generation", 0) + 1
+        self.entries: dict[str, tuple[int, Any]] = data.get("entries", {})
+        self.changed = False
+        repo = _load(self.repo_path) if self.repo_path else {}
+        self.repo_tables: dict[str, Any] = repo.get("tables", {})
+        self.repo_tables_loaded = len(self.repo_tables)
+
+    def get(self, key: str, run: Run) -> Entry | None:
+        """The entry for `key`, if the repository still answers its questions the same way."""
+        stored = self.entries.get(key)
+        if stored is None:
+            return None
+        _generation, (findings, notes, dependencies) = stored
+        for method, args, answer in dependencies:
+            if run.repo.ask(method, args) != answer:
+                return None
+        self.entries[key] = (self.generation, stored[1])
+        self.changed = True
+        return (
+            [Finding(*f) for f in findings],
+            [Note(*n) for n in notes],
+            dependencies,
+        )
+
+    def put(
+        self,
+        key: str,
+        findings: Sequence[Finding],
+        notes: Sequence[Note],
+        dependencies: list[Dependency],
+    ) -> None:
+        value = ([tuple(f) for f in findings], [tuple(n) for n in notes], dependencies)
+        self.entries[key] = (self.generation, value)
+        self.changed = True
+
+    def save(self, repo_tables: dict[str, Any]) -> None:
+        """Write what changed; a cache that cannot be written is no reason to fail a commit."""
+        try:
+            if self.changed:
+                entries = self.entries
+                if len(entries) > MAX_ENTRIES:
+                    newest = sorted(entries.items(), key=lambda item: item[1][0])[-MAX_ENTRIES:]
+                    entries = dict(newest)
+                _dump(
+                    self.path,
+                    {"format": FORMAT, "generation": self.generation, "entries": entries},
+                )
+                _prune(self.folder, "results-", MAX_SETTINGS_FILES)
+            if self.repo_path and len(repo_tables) > self.repo_tables_loaded:
+                _dump(self.repo_path, {"format": FORMAT, "tables": repo_tables})
+                _prune(self.folder, "repo-", 2)
+        except OSError:
+            pass
+
+
+def _prune(folder: Path, prefix: str, keep: int) -> None:
+    files = sorted(folder.glob(f"{prefix}*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+    for old in files[:-keep]:
+        old.unlink(missing_ok=True)
+
+
+def open_store(run: Run, rules: dict[str, ModuleType]) -> Store | None:
+    folder = directory(run.root)
+    if folder is None:
+        return None
+    store = Store(folder, settings_key(run, rules), run.repo.token)
+    run.repo.tables = store.repo_tables
+    return store
