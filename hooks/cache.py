@@ -16,10 +16,10 @@ entries, never corrupt the file. `--no-cache` or `RUNBOOK_GUARD_NO_CACHE=1` turn
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -93,7 +93,7 @@ def settings_key(run: Run, rules: dict[str, ModuleType]) -> str:
         repr(run.services),
         index_stamp,
     )
-    return hashlib.sha1(repr(parts).encode()).hexdigest()
+    return repr(parts)
 
 
 def file_key(file: SourceFile) -> str | None:
@@ -103,16 +103,22 @@ def file_key(file: SourceFile) -> str | None:
     added = None if file.added is None else sorted(file.added)
     removed = [(line, bytes(text)) for line, text in file.removed]
     flags = (file.kind, file.is_test, file.is_e2e, file.environment)
-    parts = (file.path, file.blob, flags, added, removed)
-    return hashlib.sha1(marshal.dumps(repr(parts))).hexdigest()
+    return repr((file.path, file.blob, flags, added, removed))
 
 
-def _load(path: Path) -> dict[str, Any]:
+def _name(key: str) -> str:
+    """A short file name for a long key; the file keeps the whole key, checked on load."""
+    return f"{zlib.crc32(key.encode()):08x}{zlib.adler32(key.encode()):08x}"
+
+
+def _load(path: Path, field: str, key: str) -> dict[str, Any]:
     try:
         data = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return {}  # missing, or written by another Python: start afresh
-    return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get(field) != key:
+        return {}  # another version's file, or two keys that share a name
+    return data
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
@@ -133,13 +139,14 @@ class Store:
 
     def __init__(self, folder: Path, settings: str, repo_token: str | None) -> None:
         self.folder = folder
-        self.path = folder / f"results-{settings}.marshal"
-        self.repo_path = folder / f"repo-{repo_token}.marshal" if repo_token else None
-        data = _load(self.path)
+        self.settings, self.repo_token = settings, repo_token
+        self.path = folder / f"results-{_name(settings)}.marshal"
+        self.repo_path = folder / f"repo-{_name(repo_token)}.marshal" if repo_token else None
+        data = _load(self.path, "settings", settings)
         self.generation: int = data.get("generation", 0) + 1
         self.entries: dict[str, tuple[int, Any]] = data.get("entries", {})
         self.changed = False
-        repo = _load(self.repo_path) if self.repo_path else {}
+        repo = _load(self.repo_path, "token", repo_token) if self.repo_path else {}
         self.repo_tables: dict[str, Any] = repo.get("tables", {})
         self.repo_tables_loaded = len(self.repo_tables)
 
@@ -181,11 +188,19 @@ class Store:
                     entries = dict(newest)
                 _dump(
                     self.path,
-                    {"format": FORMAT, "generation": self.generation, "entries": entries},
+                    {
+                        "format": FORMAT,
+                        "settings": self.settings,
+                        "generation": self.generation,
+                        "entries": entries,
+                    },
                 )
                 _prune(self.folder, "results-", MAX_SETTINGS_FILES)
             if self.repo_path and len(repo_tables) > self.repo_tables_loaded:
-                _dump(self.repo_path, {"format": FORMAT, "tables": repo_tables})
+                _dump(
+                    self.repo_path,
+                    {"format": FORMAT, "token": self.repo_token, "tables": repo_tables},
+                )
                 _prune(self.folder, "repo-", 2)
         except OSError:
             pass

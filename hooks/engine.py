@@ -10,9 +10,7 @@ import ast
 import codecs
 import functools
 import gc
-import hashlib
 import io
-import multiprocessing
 import os
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -174,7 +172,7 @@ def build_run(
 
 def _state_token(kind: str, state: object) -> str:
     """An exact name for what the index holds: HEAD plus the staged changes, or every entry."""
-    return hashlib.sha1(f"{kind}:{state!r}".encode()).hexdigest()
+    return f"{kind}:{state!r}"
 
 
 def _in_scope(rule: ModuleType, found: Finding, file: SourceFile | None) -> bool:
@@ -353,8 +351,11 @@ def _check_files(
     run: Run, files: list[SourceFile], rules: dict[str, ModuleType], jobs: int
 ) -> list[Checked]:
     """Every file's findings; over `jobs` forked processes when there are many files."""
-    forkable = "fork" in multiprocessing.get_all_start_methods()
-    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES or not forkable:
+    if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
+        return [_check_recorded(file, run, rules) for file in files]
+    import multiprocessing  # only here: its import costs a commit-sized run a tenth
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [_check_recorded(file, run, rules) for file in files]
     global _SHARED
     _SHARED = (run, rules, files)
