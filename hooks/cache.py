@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import marshal
 import os
-import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from hooks import __version__
+from hooks.config import Config, index_source
 from hooks.context import Run, SourceFile
-from hooks.findings import Finding, Note
+from hooks.findings import Finding, Link, Note
 
 FORMAT = 1
-MAX_ENTRIES = 50_000  # per settings file; the oldest go first
+MAX_ENTRIES = 50_000  # per settings file; the ones written longest ago go first
 MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its entries
 PACKAGE = Path(__file__).resolve().parent
 
@@ -74,8 +74,6 @@ def _code_stamp() -> list[tuple[str, int, int]]:
 
 def settings_key(run: Run, rules: dict[str, ModuleType]) -> str:
     """Everything besides the file itself that a file's findings may depend on."""
-    from hooks.named_values import index_source
-
     index = index_source(run.root, run.config)
     index_stamp: tuple[str, int, int] | None = None
     if index is not None:
@@ -123,6 +121,8 @@ def _load(path: Path, field: str, key: str) -> dict[str, Any]:
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of one."""
+    import tempfile  # only when there is something to write
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -159,8 +159,6 @@ class Store:
         for method, args, answer in dependencies:
             if run.repo.ask(method, args) != answer:
                 return None
-        self.entries[key] = (self.generation, stored[1])
-        self.changed = True
         return (
             [Finding(*f) for f in findings],
             [Note(*n) for n in notes],
@@ -219,3 +217,41 @@ def open_store(run: Run, rules: dict[str, ModuleType]) -> Store | None:
     store = Store(folder, settings_key(run, rules), run.repo.token)
     run.repo.tables = store.repo_tables
     return store
+
+
+def _runbook_stamp(root: Path, config: Config) -> list[tuple[str, int, int]]:
+    stamp = []
+    for pattern in config.runbooks:
+        for file in sorted(root.glob(pattern)) if not Path(pattern).is_absolute() else []:
+            info = file.stat()
+            stamp.append((file.as_posix(), info.st_size, info.st_mtime_ns))
+    return stamp
+
+
+def links(
+    root: Path,
+    config: Config,
+    rule_ids: Iterable[str],
+    resolve: Callable[[list[str]], dict[str, Link | None]],
+    *,
+    enabled: bool = True,
+) -> dict[str, Link | None]:
+    """The runbook link of each rule: `resolve` (which reads and matches the runbooks) only for
+    rules this configuration and these runbooks have not linked before."""
+    wanted = sorted(set(rule_ids))
+    folder = directory(root) if enabled else None
+    if folder is None:
+        return resolve(wanted)
+    key = repr((FORMAT, __version__, _code_stamp(), repr(config), _runbook_stamp(root, config)))
+    path = folder / f"links-{_name(key)}.marshal"
+    stored: dict[str, Any] = _load(path, "key", key).get("links", {})
+    missing = [rule_id for rule_id in wanted if rule_id not in stored]
+    if missing:
+        for rule_id, link in resolve(missing).items():
+            stored[rule_id] = tuple(link) if link else None
+        try:
+            _dump(path, {"format": FORMAT, "key": key, "links": stored})
+            _prune(folder, "links-", MAX_SETTINGS_FILES)
+        except OSError:
+            pass  # an unwritable cache is no reason to fail a commit
+    return {r: Link(*stored[r]) if stored[r] else None for r in wanted}

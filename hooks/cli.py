@@ -11,11 +11,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hooks import __version__
 from hooks.errors import UsageError
 from hooks.findings import Finding, Link
 from hooks.report import FORMATS
+
+if TYPE_CHECKING:
+    from hooks.config import Config
 
 PROG = "runbook-guard"
 
@@ -32,8 +36,8 @@ def _skipped_rule_ids() -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from hooks import cache, engine, git
     from hooks import config as config_module
-    from hooks import engine, git
     from hooks.report import Report, render
 
     root = git.repo_root()
@@ -59,15 +63,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     result = engine.check(run, rules, jobs=os.cpu_count() or 1, use_cache=not args.no_cache)
     result.notes[:0] = notes
-    resolved = {}
-    if result.findings:
-        # Runbooks are read only when there is something to link: a clean commit never pays.
-        from hooks.links import Links
-
-        links = Links(root, config)
-    for rule_id in {f.rule for f in result.findings}:
-        module = rules.get(rule_id) or engine.all_rules().get(rule_id)
-        resolved[rule_id] = links.for_rule(module).link if module else None
+    resolved = cache.links(
+        root,
+        config,
+        {f.rule for f in result.findings},
+        lambda ids: _resolve_links(root, config, ids, {**engine.all_rules(), **rules}),
+        enabled=not args.no_cache,
+    )
     result.findings = _without_echoes(result.findings, resolved)
     report = Report(
         result.findings,
@@ -89,6 +91,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"{PROG}: note: {note.path}: {note.message}", file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _resolve_links(
+    root: Path, config: Config, rule_ids: list[str], rules: dict[str, Any]
+) -> dict[str, Link | None]:
+    """Each rule's runbook link, from the runbooks themselves (see `cache.links`)."""
+    from hooks.links import Links
+
+    links = Links(root, config)
+    return {r: links.for_rule(rules[r]).link if r in rules else None for r in rule_ids}
 
 
 def _without_echoes(findings: list[Finding], resolved: dict[str, Link | None]) -> list[Finding]:
@@ -153,11 +165,29 @@ def cmd_critical_tests(args: argparse.Namespace) -> int:
     return run_critical_tests(args.files, config_path=args.config)
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse sizes help with `shutil`, whose import (bz2, lzma, ...) costs every commit more
+    than the rest of argument parsing; `os` answers the same question."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS", "0")) or os.get_terminal_size().columns
+        except (ValueError, OSError):
+            width = 80
+        super().__init__(prog, width=max(width - 2, 40))
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose subcommands (argparse makes them of the same class) all size
+    their help with `_HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Check the staged diff against the team's runbooks.",
-    )
+    parser = _Parser(prog=PROG, description="Check the staged diff against the team's runbooks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -14,11 +14,6 @@ from typing import Any
 
 from hooks.errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 CONFIG_FILE = ".runbook-guard.toml"
 PYPROJECT = "pyproject.toml"
 
@@ -199,6 +194,12 @@ def parse(table: Mapping[str, Any], *, root: Path, source: Path | None, where: s
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # imported here, not at the top: a repository without TOML configuration spares every
+    # commit the parser (and the datetime module it pulls in)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
@@ -233,3 +234,17 @@ def load(root: Path, explicit: Path | None = None) -> Config:
             )
         return parse(data, root=root, source=path, where=path.name)
     return Config(root=root)
+
+
+# Where a team following the seeds keeps its named-values index, when the configuration names none.
+DEFAULT_INDEXES = ("SPEC/MISSION_CRITICAL_NAMED_VALUES_INDEX.xml", "named-values.toml")
+
+
+def index_source(root: Path, config: Config) -> str | None:
+    """The repo-relative path of the named-values index this configuration reads, if any."""
+    if config.named_values.index:
+        return config.named_values.index.lstrip("/")
+    for candidate in DEFAULT_INDEXES:
+        if (root / candidate).is_file():
+            return candidate
+    return None

@@ -26,16 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hooks.config import Config
+from hooks.config import Config, index_source
 from hooks.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-# Where a team following the seeds keeps its index, when the configuration names none.
-DEFAULT_INDEXES = ("SPEC/MISSION_CRITICAL_NAMED_VALUES_INDEX.xml", "named-values.toml")
 
 
 @dataclass(frozen=True)
@@ -123,6 +115,11 @@ def parse_xml(data: bytes, where: str) -> NamedValues:
 
 
 def parse_toml(data: bytes, where: str) -> NamedValues:
+    # imported here: most teams' index is XML, and the TOML parser would cost every commit
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
@@ -141,16 +138,6 @@ def parse_toml(data: bytes, where: str) -> NamedValues:
     )
     events = tuple(document.get("events", {}).get("critical", ()))
     return NamedValues(None, variables, events, patterns)
-
-
-def index_source(root: Path, config: Config) -> str | None:
-    """The repo-relative path of the named-values index this configuration reads, if any."""
-    if config.named_values.index:
-        return config.named_values.index.lstrip("/")
-    for candidate in DEFAULT_INDEXES:
-        if (root / candidate).is_file():
-            return candidate
-    return None
 
 
 def load_named_values(root: Path, config: Config) -> NamedValues:

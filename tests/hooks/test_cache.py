@@ -138,3 +138,21 @@ def test_a_linked_worktree_keeps_its_cache_in_its_own_git_directory(git_repo: Pa
     folder = cache.directory(git_repo.parent / "wt")
     assert folder is not None
     assert folder.parent == git_repo / ".git" / "worktrees" / "wt"
+
+
+def test_runbook_links_are_read_again_when_a_runbook_changes(git_repo: Path) -> None:
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/*.md"]\n')
+    runbook = "# Runbook\n\n## {title}\n\n**Symptom:** code reads `os.environ` directly.\n"
+    write(git_repo, "docs/RUNBOOK.md", runbook.format(title="Direct os.environ access"))
+    write(git_repo, "app/a.py", "import os\nURL = os.environ['URL']\n")
+    stage(git_repo, ".")
+
+    def link() -> str:
+        _, document = guard_json()
+        [finding] = [f for f in document["findings"] if f["rule"] == "no-direct-environ"]
+        return finding["runbook"]["url"]
+
+    assert link().endswith("docs/RUNBOOK.md#direct-osenviron-access")
+    assert link().endswith("docs/RUNBOOK.md#direct-osenviron-access")  # from the cache
+    write(git_repo, "docs/RUNBOOK.md", runbook.format(title="Reading os.environ directly"))
+    assert link().endswith("docs/RUNBOOK.md#reading-osenviron-directly")
