@@ -40,7 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hooks import config as config_module
     from hooks.report import Report, render
 
-    root = git.repo_root()
+    root, head = git.repo_root_and_head()
     config = config_module.load(root, Path(args.config) if args.config else None)
     from_ref = args.from_ref or os.environ.get("PRE_COMMIT_FROM_REF")
     to_ref = args.to_ref or os.environ.get("PRE_COMMIT_TO_REF")
@@ -60,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         all_files=args.all_files,
         from_ref=from_ref,
         to_ref=to_ref,
+        head=head,
     )
     result = engine.check(run, rules, jobs=os.cpu_count() or 1, use_cache=not args.no_cache)
     result.notes[:0] = notes

@@ -113,8 +113,10 @@ def build_run(
     all_files: bool = False,
     from_ref: str | None = None,
     to_ref: str | None = None,
+    head: str | None = "",
 ) -> tuple[Run, list[Note]]:
-    """Ask git what is in scope, read it from blobs, and wrap it for the rules."""
+    """Ask git what is in scope, read it from blobs, and wrap it for the rules. `head` is
+    HEAD's commit when the caller knows it (None before the first commit; "" asks git)."""
     ref = to_ref if from_ref and to_ref else None
     token: str | None = None  # names the repository state the rules' git greps will see
     if all_files:
@@ -124,7 +126,8 @@ def build_run(
     elif from_ref and to_ref:
         changes = git.changes_between(root, from_ref, to_ref)
     else:
-        head = git.head_commit(root)
+        if head == "":
+            head = git.head_commit(root)
         changes = git.staged_changes(root, head)
         staged = [(c.path, c.blob, c.status, c.old_path) for c in changes]
         token = _state_token("staged", [head, staged])

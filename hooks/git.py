@@ -71,6 +71,25 @@ def repo_root(cwd: Path | None = None) -> Path:
     return Path(os.fsdecode(out.rstrip(b"\n")))
 
 
+def repo_root_and_head(cwd: Path | None = None) -> tuple[Path, str | None]:
+    """The top of the work tree and HEAD's commit (None before the first commit), with one
+    `git rev-parse`: the hook asks both on every commit."""
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}"],
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    lines = proc.stdout.splitlines()
+    if proc.returncode not in (0, 1) or not lines:
+        return repo_root(cwd), None  # says why, in the words of repo_root's error
+    head = lines[1].decode() if proc.returncode == 0 and len(lines) > 1 else None
+    return Path(os.fsdecode(lines[0])), head
+
+
 def head_commit(root: Path) -> str | None:
     """The commit HEAD names, or None before the first commit."""
     try:
