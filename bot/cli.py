@@ -7,6 +7,7 @@ prints what it would post, and never builds a GitHub client.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -153,7 +154,7 @@ def _live_checklist(
     state, description = checklist.status(chosen, ticked)
     try:
         if not existing:
-            github.comment(number, body)
+            github.comment(number, body, marker=checklist.MARKER)
             github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
         for comment in existing[1:]:  # racing runs left more than one: keep the oldest
             github.delete_comment(number, comment.id)
@@ -263,24 +264,41 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _execute(github: Any, plan: list[report.Planned], summary: str) -> int:
     from bot.github import ReadOnly
 
-    run_url, commit = _run_url(), _env("GITHUB_SHA")
+    run_url, commit, run_id = _run_url(), _env("GITHUB_SHA"), _env("GITHUB_RUN_ID")
     try:
         github.ensure_labels(
             sorted({label for p in plan if p.action != "capped" for label in p.labels})
         )
         for entry in plan:
             if entry.action == "create":
-                github.create_issue(
-                    entry.title,
-                    report.issue_body(entry, run_url=run_url, commit=commit),
-                    entry.labels,
-                )
-            elif entry.action in ("comment", "reopen") and entry.issue is not None:
-                if entry.action == "reopen":
-                    github.reopen(entry.issue, entry.labels)
-                github.comment(
-                    entry.issue, report.recurrence_comment(entry, run_url=run_url, commit=commit)
-                )
+                marker = report.MARKER.format(entry.fingerprint)
+                # a marker check just before the create: a run racing this one (the workflow's
+                # `concurrency:` group serialises runs, a re-run does not) may have filed it
+                filed = _filed(github, marker)
+                if filed is None:
+                    github.create_issue(
+                        entry.title,
+                        report.issue_body(entry, run_url=run_url, commit=commit),
+                        entry.labels,
+                        marker=marker,
+                        label=report.BOT_LABEL,
+                    )
+                    continue
+                entry = dataclasses.replace(entry, issue=filed[0])
+                if filed[1] == "closed":
+                    entry = dataclasses.replace(entry, action="reopen")
+            if entry.issue is None or entry.action not in ("create", "comment", "reopen"):
+                continue
+            if entry.action == "reopen":
+                github.reopen(entry.issue, entry.labels)
+            marker = report.occurrence_marker(entry.fingerprint, run_id)
+            if marker and github.comments(entry.issue, marker):
+                continue  # this workflow run commented already: a re-run after a failure
+            github.comment(
+                entry.issue,
+                report.recurrence_comment(entry, run_url=run_url, commit=commit, run_id=run_id),
+                marker=marker,
+            )
     except ReadOnly as e:
         _summary(f"> [!WARNING]\n> {PROG} could not file issues ({e}).\n\n{summary}")
         print(
@@ -289,6 +307,14 @@ def _execute(github: Any, plan: list[report.Planned], summary: str) -> int:
         return 0
     _summary(summary)
     return 0
+
+
+def _filed(github: Any, marker: str) -> tuple[int, str] | None:
+    """(number, state) of the bot's issue carrying `marker`, if one exists now."""
+    for number, state, body in github.bot_issues(report.BOT_LABEL):
+        if marker in body:
+            return number, state
+    return None
 
 
 def _report_summary(plan: list[report.Planned]) -> str:

@@ -181,13 +181,24 @@ def issue_body(entry: Planned, *, run_url: str | None, commit: str | None) -> st
     return "\n".join(lines) + "\n"
 
 
-def recurrence_comment(entry: Planned, *, run_url: str | None, commit: str | None) -> str:
+def occurrence_marker(fingerprint: str, run_id: str | None) -> str | None:
+    """Marks one run's comment on an issue, so that a repeated request or a re-run of the same
+    workflow run never comments twice (None outside GitHub Actions: nothing to tell runs by)."""
+    return f"<!-- runbook-bot:occurrence={fingerprint}:{run_id} -->" if run_id else None
+
+
+def recurrence_comment(
+    entry: Planned, *, run_url: str | None, commit: str | None, run_id: str | None = None
+) -> str:
     lines = [
         f"Seen again: {len(entry.failures)} occurrence{'s' * (len(entry.failures) != 1)}.",
         _run_line(run_url, commit),
     ]
     if entry.action == "reopen":
         lines.insert(0, "**Regression**: this failure came back after the issue was closed.")
+    marker = occurrence_marker(entry.fingerprint, run_id)
+    if marker:
+        lines.append(marker)
     return "\n".join(lines) + "\n"
 
 

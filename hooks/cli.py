@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hooks import __version__
-from hooks.errors import UsageError
+from hooks.errors import FatalError, UsageError
 from hooks.findings import Finding, Link
 from hooks.report import FORMATS
 
@@ -261,6 +261,9 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: 
     except UsageError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
+    except FatalError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

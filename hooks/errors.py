@@ -13,3 +13,8 @@ class ConfigError(UsageError):
 
 class GitError(UsageError):
     """git could not answer: exit 2, with the remedy."""
+
+
+class FatalError(Exception):
+    """Something outside the user's command failed (GitHub did not answer): exit 1, one line
+    saying what to do next."""

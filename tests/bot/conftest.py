@@ -21,5 +21,10 @@ def github_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
         monkeypatch.setenv("GITHUB_RUN_ID", "42")
         monkeypatch.setenv("GITHUB_SHA", "a" * 40)
+        # a local server has no content-creation limit, and faults should cost no waiting
+        monkeypatch.setenv("RUNBOOK_BOT_WRITE_INTERVAL", "0")
+        monkeypatch.setenv("RUNBOOK_BOT_BACKOFF", "0.01")
+        monkeypatch.setenv("RUNBOOK_BOT_TIMEOUT", "1")
+        api.timeout_delay = 1.5
         yield api
         assert not api.violations, "\n".join(api.violations)

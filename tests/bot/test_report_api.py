@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ def junit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def report(junit: Path, n: int) -> int:
+    """Run n of the workflow (each run has its own run id) with the failure's id `e2e-n`."""
     junit.write_text(JUNIT.format(n=n))
+    os.environ["GITHUB_RUN_ID"] = str(1000 + n)  # the github_api fixture restores it
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         return main(["report", "--junit", str(junit)])
 

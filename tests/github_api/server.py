@@ -15,6 +15,7 @@ import copy
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,6 +114,23 @@ class Fault:
     delay: float = 0.0
 
 
+# What can happen to one request (`GitHubAPI.fault_at`):
+FAULT_KINDS = (
+    "500",  # a server error, nothing applied
+    "502",  # a bad gateway, nothing applied
+    "429",  # too many requests, with Retry-After
+    "secondary",  # 403 secondary rate limit, with Retry-After
+    "reset",  # the connection drops before the request is applied
+    "applied-reset",  # the request is applied, then the connection drops before the answer
+    "timeout",  # the answer comes after the client's timeout (the request is applied)
+)
+SECONDARY_LIMIT = {
+    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before "
+    "you try again.",
+    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+}
+
+
 class GitHubAPI:
     """Start with `with GitHubAPI() as api:`; `api.url` is the base URL for PyGithub."""
 
@@ -121,6 +139,8 @@ class GitHubAPI:
         self.requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self.faults: list[Fault] = []
+        self.faults_at: dict[int, str] = {}  # request index (0-based) -> a FAULT_KINDS entry
+        self.timeout_delay = 1.0  # how late a "timeout" answer comes: above the client's timeout
         self.read_only = False
         self._ids = 5000
         self.pulls: dict[tuple[str, int], dict[str, Any]] = {}
@@ -191,6 +211,35 @@ class GitHubAPI:
         body: Any = None,
     ) -> None:
         self.faults.append(Fault(method, re.compile(path), status, times, headers or {}, body))
+
+    def fault_at(self, index: int, kind: str) -> None:
+        """The `index`-th request from now on (counting every request) meets `kind`."""
+        assert kind in FAULT_KINDS, kind
+        self.faults_at[len(self.requests) + index] = kind
+
+    def state(self, repo: str) -> dict[str, Any]:
+        """What a run leaves behind that a person sees: issues (title, state, labels, comment
+        bodies), the comments on pull requests, labels and commit statuses."""
+        issues = sorted(
+            (
+                i["title"],
+                i["state"],
+                tuple(sorted(label["name"] for label in i["labels"])),
+                tuple(c["body"] for c in self.comments(repo, i["number"])),
+            )
+            for i in self.issues(repo)
+        )
+        pulls = {
+            number: tuple(c["body"] for c in self.comments(repo, number))
+            for (r, number) in self.pulls
+            if r == repo
+        }
+        statuses = {
+            sha: [(x["state"], x["context"]) for x in found][-1:]
+            for (r, sha), found in self._statuses.items()
+            if r == repo
+        }
+        return {"issues": issues, "pulls": pulls, "labels": self.labels(repo), "statuses": statuses}
 
     def reset_connection(self, method: str, path: str, *, times: int = 1) -> None:
         self.faults.append(Fault(method, re.compile(path), None, times))
@@ -274,6 +323,7 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
             record = {"method": self.command, "path": path, "query": query, "json": body}
             with api.lock:
                 api.requests.append(record)
+                planned = api.faults_at.pop(len(api.requests) - 1, None)
             found = operation(self.command, path)
             if found is None:
                 api.violations.append(f"undocumented operation: {self.command} {path}")
@@ -318,12 +368,29 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
                         fault.headers,
                         validate=None,
                     )
+            if planned in ("500", "502"):
+                return self._send(int(planned), {"message": "Server Error"}, validate=None)
+            if planned == "429":
+                return self._send(429, {"message": "Too Many Requests"}, {"Retry-After": "0"})
+            if planned == "secondary":
+                return self._send(403, SECONDARY_LIMIT, {"Retry-After": "0"}, validate=None)
+            if planned == "reset":
+                return self._drop()
             if api.read_only and self.command != "GET":
                 return self._refuse(template, op)
-            status, payload, headers = handle(
-                api, self.command, template, path, query, body, self.path
-            )
+            with api.lock:
+                status, payload, headers = handle(
+                    api, self.command, template, path, query, body, self.path
+                )
+            if planned == "applied-reset":
+                return self._drop()
+            if planned == "timeout":
+                time.sleep(api.timeout_delay)
             return self._send(status, payload, headers, validate=(template, op))
+
+        def _drop(self) -> None:
+            self.close_connection = True
+            self.connection.shutdown(2)
 
         def _refuse(self, template: str, op: dict[str, Any]) -> None:
             # GitHub answers every write of a read-only token so, whether the description lists
@@ -376,8 +443,11 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
                 **(headers or {}),
             }.items():
                 self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up waiting (a "timeout" fault)
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
