@@ -153,9 +153,12 @@ def _live_checklist(
     )
     state, description = checklist.status(chosen, ticked)
     try:
+        # The status goes first and the comment, which records the state it was written with,
+        # second: a run killed in between leaves a comment that does not yet claim the state,
+        # and the next run writes both again.
         if not existing:
-            github.comment(number, body, marker=checklist.MARKER)
             github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
+            github.comment(number, body, marker=checklist.MARKER)
         for comment in existing[1:]:  # racing runs left more than one: keep the oldest
             github.delete_comment(number, comment.id)
         if existing and existing[0].body != body:
@@ -169,10 +172,10 @@ def _live_checklist(
                 chosen, latest, stale=stale, findings_markdown=findings_markdown, files=len(files)
             )
             state, description = checklist.status(chosen, latest)
-            if current != body:
-                github.edit_comment(number, keep.id, body)
             if checklist.recorded_state(current) != state:
                 github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
+            if current != body:
+                github.edit_comment(number, keep.id, body)
     except ReadOnly as e:
         _summary(f"> [!WARNING]\n> {PROG} could not write to this pull request ({e}).\n\n{body}")
         print(
@@ -237,12 +240,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     patterns = load_named_values(Path.cwd(), config).log_patterns
     failures = _failures(args)
     existing: dict[str, tuple[int, str]] = {}
+    bodies: dict[int, str] = {}
     github = None
     if not args.dry_run:
         from bot.github import GitHub
 
         github = _client(GitHub)
-        for number, state, body in github.bot_issues(report.BOT_LABEL):
+        # the oldest issue of a fingerprint is the one (a racing run's duplicate is newer)
+        for number, state, body in sorted(github.bot_issues(report.BOT_LABEL)):
+            bodies[number] = body
             match = report.MARKER_RE.search(body)
             if match:
                 existing.setdefault(match[1], (number, state))
@@ -258,10 +264,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.dry_run or github is None:
         _summary(summary)
         return _print({"comments": [], "issues": [p.to_json() for p in plan]}, args.format, summary)
-    return _execute(github, plan, summary)
+    return _execute(github, plan, summary, bodies)
 
 
-def _execute(github: Any, plan: list[report.Planned], summary: str) -> int:
+def _execute(github: Any, plan: list[report.Planned], summary: str, bodies: dict[int, str]) -> int:
+    """Carry out the plan. `bodies` are the bot's issues as listed: an issue this workflow run
+    opened, or commented, before it was stopped gets nothing twice when it runs again."""
     from bot.github import ReadOnly
 
     run_url, commit, run_id = _run_url(), _env("GITHUB_SHA"), _env("GITHUB_RUN_ID")
@@ -276,29 +284,36 @@ def _execute(github: Any, plan: list[report.Planned], summary: str) -> int:
                 # `concurrency:` group serialises runs, a re-run does not) may have filed it
                 filed = _filed(github, marker)
                 if filed is None:
-                    github.create_issue(
+                    number = github.create_issue(
                         entry.title,
-                        report.issue_body(entry, run_url=run_url, commit=commit),
+                        report.issue_body(entry, run_url=run_url, commit=commit, run_id=run_id),
                         entry.labels,
                         marker=marker,
                         label=report.BOT_LABEL,
                     )
+                    # a run that checked at the same instant filed it too: the older one stays
+                    first = _filed(github, marker)
+                    if first is not None and first[0] < number:
+                        github.close_as_duplicate(number, first[0])
                     continue
                 entry = dataclasses.replace(entry, issue=filed[0])
                 if filed[1] == "closed":
                     entry = dataclasses.replace(entry, action="reopen")
             if entry.issue is None or entry.action not in ("create", "comment", "reopen"):
                 continue
+            # The comment first, the reopening second: a run stopped in between leaves a closed
+            # issue, which the next run reopens, and the regression comment is not lost.
+            marker = report.occurrence_marker(entry.fingerprint, run_id)
+            if not marker or not (
+                marker in bodies.get(entry.issue, "") or github.comments(entry.issue, marker)
+            ):  # else this workflow run reported it already: a re-run after a failure
+                github.comment(
+                    entry.issue,
+                    report.recurrence_comment(entry, run_url=run_url, commit=commit, run_id=run_id),
+                    marker=marker,
+                )
             if entry.action == "reopen":
                 github.reopen(entry.issue, entry.labels)
-            marker = report.occurrence_marker(entry.fingerprint, run_id)
-            if marker and github.comments(entry.issue, marker):
-                continue  # this workflow run commented already: a re-run after a failure
-            github.comment(
-                entry.issue,
-                report.recurrence_comment(entry, run_url=run_url, commit=commit, run_id=run_id),
-                marker=marker,
-            )
     except ReadOnly as e:
         _summary(f"> [!WARNING]\n> {PROG} could not file issues ({e}).\n\n{summary}")
         print(
@@ -310,11 +325,11 @@ def _execute(github: Any, plan: list[report.Planned], summary: str) -> int:
 
 
 def _filed(github: Any, marker: str) -> tuple[int, str] | None:
-    """(number, state) of the bot's issue carrying `marker`, if one exists now."""
-    for number, state, body in github.bot_issues(report.BOT_LABEL):
-        if marker in body:
-            return number, state
-    return None
+    """(number, state) of the oldest of the bot's issues carrying `marker`, if one exists."""
+    found = sorted(
+        (n, state) for n, state, body in github.bot_issues(report.BOT_LABEL) if marker in body
+    )
+    return found[0] if found else None
 
 
 def _report_summary(plan: list[report.Planned]) -> str:

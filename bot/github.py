@@ -33,6 +33,8 @@ TIMEOUT = 15.0  # seconds for one request; RUNBOOK_BOT_TIMEOUT overrides
 ATTEMPTS = 4  # for a request that got no answer
 BACKOFF = 1.0  # seconds before the first repeat, doubling; RUNBOOK_BOT_BACKOFF overrides
 
+RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PATCH", "PUT", "DELETE"})
+
 _T = TypeVar("_T")
 
 
@@ -75,12 +77,21 @@ class GitHub:
     ) -> None:
         if timeout is None:
             timeout = _seconds("RUNBOOK_BOT_TIMEOUT", TIMEOUT)
+        backoff_seconds = (
+            backoff if backoff is not None else _seconds("RUNBOOK_BOT_BACKOFF", BACKOFF)
+        )
         self.client = Github(
             auth=Auth.Token(token),
             base_url=api_url.rstrip("/"),
             # read=0: a request that got no answer comes back to `_call`, which knows whether
-            # repeating it is safe (urllib3 would repeat a create that may have been applied)
-            retry=GithubRetry(total=6, read=0, backoff_factor=0.5),
+            # repeating it is safe (urllib3 would repeat a create that may have been applied).
+            # PATCH joins the methods retried on 5xx/429: our edits set a whole body or state.
+            retry=GithubRetry(
+                total=6,
+                read=0,
+                backoff_factor=backoff_seconds / 2,
+                allowed_methods=RETRIED_METHODS,
+            ),
             timeout=max(1, round(timeout)),  # whole seconds: PyGithub insists
             seconds_between_requests=0,
             seconds_between_writes=(
@@ -91,7 +102,7 @@ class GitHub:
             per_page=100,
             lazy=True,  # no GET of an object we only need to act on: fewer calls
         )
-        self.backoff = backoff if backoff is not None else _seconds("RUNBOOK_BOT_BACKOFF", BACKOFF)
+        self.backoff = backoff_seconds
         self.repository = repository
         self._repo: Repository | None = None
 
@@ -114,6 +125,12 @@ class GitHub:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return action()
+            except requests.exceptions.RetryError:
+                # urllib3 has retried the 5xx/429 answers already, with backoff
+                raise GitHubError(
+                    f"{what}: GitHub kept answering with errors; run again, the bot picks up "
+                    "where it stopped"
+                ) from None
             except requests.RequestException as error:
                 if attempt == ATTEMPTS:
                     raise GitHubError(
@@ -259,3 +276,12 @@ class GitHub:
             issue.edit(state="open", labels=sorted({*[x.name for x in issue.labels], *labels}))
 
         self._call("reopen the issue", reopen)
+
+    def close_as_duplicate(self, number: int, original: int) -> None:
+        """Close an issue a racing run filed twice, pointing at the one that stays."""
+        self.comment(number, f"Duplicate of #{original}: two runs filed this failure at once.")
+
+        def close() -> None:
+            self.repo.get_issue(number).edit(state="closed", state_reason="duplicate")
+
+        self._call("close the duplicate issue", close)

@@ -161,10 +161,14 @@ def _title(failure: Failure) -> str:
     return f"{prefix}: {failure.error_type}: {message}"[:200]
 
 
-def issue_body(entry: Planned, *, run_url: str | None, commit: str | None) -> str:
+def issue_body(
+    entry: Planned, *, run_url: str | None, commit: str | None, run_id: str | None = None
+) -> str:
     first = entry.failures[0]
     lines = [
         MARKER.format(entry.fingerprint),
+        # the run that opens the issue has reported this occurrence: a re-run adds no comment
+        *filter(None, [occurrence_marker(entry.fingerprint, run_id)]),
         f"**Symptom**: `{neutralise(first.error_type)}`: {neutralise(first.message)}",
     ]
     if entry.runbook is not None and entry.runbook.section is not None:

@@ -16,6 +16,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -140,6 +141,8 @@ class GitHubAPI:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.faults_at: dict[int, str] = {}  # request index (0-based) -> a FAULT_KINDS entry
+        # request index -> what happens elsewhere just before it is served (another run...)
+        self.before_request: dict[int, Callable[[], None]] = {}
         self.timeout_delay = 1.0  # how late a "timeout" answer comes: above the client's timeout
         self.read_only = False
         self._ids = 5000
@@ -150,7 +153,9 @@ class GitHubAPI:
         self._labels: dict[str, dict[str, dict[str, Any]]] = {}
         self._statuses: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -324,6 +329,9 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
             with api.lock:
                 api.requests.append(record)
                 planned = api.faults_at.pop(len(api.requests) - 1, None)
+                meanwhile = api.before_request.pop(len(api.requests) - 1, None)
+            if meanwhile is not None:
+                meanwhile()
             found = operation(self.command, path)
             if found is None:
                 api.violations.append(f"undocumented operation: {self.command} {path}")
