@@ -86,8 +86,15 @@ def operation(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+@cache
+def _validator(schema_json: str) -> jsonschema.Draft7Validator:
+    # one validator per schema: building one (and resolving its references into the 10 MB
+    # description) costs more than the request it checks
+    return jsonschema.Draft7Validator(json.loads(schema_json), registry=registry())
+
+
 def _schema_errors(instance: Any, schema: dict[str, Any]) -> list[str]:
-    validator = jsonschema.Draft7Validator(schema, registry=registry())
+    validator = _validator(json.dumps(schema, sort_keys=True))
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
         for e in validator.iter_errors(instance)
@@ -315,6 +322,9 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in two writes: without TCP_NODELAY the client's delayed ACK
+        # holds every answer back 40 ms
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: object) -> None:  # keep test output clean
             return
