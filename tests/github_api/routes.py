@@ -93,6 +93,9 @@ def _diff_entry(name: str) -> dict[str, Any]:
 
 def _pull_object(api: GitHubAPI, repo: str, number: int, pull: dict[str, Any]) -> dict[str, Any]:
     item = example("pull-request")
+    # the description's own example predates the required `type` of a team
+    for team in item.get("requested_teams") or []:
+        team.setdefault("type", "organization")
     item["number"] = number
     item["head"]["sha"] = pull["head"]
     item["base"]["ref"] = pull["base"]
