@@ -62,13 +62,15 @@ def directory(root: Path) -> Path | None:
 
 
 def _code_stamp() -> list[tuple[str, int, int]]:
-    """Sizes and times of runbook-guard's own modules: an edited rule empties the cache."""
+    """Sizes and times of runbook-guard's own files (modules, and the shipped runbook the links
+    point into): an edited rule or runbook empties the cache."""
     stamp = []
-    for folder, _dirs, names in os.walk(PACKAGE):
+    for folder, dirs, names in os.walk(PACKAGE):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
         for name in names:
-            if name.endswith(".py"):
+            if name.endswith((".py", ".md")):
                 info = os.stat(os.path.join(folder, name))
-                stamp.append((name, info.st_size, info.st_mtime_ns))
+                stamp.append((os.path.join(folder, name), info.st_size, info.st_mtime_ns))
     return sorted(stamp)
 
 
