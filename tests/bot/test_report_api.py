@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 from pathlib import Path
 
@@ -81,3 +82,22 @@ def test_a_fault_on_create_converges_with_no_duplicate(
     report(junit, 2)
     titles = [i["title"] for i in github_api.issues(REPO)]
     assert len(titles) == len(set(titles)) == 2
+
+
+def test_writes_are_spaced_under_the_content_creation_limit(
+    github_api: GitHubAPI, junit: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GitHub allows 80 content-creating requests a minute: the bot spaces its writes (0.8 s
+    by default, 75 a minute); here a 0.25 s interval is measured at the server."""
+    monkeypatch.setenv("RUNBOOK_BOT_WRITE_INTERVAL", "0.25")
+    assert report(junit, 1) == 0
+    times = [r["time"] for r in github_api.writes()]
+    assert len(times) >= 4  # labels and issues
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert min(gaps) >= 0.24, gaps
+
+
+def test_the_default_write_interval_keeps_under_80_writes_a_minute() -> None:
+    from bot.github import WRITE_INTERVAL
+
+    assert 60 / WRITE_INTERVAL < 80

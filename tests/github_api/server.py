@@ -335,7 +335,13 @@ def _handler(api: GitHubAPI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None
-            record = {"method": self.command, "path": path, "query": query, "json": body}
+            record = {
+                "method": self.command,
+                "path": path,
+                "query": query,
+                "json": body,
+                "time": time.monotonic(),
+            }
             with api.lock:
                 api.requests.append(record)
                 planned = api.faults_at.pop(len(api.requests) - 1, None)
