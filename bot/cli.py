@@ -283,48 +283,21 @@ def _execute(github: Any, plan: list[report.Planned], summary: str, bodies: dict
     opened, or commented, before it was stopped gets nothing twice when it runs again."""
     from bot.github import ReadOnly
 
-    run_url, commit, run_id = _run_url(), _env("GITHUB_SHA"), _env("GITHUB_RUN_ID")
+    run = _Run(_run_url(), _env("GITHUB_SHA"), _env("GITHUB_RUN_ID"))
     try:
         github.ensure_labels(
             sorted({label for p in plan if p.action != "capped" for label in p.labels})
         )
         for entry in plan:
             if entry.action == "create":
-                marker = report.MARKER.format(entry.fingerprint)
-                # a marker check just before the create: a run racing this one (the workflow's
-                # `concurrency:` group serialises runs, a re-run does not) may have filed it
-                filed = _filed(github, marker)
+                filed = _open_issue(github, entry, run)
                 if filed is None:
-                    number = github.create_issue(
-                        entry.title,
-                        report.issue_body(entry, run_url=run_url, commit=commit, run_id=run_id),
-                        entry.labels,
-                        marker=marker,
-                        label=report.BOT_LABEL,
-                    )
-                    # a run that checked at the same instant filed it too: the older one stays
-                    first = _filed(github, marker)
-                    if first is not None and first[0] < number:
-                        github.close_as_duplicate(number, first[0])
                     continue
-                entry = dataclasses.replace(entry, issue=filed[0])
-                if filed[1] == "closed":
-                    entry = dataclasses.replace(entry, action="reopen")
-            if entry.issue is None or entry.action not in ("create", "comment", "reopen"):
-                continue
-            # The comment first, the reopening second: a run stopped in between leaves a closed
-            # issue, which the next run reopens, and the regression comment is not lost.
-            marker = report.occurrence_marker(entry.fingerprint, run_id)
-            if not marker or not (
-                marker in bodies.get(entry.issue, "") or github.comments(entry.issue, marker)
-            ):  # else this workflow run reported it already: a re-run after a failure
-                github.comment(
-                    entry.issue,
-                    report.recurrence_comment(entry, run_url=run_url, commit=commit, run_id=run_id),
-                    marker=marker,
+                entry = dataclasses.replace(
+                    entry, issue=filed[0], action="reopen" if filed[1] == "closed" else "comment"
                 )
-            if entry.action == "reopen":
-                github.reopen(entry.issue, entry.labels)
+            if entry.issue is not None and entry.action in ("comment", "reopen"):
+                _recur(github, entry, run, bodies.get(entry.issue, ""))
     except ReadOnly as e:
         _summary(f"> [!WARNING]\n> {PROG} could not file issues ({e}).\n\n{summary}")
         print(
@@ -333,6 +306,54 @@ def _execute(github: Any, plan: list[report.Planned], summary: str, bodies: dict
         return 0
     _summary(summary)
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """The workflow run a report belongs to."""
+
+    url: str | None
+    commit: str | None
+    id: str | None
+
+
+def _open_issue(github: Any, entry: report.Planned, run: _Run) -> tuple[int, str] | None:
+    """Open the issue for a new failure; or, when a run racing this one filed it meanwhile,
+    (number, state) of that issue, to comment on instead."""
+    marker = report.MARKER.format(entry.fingerprint)
+    # a marker check just before the create: the workflow's `concurrency:` group serialises
+    # runs, but a re-run or a run by hand is not in it
+    filed = _filed(github, marker)
+    if filed is not None:
+        return filed
+    number = github.create_issue(
+        entry.title,
+        report.issue_body(entry, run_url=run.url, commit=run.commit, run_id=run.id),
+        entry.labels,
+        marker=marker,
+        label=report.BOT_LABEL,
+    )
+    # a run that checked at the same instant filed it too: the older issue stays
+    first = _filed(github, marker)
+    if first is not None and first[0] < number:
+        github.close_as_duplicate(number, first[0])
+    return None
+
+
+def _recur(github: Any, entry: report.Planned, run: _Run, body: str) -> None:
+    """One comment per workflow run on a failure's issue, reopening it if it was closed. The
+    comment goes first: a run stopped in between leaves the issue closed, the next run reopens
+    it, and the regression comment is not lost."""
+    marker = report.occurrence_marker(entry.fingerprint, run.id)
+    reported = marker is not None and (marker in body or github.comments(entry.issue, marker))
+    if not reported:  # else this workflow run reported it already, before it was stopped
+        github.comment(
+            entry.issue,
+            report.recurrence_comment(entry, run_url=run.url, commit=run.commit, run_id=run.id),
+            marker=marker,
+        )
+    if entry.action == "reopen":
+        github.reopen(entry.issue, entry.labels)
 
 
 def _filed(github: Any, marker: str) -> tuple[int, str] | None:
