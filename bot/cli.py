@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import checklist, report
-from bot.failures import Failure, parse_findings, parse_junit, parse_log, parse_ruff
+from bot.failures import (
+    Failure,
+    get_typed,
+    parse_findings,
+    parse_junit,
+    parse_log,
+    parse_ruff,
+)
 from hooks import config as config_module
 from hooks.cli import dispatch
 from hooks.errors import UsageError
@@ -38,19 +45,26 @@ def _event() -> tuple[str, dict[str, Any]]:
     if not path:
         return name, {}
     try:
-        return name, json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
+        event = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
         raise UsageError(f"GITHUB_EVENT_PATH: cannot read the event: {e}") from None
+    if not isinstance(event, dict):
+        raise UsageError("GITHUB_EVENT_PATH: the event is not a JSON object")
+    return name, event
 
 
 def _pull(event: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
-    """(number, head sha, base ref) of the pull request an event is about."""
-    pull = event.get("pull_request")
+    """(number, head sha, base ref) of the pull request an event is about. The payload is read
+    defensively: a field missing or of the wrong type means "not known", never a crash."""
+    pull = get_typed(event, "pull_request", dict)
     if pull:
-        return pull.get("number") or event.get("number"), pull["head"]["sha"], pull["base"]["ref"]
-    issue = event.get("issue") or {}
-    if issue.get("pull_request"):
-        return issue.get("number"), None, None
+        number = get_typed(pull, "number", int) or get_typed(event, "number", int)
+        head = get_typed(get_typed(pull, "head", dict, {}), "sha", str)
+        base = get_typed(get_typed(pull, "base", dict, {}), "ref", str)
+        return number, head, base
+    issue = get_typed(event, "issue", dict, {})
+    if get_typed(issue, "pull_request", dict):
+        return get_typed(issue, "number", int), None, None
     return None, None, None
 
 

@@ -155,46 +155,62 @@ def _case_failures(case: Any) -> list[Failure]:
     return []
 
 
+def get_typed(node: Any, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    """`node[key]` when `node` is an object and the value has the expected type, else `default`:
+    reports come from other tools, and a malformed one gives fewer failures, never a crash."""
+    value = node.get(key) if isinstance(node, dict) else None
+    return value if isinstance(value, kind) and not isinstance(value, bool) else default
+
+
 def parse_findings(path: str) -> list[Failure]:
     """runbook-guard's JSON (`--format json`) or any SARIF 2.1.0 file."""
     try:
         document = json.loads(_read(path))
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: not JSON: {e}") from None
-    if isinstance(document, dict) and "runs" in document:
+    if get_typed(document, "runs", list) is not None:
         return _sarif(document)
-    return [
-        Failure(
-            "finding",
-            f"{f['rule']}@{f['path']}",
-            f["rule"],
-            f["message"],
-            f.get("fix", ""),
-            f["path"],
-            f.get("line"),
-            f.get("severity", "error"),
-            f["rule"],
-            (f.get("runbook") or {}).get("url"),
+    findings = get_typed(document, "findings", list)
+    if findings is None:
+        raise UsageError(f"{path}: neither runbook-guard JSON (`findings`) nor SARIF (`runs`)")
+    failures = []
+    for f in findings:
+        rule, where = get_typed(f, "rule", str), get_typed(f, "path", str)
+        if rule is None or where is None:
+            continue  # not a finding
+        failures.append(
+            Failure(
+                "finding",
+                f"{rule}@{where}",
+                rule,
+                get_typed(f, "message", str, ""),
+                get_typed(f, "fix", str, ""),
+                where,
+                get_typed(f, "line", int),
+                get_typed(f, "severity", str, "error"),
+                rule,
+                get_typed(get_typed(f, "runbook", dict, {}), "url", str),
+            )
         )
-        for f in document.get("findings", [])
-    ]
+    return failures
 
 
 def _sarif(document: dict[str, Any]) -> list[Failure]:
     failures = []
-    for run in document.get("runs", []):
-        for result in run.get("results", []):
-            location = (result.get("locations") or [{}])[0].get("physicalLocation", {})
-            path = location.get("artifactLocation", {}).get("uri")
-            line = location.get("region", {}).get("startLine")
-            rule = result.get("ruleId", "sarif")
-            level = result.get("level", "warning")
+    for run in get_typed(document, "runs", list, []):
+        for result in get_typed(run, "results", list, []):
+            locations = get_typed(result, "locations", list, [])
+            physical = get_typed(locations[0] if locations else {}, "physicalLocation", dict, {})
+            path = get_typed(get_typed(physical, "artifactLocation", dict, {}), "uri", str)
+            line = get_typed(get_typed(physical, "region", dict, {}), "startLine", int)
+            rule = get_typed(result, "ruleId", str, "sarif")
+            level = get_typed(result, "level", str, "warning")
             failures.append(
                 Failure(
                     "finding",
                     f"{rule}@{path}",
                     rule,
-                    result.get("message", {}).get("text", ""),
+                    get_typed(get_typed(result, "message", dict, {}), "text", str, ""),
                     "",
                     path,
                     line,
@@ -208,21 +224,29 @@ def _sarif(document: dict[str, Any]) -> list[Failure]:
 def parse_ruff(path: str) -> list[Failure]:
     try:
         document = json.loads(_read(path))
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: not ruff JSON: {e}") from None
-    return [
-        Failure(
-            "lint",
-            f"{d.get('code')}@{d.get('filename')}",
-            d.get("code") or "ruff",
-            d.get("message", ""),
-            "",
-            d.get("filename"),
-            d.get("location", {}).get("row"),
-            rule=d.get("code"),
+    if not isinstance(document, list):
+        raise UsageError(f"{path}: not ruff JSON (`ruff check --output-format json` is a list)")
+    failures = []
+    for d in document:
+        if not isinstance(d, dict):
+            continue
+        code = get_typed(d, "code", str)
+        filename = get_typed(d, "filename", str)
+        failures.append(
+            Failure(
+                "lint",
+                f"{code}@{filename}",
+                code or "ruff",
+                get_typed(d, "message", str, ""),
+                "",
+                filename,
+                get_typed(get_typed(d, "location", dict, {}), "row", int),
+                rule=code,
+            )
         )
-        for d in document
-    ]
+    return failures
 
 
 def parse_log(path: str) -> list[Failure]:
