@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from hooks import __version__
 from hooks.errors import FatalError, UsageError
-from hooks.findings import Finding, Link
+from hooks.findings import Finding, Link, Note
 from hooks.report import FORMATS
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         enabled=not args.no_cache,
     )
     result.findings = _without_echoes(result.findings, resolved)
+    result.findings, result.notes = _without_secrets(result.findings, result.notes, rules)
     report = Report(
         result.findings,
         result.notes,
@@ -102,6 +103,28 @@ def _resolve_links(
 
     links = Links(root, config)
     return {r: links.for_rule(rules[r]).link if r in rules else None for r in rule_ids}
+
+
+def _without_secrets(
+    findings: list[Finding], notes: list[Note], rules: dict[str, Any]
+) -> tuple[list[Finding], list[Note]]:
+    """Secrets out of the text that does not come from our own rules: the team's runbook
+    commands and fixes (`runbook:*` rules) and the notes (paths, parser messages). Our rules'
+    messages name identifiers, never values, so they are spared the cost on every commit."""
+    external = [f for f in findings if f.rule.startswith("runbook:")]
+    if not external and not notes:
+        return findings, notes
+    from hooks.secrets import redact
+
+    cleaned = [
+        f._replace(
+            message=redact(f.message), fix=redact(f.fix or getattr(rules.get(f.rule), "FIX", ""))
+        )
+        if f.rule.startswith("runbook:")
+        else f
+        for f in findings
+    ]
+    return cleaned, [Note(redact(n.path), redact(n.message)) for n in notes]
 
 
 def _without_echoes(findings: list[Finding], resolved: dict[str, Link | None]) -> list[Finding]:
