@@ -30,6 +30,7 @@ from hooks import config as config_module
 from hooks.cli import dispatch
 from hooks.errors import UsageError
 from hooks.links import SHIPPED_DIR, Links
+from hooks.secrets import redact
 
 PROG = "runbook-bot"
 STATUS_CONTEXT = "runbook/definition-of-done"
@@ -77,7 +78,7 @@ def _summary(markdown: str) -> None:
     path = _env("GITHUB_STEP_SUMMARY")
     if path:
         with open(path, "a", encoding="utf-8") as f:
-            f.write(markdown + "\n")
+            f.write(redact(markdown) + "\n")
 
 
 def _local_files(base: str | None) -> list[str]:
@@ -129,7 +130,7 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
         sections = checklist.parse(_checklist_text(config, read_local))
         chosen = checklist.select(sections, files)
-        body = checklist.render(
+        body = _checklist_body(
             chosen, {}, findings_markdown=_findings_markdown(args), files=len(files)
         )
         state, description = checklist.status(chosen, {})
@@ -173,7 +174,7 @@ def _live_checklist(
     existing = sorted(github.comments(number, checklist.MARKER), key=lambda c: c.id)
     ticked = checklist.ticks(existing[0].body) if existing else {}
     stale = [s for s in stale if any(ticked.get(i.id) for i in s.items)]
-    body = checklist.render(
+    body = _checklist_body(
         chosen, ticked, stale=stale, findings_markdown=findings_markdown, files=len(files)
     )
     state, description = checklist.status(chosen, ticked)
@@ -193,7 +194,7 @@ def _live_checklist(
             fresh = [c for c in github.comments(number, checklist.MARKER) if c.id == keep.id]
             current = fresh[0].body if fresh else keep.body
             latest = {**ticked, **checklist.ticks(current)}
-            body = checklist.render(
+            body = _checklist_body(
                 chosen, latest, stale=stale, findings_markdown=findings_markdown, files=len(files)
             )
             state, description = checklist.status(chosen, latest)
@@ -212,6 +213,12 @@ def _live_checklist(
     return 0
 
 
+def _checklist_body(*args: Any, **kwargs: Any) -> str:
+    """The comment as GitHub will hold it (secrets redacted), so that comparing it with the
+    posted one finds no change where there is none."""
+    return redact(checklist.render(*args, **kwargs))
+
+
 def _findings_markdown(args: argparse.Namespace) -> str:
     """The diff's runbook-guard findings, each with its runbook link, for the comment."""
     findings = [f for path in args.findings for f in parse_findings(path)]
@@ -219,9 +226,11 @@ def _findings_markdown(args: argparse.Namespace) -> str:
         return ""
     lines = [f"### runbook-guard findings in this diff ({len(findings)})"]
     for f in findings[:200]:
-        link = f" ([runbook]({f.url}))" if f.url else ""
-        where, message = report.neutralise(f.location), report.neutralise(f.message)
-        lines.append(f"- `{where}` **{f.rule}**: {message}{link}")
+        # the findings file is data: only a plain http(s) URL becomes a link
+        url = f.url if f.url and re.fullmatch(r"https?://[^\s()<>\[\]]+", f.url) else None
+        link = f" ([runbook]({url}))" if url else ""
+        where, rule = report.inline_code(f.location), report.inline_code(f.rule or "")
+        lines.append(f"- {where} {rule}: {report.neutralise(f.message)}{link}")
     return "\n".join(lines)
 
 
@@ -396,9 +405,8 @@ def _report_summary(plan: list[report.Planned]) -> str:
 
 
 def _print(document: dict[str, Any], fmt: str, text: str) -> int:
-    sys.stdout.write(
-        json.dumps(document, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else text + "\n"
-    )
+    output = json.dumps(document, indent=2, ensure_ascii=False) if fmt == "json" else text
+    sys.stdout.write(redact(output) + "\n")  # CI logs are public on public repositories
     return 0
 
 

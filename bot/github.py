@@ -8,6 +8,8 @@ Faults, in two layers:
 - no answer (the connection dropped, the read timed out): the request may or may not have been
   applied, so urllib3 must not repeat it blindly. `_call` retries reads and writes that are safe
   twice, and before repeating a create it looks for what it would create by its hidden marker.
+Everything the bot sends goes through `hooks.secrets.redact` first: a token or secret in a
+failure's text, or the value of `GITHUB_TOKEN` itself, never reaches an issue or a comment.
 Writes keep under GitHub's content-creation limits: `seconds_between_writes` (80 a minute) and
 the per-run cap on new issues (500 an hour). GitHub still failing after the retries raises
 `GitHubError`: one line, exit 1, and a second run picks up where the first stopped.
@@ -27,6 +29,7 @@ from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 
 from hooks.errors import FatalError
+from hooks.secrets import redact
 
 WRITE_INTERVAL = 0.8  # seconds: 75 writes a minute at most, under the limit of 80
 TIMEOUT = 15.0  # seconds for one request; RUNBOOK_BOT_TIMEOUT overrides
@@ -199,14 +202,14 @@ class GitHub:
 
         return self._call(
             "comment",
-            lambda: self.repo.get_issue(number).create_comment(body).id,
+            lambda: self.repo.get_issue(number).create_comment(redact(body)).id,
             applied=applied,
         )
 
     def edit_comment(self, number: int, comment_id: int, body: str) -> None:
         self._call(
             "edit the comment",
-            lambda: self.repo.get_issue(number).get_comment(comment_id).edit(body),
+            lambda: self.repo.get_issue(number).get_comment(comment_id).edit(redact(body)),
         )
 
     def delete_comment(self, number: int, comment_id: int) -> None:
@@ -266,7 +269,9 @@ class GitHub:
 
         return self._call(
             "open an issue",
-            lambda: self.repo.create_issue(title=title, body=body, labels=labels).number,
+            lambda: (
+                self.repo.create_issue(title=redact(title), body=redact(body), labels=labels).number
+            ),
             applied=applied,
         )
 

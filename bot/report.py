@@ -49,9 +49,27 @@ def fingerprint(failure: Failure) -> str:
 
 
 def neutralise(text: str) -> str:
-    """Failure text can mention nobody and open no HTML: `@` and `<` are made inert."""
+    """Failure text outside code can mention nobody, open no HTML and make no link or image:
+    `@` is made inert, `<` escaped, `[` and `]` backslash-escaped."""
     text = re.sub(r"@(?=[\w-])", "@\u200b", text)
-    return text.replace("<", "&lt;")
+    return text.replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
+
+
+def _code_safe(text: str) -> str:
+    """Nothing renders inside code, but a `<!-- runbook-bot:... -->` there would still match
+    our own marker search, and a notification digest may show the text bare: an invisible
+    space after every `<` and every `@` keeps it from forging a marker or a mention."""
+    return re.sub(r"@(?=[\w-])", "@\u200b", text).replace("<", "<\u200b")
+
+
+def inline_code(text: str) -> str:
+    """One line of failure text as inline code, which it cannot close (the fence is longer
+    than any backtick run in it): no mention, HTML, link or emphasis inside renders."""
+    text = _code_safe(" ".join(text.split()))
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def code_block(text: str, limit: int = EVIDENCE_LIMIT) -> str:
@@ -60,7 +78,7 @@ def code_block(text: str, limit: int = EVIDENCE_LIMIT) -> str:
         text = text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{neutralise(text)}\n{fence}"
+    return f"{fence}text\n{_code_safe(text)}\n{fence}"
 
 
 @dataclass
@@ -153,12 +171,13 @@ def plan(
 
 def _title(failure: Failure) -> str:
     if failure.kind == "fake-test":
-        return f"Suspected fake test: {failure.id}"[:200]
+        return _code_safe(f"Suspected fake test: {failure.id}"[:200])
     prefix = {"log": "Log error", "finding": "Runbook finding", "lint": "Lint"}.get(
         failure.kind, "Test failure"
     )
     message = failure.message.splitlines()[0] if failure.message else ""
-    return f"{prefix}: {failure.error_type}: {message}"[:200]
+    # titles render no markdown, but a mention or a marker in one must not work either
+    return _code_safe(f"{prefix}: {failure.error_type}: {message}"[:200])
 
 
 def issue_body(
@@ -169,7 +188,7 @@ def issue_body(
         MARKER.format(entry.fingerprint),
         # the run that opens the issue has reported this occurrence: a re-run adds no comment
         *filter(None, [occurrence_marker(entry.fingerprint, run_id)]),
-        f"**Symptom**: `{neutralise(first.error_type)}`: {neutralise(first.message)}",
+        f"**Symptom**: {inline_code(first.error_type)}: {inline_code(first.message)}",
     ]
     if entry.runbook is not None and entry.runbook.section is not None:
         fix = entry.runbook.section.fields.get("fix", "")
@@ -178,7 +197,7 @@ def issue_body(
             lines.append(f"**Fix**: {neutralise(fix)}")
     else:
         lines.append("**Runbook**: no section matches this failure yet (`needs-runbook`).")
-    lines += ["", "**Failures**:", *[f"- `{neutralise(f.id)}`" for f in entry.failures[:20]]]
+    lines += ["", "**Failures**:", *[f"- {inline_code(f.id)}" for f in entry.failures[:20]]]
     if first.details:
         lines += ["", "**Evidence** (root cause first):", code_block(first.details)]
     lines += ["", _run_line(run_url, commit), f"**Occurrences**: {len(entry.failures)} in this run"]

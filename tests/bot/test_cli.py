@@ -104,4 +104,4 @@ def test_checklist_lists_the_diffs_findings_with_links(git_repo: Path, tmp_path:
     assert code == 0
     [body] = json.loads(out)["comments"]
     assert "runbook-guard findings in this diff (1)" in body
-    assert "`app.py:2` **no-direct-environ**" in body and "([runbook](https://" in body
+    assert "`app.py:2` `no-direct-environ`" in body and "([runbook](https://" in body
