@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.failures import Failure
 from hooks.links import Links, Resolution
+from hooks.matching import tokens
 from hooks.named_values import LogPattern
 
 MARKER = "<!-- runbook-bot:fingerprint={} -->"
@@ -104,15 +105,36 @@ class Planned:
         }
 
 
-def _signature_query(failure: Failure, patterns: Iterable[LogPattern]) -> str:
-    text = f"{failure.error_type}: {failure.message}\n{failure.details[:2000]}"
+# Words every test failure prints, whatever went wrong: they are no evidence for a section.
+FAILURE_BOILERPLATE = frozenset(
+    tokens(
+        "assert assertion traceback test tests pytest line file error exception expected got "
+        "where call recent last most value none true false self return raise"
+    )
+)
+FAILURE_THRESHOLD = 0.3  # below it, `needs-runbook`
+MIN_SHARED_WORDS = 3  # distinct words a failure and its section must share
+CAUSE_LINE = re.compile(r"(?:Error|Exception|Warning|Failure)\b|\b(?:ERROR|CRITICAL|FATAL)\b")
+
+
+def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
+    """The texts one failure is matched by: its root exception and message alone; that with
+    the traceback; and each exception or log line of the traceback alone. A captured log line
+    can name the cause while the assertion says only `assert 400 == 200`, and a long traceback
+    would otherwise drown a precise message in file paths."""
+    head = f"{failure.error_type}: {failure.message}"
     for pattern in patterns:
         # "[timestamp]" and the like stand for any text in the team's log patterns
-        regex = re.escape(pattern.pattern)
-        regex = re.sub(r"\\\[[^\]]*\\\]", ".*", regex)
-        if re.search(regex, text):
-            return f"{pattern.pattern} {pattern.name or ''} {text}"
-    return text
+        regex = re.sub(r"\\\[[^\]]*\\\]", ".*", re.escape(pattern.pattern))
+        if re.search(regex, f"{head}\n{failure.details[:2000]}"):
+            head = f"{pattern.pattern} {pattern.name or ''} {head}"
+            break
+    views = [head, f"{head}\n{failure.details[:2000]}"]
+    for line in failure.details[:20_000].splitlines():
+        line = line.strip().removeprefix("E ").strip()
+        if len(line) > 20 and CAUSE_LINE.search(line) and line not in views:
+            views.append(line)
+    return views[:50]
 
 
 def _label(name: str) -> str:
@@ -147,7 +169,13 @@ def plan(
             resolution = explicit if explicit and explicit.url else None
         if resolution is None:
             # the exception's name, found whole on a runbook's symptom line, is strong evidence
-            resolution = links.for_text(_signature_query(first, patterns), (first.error_type,))
+            resolution = links.for_text(
+                _views(first, patterns),
+                (first.error_type,),
+                min_words=MIN_SHARED_WORDS,
+                ignore=FAILURE_BOILERPLATE,
+                threshold=FAILURE_THRESHOLD,
+            )
         tags = [BOT_LABEL, *labels, f"severity:{first.severity}"]
         if resolution is not None and resolution.section is not None:
             tags.append(_label(f"runbook:{resolution.section.anchor}"))

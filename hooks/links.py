@@ -3,6 +3,7 @@ section of the runbook shipped in the package."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -60,6 +61,10 @@ class Links:
     def matcher(self) -> Matcher | None:
         return Matcher(self.team.sections) if self.team else None
 
+    @cached_property
+    def _text_matcher(self) -> Matcher:
+        return self.matcher or Matcher(self.shipped.sections)
+
     def explicit(self, key: str) -> Resolution | None:
         target = self.config.links.get(key)
         if target is None:
@@ -98,16 +103,34 @@ class Links:
             return Resolution(rule.ID, None, None, "none" if not ref else "broken", 0.0, ref)
         return Resolution(rule.ID, section, self.shipped.url(section), "shipped")
 
-    def for_text(self, text: str, phrases: tuple[str, ...] = ()) -> Resolution | None:
-        """The section a failure's text matches in the team's runbooks (or the shipped one)."""
+    def for_text(
+        self,
+        texts: Sequence[str],
+        phrases: tuple[str, ...] = (),
+        *,
+        min_words: int = 1,
+        ignore: frozenset[str] = frozenset(),
+        threshold: float | None = None,
+    ) -> Resolution | None:
+        """The section that one of `texts` (views of one failure) matches best in the team's
+        runbooks (or the shipped one); an explicit link whose pattern any of them contains wins."""
         for pattern, _target in self.config.links.items():
-            if pattern.lower() in text.lower():
+            if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)
         index = self.team or self.shipped
-        matcher = self.matcher or Matcher(index.sections)
-        match = matcher.best(text, phrases)
-        if match is None:
+        matcher = self._text_matcher
+        found = [
+            (match, text)
+            for text in texts
+            if (
+                match := matcher.best(
+                    text, phrases, min_words=min_words, ignore=ignore, threshold=threshold
+                )
+            )
+        ]
+        if not found:
             return None
+        match, text = max(found, key=lambda pair: pair[0].score)
         return Resolution(
             text[:60], match.section, index.url(match.section), "matched", match.score
         )

@@ -75,6 +75,20 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def _phrase_tokens(phrases: Sequence[str]) -> list[set[str]]:
+    """A phrase of two or more words, or one long distinctive word (an exception name)."""
+    found = [set(tokens(p)) for p in phrases]
+    return [p for p in found if len(p) >= 2 or len(next(iter(p), "")) >= 10]
+
+
+def words(text: str) -> list[frozenset[str]]:
+    """The tokens of each word of `text`, one set per word: `os.environ` and `CommandError` are
+    one word each, however many tokens they give."""
+    return [
+        frozenset(tokens(raw[0])) for raw in re.finditer(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*", text)
+    ]
+
+
 @dataclass(frozen=True)
 class Match:
     section: Section
@@ -131,9 +145,7 @@ class Matcher:
         title: "never add fallbacks without explicit design" in a list of strategies is as
         telling as a heading."""
         query = set(tokens(text))
-        phrase_tokens = [set(tokens(p)) for p in phrases]
-        # a phrase of two or more words, or one long distinctive word (an exception name)
-        phrase_tokens = [p for p in phrase_tokens if len(p) >= 2 or len(next(iter(p), "")) >= 10]
+        phrase_tokens = _phrase_tokens(phrases)
         query.update(*phrase_tokens)
         idf = self._idf
         default_idf = math.log(1 + max(len(self.sections), 1))
@@ -152,12 +164,41 @@ class Matcher:
         ranked.sort(key=lambda m: (-m.score, m.section.level, m.section.line))
         return ranked
 
-    def best(self, text: str, phrases: Sequence[str] = ()) -> Match | None:
-        """The best section if its score reaches the threshold, else None."""
+    def best(
+        self,
+        text: str,
+        phrases: Sequence[str] = (),
+        *,
+        min_words: int = 1,
+        ignore: frozenset[str] = frozenset(),
+        threshold: float | None = None,
+    ) -> Match | None:
+        """The best section if its score reaches the threshold (the matcher's unless given) and
+        the section shares at least `min_words` words with the text (words made only of `ignore`
+        tokens not counted), else None."""
         ranked = self.scores(text, phrases)
-        if ranked and ranked[0].score >= self.threshold:
-            return ranked[0]
-        return None
+        if not ranked or ranked[0].score < (self.threshold if threshold is None else threshold):
+            return None
+        if min_words > 1 and self.evidence(text, ranked[0], phrases, ignore) < min_words:
+            return None
+        return ranked[0]
+
+    def evidence(
+        self,
+        text: str,
+        match: Match,
+        phrases: Sequence[str] = (),
+        ignore: frozenset[str] = frozenset(),
+    ) -> int:
+        """How many distinct words of `text` the matched section contains, plus two when a
+        phrase (an exception's name) stands whole on one of its lines. One shared word is chance
+        ("order", "value"); three, or the exception a section's symptom line names, are a
+        signature."""
+        i = self.sections.index(match.section)
+        weights, lines = self._weights[i], self._lines[i]
+        shared = {word - ignore for word in words(text) if (word - ignore) & weights.keys()}
+        named = any(phrase <= line for phrase in _phrase_tokens(phrases) for line in lines)
+        return len(shared) + (2 if named else 0)
 
 
 def rule_query(rule: object) -> tuple[str, tuple[str, ...]]:
