@@ -11,7 +11,6 @@ import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,17 +90,26 @@ def env_name(path: str, config: Config) -> str | None:
     return None
 
 
-@dataclass
 class SourceFile:
-    path: str
-    text: str
-    added: frozenset[int] | None  # None: every line is in scope
-    removed: list[tuple[int, bytes]] = field(default_factory=list)
-    kind: str = "other"  # python, env, other
-    is_test: bool = False
-    is_e2e: bool = False
-    environment: str | None = None  # for env files
-    blob: str | None = None  # the git object id of `text`, the cache's key
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        added: frozenset[int] | None,  # None: every line is in scope
+        removed: list[tuple[int, bytes]] | None = None,
+        kind: str = "other",  # python, env, other
+        is_test: bool = False,
+        is_e2e: bool = False,
+        environment: str | None = None,  # for env files
+        blob: str | None = None,  # the git object id of `text`, the cache's key
+    ) -> None:
+        self.path, self.text, self.added = path, text, added
+        self.removed = [] if removed is None else removed
+        self.kind, self.is_test, self.is_e2e = kind, is_test, is_e2e
+        self.environment, self.blob = environment, blob
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, {self.kind})"
 
     @cached_property
     def lines(self) -> list[str]:
@@ -258,17 +266,21 @@ def detect_services(root: Path) -> Services:
     return Services(services, tuple(shared))
 
 
-@dataclass
 class Run:
     """One invocation: configuration, the files in scope, all changes, the repo index."""
 
-    root: Path
-    config: Config
-    files: list[SourceFile]
-    changes: list[git.ChangedFile]
-    repo: RepoIndex
-    all_files: bool = False
-    _named_values: NamedValues | None = None
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        files: list[SourceFile],
+        changes: list[git.ChangedFile],
+        repo: RepoIndex,
+        all_files: bool = False,
+    ) -> None:
+        self.root, self.config, self.files, self.changes = root, config, files, changes
+        self.repo, self.all_files = repo, all_files
+        self._named_values: NamedValues | None = None
 
     @property
     def named_values(self) -> NamedValues:
@@ -292,13 +304,14 @@ class Run:
         return paths
 
 
-@dataclass
 class NodeContext:
     """What an AST rule sees while the engine walks one file's tree."""
 
-    file: SourceFile
-    run: Run
-    stack: list[ast.AST] = field(default_factory=list)  # ancestors, outermost first
+    __slots__ = ("file", "run", "stack")
+
+    def __init__(self, file: SourceFile, run: Run, stack: list[ast.AST] | None = None) -> None:
+        self.file, self.run = file, run
+        self.stack = [] if stack is None else stack  # ancestors, outermost first
 
     @property
     def config(self) -> Config:

@@ -14,7 +14,6 @@ import io
 import os
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -39,11 +38,13 @@ _T = TypeVar("_T")
 Visitor = Callable[[ast.AST, NodeContext], Iterable[Finding]]
 
 
-@dataclass
 class Result:
-    findings: list[Finding] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    files: int = 0
+    def __init__(
+        self, findings: list[Finding] | None = None, notes: list[Note] | None = None, files: int = 0
+    ) -> None:
+        self.findings = [] if findings is None else findings
+        self.notes = [] if notes is None else notes
+        self.files = files
 
     @property
     def failed(self) -> bool:

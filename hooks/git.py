@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hooks.errors import GitError
@@ -34,17 +33,29 @@ HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {b"a": 7, b"b": 8, b"t": 9, b"n": 10, b"v": 11, b"f": 12, b"r": 13, b'"': 34, b"\\": 92}
 
 
-@dataclass
 class ChangedFile:
-    """One file in scope: where its content is and which of its lines the change adds."""
+    """One file in scope: where its content is and which of its lines the change adds.
 
-    path: str
-    blob: str | None  # object id of the content to check; None for a deleted file
-    added: frozenset[int] | None = None  # 1-based line numbers; None means every line
-    removed: list[tuple[int, bytes]] = field(default_factory=list)  # (new-side line, text)
-    old_path: str | None = None
-    status: str = "M"  # A, M, R, D
-    binary: bool = False
+    (A plain class, as on the rest of the commit path: see the note in hooks/config.py.)"""
+
+    __slots__ = ("added", "binary", "blob", "old_path", "path", "removed", "status")
+
+    def __init__(
+        self,
+        path: str,
+        blob: str | None,  # object id of the content to check; None for a deleted file
+        added: frozenset[int] | None = None,  # 1-based line numbers; None means every line
+        removed: list[tuple[int, bytes]] | None = None,  # (new-side line, text)
+        old_path: str | None = None,
+        status: str = "M",  # A, M, R, D
+        binary: bool = False,
+    ) -> None:
+        self.path, self.blob, self.added = path, blob, added
+        self.removed = [] if removed is None else removed
+        self.old_path, self.status, self.binary = old_path, status, binary
+
+    def __repr__(self) -> str:
+        return f"ChangedFile({self.path!r}, {self.status}, blob={self.blob!r})"
 
 
 def _run(args: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None) -> bytes:

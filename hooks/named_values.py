@@ -22,34 +22,31 @@ defusedxml: entity expansion and external entities are refused, never resolved.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from hooks.config import Config, index_source
+from hooks.config import NO_ENTRIES, Config, index_source
 from hooks.errors import ConfigError
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     name: str
     type: str = "hardcoded_value"  # or env_var
     stable_value: str | None = None
-    examples: dict[str, str] = field(default_factory=dict)  # environment -> value
+    examples: Mapping[str, str] = NO_ENTRIES  # environment -> value
     log_patterns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class LogPattern:
+class LogPattern(NamedTuple):
     pattern: str
     name: str | None  # the variable (or section) it belongs to
     severity: str | None = None
 
 
-@dataclass(frozen=True)
-class NamedValues:
+class NamedValues(NamedTuple):
     index_path: str | None = None  # repo-relative; the config file for inline values
-    variables: dict[str, Variable] = field(default_factory=dict)
+    variables: Mapping[str, Variable] = NO_ENTRIES
     critical_events: tuple[str, ...] = ()
     log_patterns: tuple[LogPattern, ...] = ()
 

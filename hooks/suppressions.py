@@ -11,7 +11,6 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
 from types import ModuleType
 
 from hooks.context import SourceFile
@@ -25,14 +24,20 @@ MISSING_REASON = "suppression-missing-reason"
 UNUSED = "unused-suppression"
 
 
-@dataclass
 class Suppression:
-    line: int
-    column: int
-    ids: tuple[str, ...]
-    reason: str | None
-    own_line: bool  # the comment stands alone on its line
-    used: bool = False
+    __slots__ = ("column", "ids", "line", "own_line", "reason", "used")
+
+    def __init__(
+        self,
+        line: int,
+        column: int,
+        ids: tuple[str, ...],
+        reason: str | None,
+        own_line: bool,  # the comment stands alone on its line
+        used: bool = False,
+    ) -> None:
+        self.line, self.column, self.ids = line, column, ids
+        self.reason, self.own_line, self.used = reason, own_line, used
 
     def covers(self, rule: str) -> bool:
         return "ALL" in self.ids or rule in self.ids

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import ModuleType
 
 from hooks.findings import Finding, Link, Note
@@ -10,14 +9,20 @@ from hooks.findings import Finding, Link, Note
 FORMATS = ("text", "json", "sarif", "github")
 
 
-@dataclass
 class Report:
-    findings: list[Finding]
-    notes: list[Note] = field(default_factory=list)
-    files: int = 0
-    links: dict[str, Link | None] = field(default_factory=dict)  # rule id -> runbook section
-    rules: dict[str, ModuleType] = field(default_factory=dict)
-    color: bool = False
+    """What a run found, for a reporter. (A plain class: hooks/config.py says why.)"""
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        notes: list[Note] | None = None,
+        files: int = 0,
+        links: dict[str, Link | None] | None = None,  # rule id -> runbook section
+        rules: dict[str, ModuleType] | None = None,
+        color: bool = False,
+    ) -> None:
+        self.findings, self.notes, self.files = findings, notes or [], files
+        self.links, self.rules, self.color = links or {}, rules or {}, color
 
     def fix(self, finding: Finding) -> str:
         if finding.fix:

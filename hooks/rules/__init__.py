@@ -17,7 +17,7 @@ prints, and:
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
 from functools import cache
 from types import ModuleType
 
@@ -27,9 +27,7 @@ SCOPES = ("line", "node", "file", "repo")
 @cache
 def all_rules() -> dict[str, ModuleType]:
     """Every rule of the default pack, by id, in id order."""
-    modules = [
-        importlib.import_module(f"{__name__}.{info.name}")
-        for info in pkgutil.iter_modules(__path__)
-        if not info.name.startswith("_")
-    ]
+    # a listing of our own folder, not pkgutil.iter_modules: that imports inspect (3 ms a commit)
+    names = [n[:-3] for n in os.listdir(__path__[0]) if n.endswith(".py") and n[0] != "_"]
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
     return {m.ID: m for m in sorted(modules, key=lambda m: m.ID)}
