@@ -168,6 +168,8 @@ def main() -> int:
     rows: list[tuple[str, str, float, float]] = []
     floor, floor_peak, _ = measure([py, "-c", "pass"], change)
     rows.append(("floor", "python -c pass", floor, floor_peak))
+    least, least_peak, _ = measure([py, str(HERE / "least_hook.py")], change)
+    rows.append(("a", "least a Python hook does (bench/least_hook.py)", least, least_peak))
     seconds: dict[str, float] = {}
     peaks: dict[str, float] = {}
     stderr_b = ""
@@ -197,6 +199,9 @@ def main() -> int:
     lines += [f"| {c} | {n} | {w:.3f} | {p:.0f} |" for c, n, w, p in rows]
     lines += ["", "Acceptance (issue #5):", ""]
     lines += bars(seconds, peaks, floor, stderr_b)
+    lines.append(
+        f"- (a) starting, importing and asking git alone: {least / floor:.1f}x the bare start-up"
+    )
     table = "\n".join(lines)
     print(table)
     (HERE / "RESULTS.md").write_text(
