@@ -37,7 +37,7 @@ class Item:
 
 
 @dataclass
-class Section:
+class ChecklistSection:
     title: str
     always: bool
     paths: list[str] = field(default_factory=list)
@@ -53,11 +53,11 @@ def _paths(line: str) -> list[str]:
     return [p for p in BACKTICK.findall(line) if PATH_LIKE.match(p) and not p.startswith("python")]
 
 
-def parse(text: str) -> list[Section]:
+def parse(text: str) -> list[ChecklistSection]:
     """The checklist's sections with their items (sections without items are dropped)."""
-    sections: list[Section] = []
+    sections: list[ChecklistSection] = []
     part = ""
-    current: Section | None = None
+    current: ChecklistSection | None = None
     group = ""
     fence = False
     for line in text.splitlines():
@@ -71,10 +71,10 @@ def parse(text: str) -> list[Section]:
             title = heading_text(heading[2])
             if len(heading[1]) == 2:
                 part = title
-                current = Section(title, always=True)
+                current = ChecklistSection(title, always=True)
             else:
                 modular = bool(MODULE_PART.search(part)) or bool(MODULE_PART.search(title))
-                current = Section(title, always=not modular)
+                current = ChecklistSection(title, always=not modular)
             sections.append(current)
             group = ""
             continue
@@ -95,7 +95,7 @@ def parse(text: str) -> list[Section]:
     return [s for s in sections if s.items]
 
 
-def applies(section: Section, files: Iterable[str]) -> bool:
+def section_applies(section: ChecklistSection, files: Iterable[str]) -> bool:
     if section.always:
         return True
     patterns = []
@@ -109,9 +109,9 @@ def applies(section: Section, files: Iterable[str]) -> bool:
     return any(path_matches(f, patterns) for f in files)
 
 
-def select(sections: list[Section], files: Iterable[str]) -> list[Section]:
+def select(sections: list[ChecklistSection], files: Iterable[str]) -> list[ChecklistSection]:
     files = list(files)
-    return [s for s in sections if applies(s, files)]
+    return [s for s in sections if section_applies(s, files)]
 
 
 def ticks(body: str) -> dict[str, bool]:
@@ -125,7 +125,7 @@ def ticks(body: str) -> dict[str, bool]:
     return found
 
 
-def _item_lines(section: Section, ticked: dict[str, bool]) -> list[str]:
+def _item_lines(section: ChecklistSection, ticked: dict[str, bool]) -> list[str]:
     lines, group = [], ""
     for item in section.items:
         if item.group != group:
@@ -138,10 +138,10 @@ def _item_lines(section: Section, ticked: dict[str, bool]) -> list[str]:
 
 
 def render(
-    sections: list[Section],
+    sections: list[ChecklistSection],
     ticked: dict[str, bool],
     *,
-    stale: list[Section] = (),  # type: ignore[assignment]
+    stale: list[ChecklistSection] = (),  # type: ignore[assignment]
     findings_markdown: str = "",
     files: int = 0,
 ) -> str:
@@ -185,7 +185,7 @@ def recorded_state(body: str) -> str | None:
     return match[1] if match else None
 
 
-def status(sections: list[Section], ticked: dict[str, bool]) -> tuple[str, str]:
+def status(sections: list[ChecklistSection], ticked: dict[str, bool]) -> tuple[str, str]:
     """(state, description) of the commit status for our boxes only."""
     total = sum(len(s.items) for s in sections)
     done = sum(1 for s in sections for i in s.items if ticked.get(i.id))

@@ -210,6 +210,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+# runbook-guard: ignore[ssot-duplicate-definition] -- each command has its own parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Check the staged diff against the team's runbooks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -10,12 +10,12 @@ from tests.helpers import NETRA, need_shared
 
 
 @pytest.fixture(scope="module")
-def team_sections() -> list[checklist.Section]:
+def team_sections() -> list[checklist.ChecklistSection]:
     need_shared()
     return checklist.parse((NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text())
 
 
-def test_the_teams_checklist_as_it_is(team_sections: list[checklist.Section]) -> None:
+def test_the_teams_checklist_as_it_is(team_sections: list[checklist.ChecklistSection]) -> None:
     modules = [s.title for s in team_sections if not s.always]
     assert len(modules) == 8
     assert modules[0].startswith("🔴 WEBSOCKET MODULE")
@@ -27,7 +27,7 @@ def test_the_teams_checklist_as_it_is(team_sections: list[checklist.Section]) ->
 
 
 def test_module_sections_are_selected_by_the_paths_they_list(
-    team_sections: list[checklist.Section],
+    team_sections: list[checklist.ChecklistSection],
 ) -> None:
     def chosen(*files: str) -> set[str]:
         return {
@@ -47,7 +47,9 @@ def test_shipped_checklist_globs() -> None:
     assert "DATABASE MODULE" not in titles
 
 
-def test_ticks_survive_a_render_and_ids_are_stable(team_sections: list[checklist.Section]) -> None:
+def test_ticks_survive_a_render_and_ids_are_stable(
+    team_sections: list[checklist.ChecklistSection],
+) -> None:
     chosen = checklist.select(team_sections, ["netra_backend/app/db/postgres.py"])
     body = checklist.render(chosen, {}, files=1)
     first = chosen[0].items[0]
@@ -64,7 +66,7 @@ def test_ticks_survive_a_render_and_ids_are_stable(team_sections: list[checklist
     assert f"- [x] {first.text} <!-- rb:{first.id} -->" in rerendered
 
 
-def test_status_counts_only_our_boxes(team_sections: list[checklist.Section]) -> None:
+def test_status_counts_only_our_boxes(team_sections: list[checklist.ChecklistSection]) -> None:
     chosen = checklist.select(team_sections, [])
     all_ticked = {i.id: True for s in chosen for i in s.items}
     assert checklist.status(chosen, {})[0] == "pending"
@@ -72,7 +74,7 @@ def test_status_counts_only_our_boxes(team_sections: list[checklist.Section]) ->
 
 
 def test_stale_sections_collapse_and_body_stays_under_the_limit(
-    team_sections: list[checklist.Section],
+    team_sections: list[checklist.ChecklistSection],
 ) -> None:
     chosen = checklist.select(team_sections, [])
     stale = [s for s in team_sections if not s.always]
