@@ -31,6 +31,7 @@ WORK = HERE / ".work"
 BIN = Path(sys.executable).parent
 RUNS = 5
 RUFF_CODES = "BLE001,S110,RUF012,F821,TID252"
+STDLIB_NEEDED = "re, pathlib, subprocess, argparse"  # what a command line driving git imports
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
@@ -168,6 +169,8 @@ def main() -> int:
     rows: list[tuple[str, str, float, float]] = []
     floor, floor_peak, _ = measure([py, "-c", "pass"], change)
     rows.append(("floor", "python -c pass", floor, floor_peak))
+    imports, imports_peak, _ = measure([py, "-c", f"import {STDLIB_NEEDED}"], change)
+    rows.append(("floor", f"python -c 'import {STDLIB_NEEDED}'", imports, imports_peak))
     least, least_peak, _ = measure([py, str(HERE / "least_hook.py")], change)
     rows.append(("a", "least a Python hook does (bench/least_hook.py)", least, least_peak))
     seconds: dict[str, float] = {}
@@ -200,7 +203,8 @@ def main() -> int:
     lines += ["", "Acceptance (issue #5):", ""]
     lines += bars(seconds, peaks, floor, stderr_b)
     lines.append(
-        f"- (a) starting, importing and asking git alone: {least / floor:.1f}x the bare start-up"
+        f"- (a) importing {STDLIB_NEEDED} alone: {imports / floor:.1f}x the bare start-up; "
+        f"starting, importing and asking git alone: {least / floor:.1f}x"
     )
     table = "\n".join(lines)
     print(table)
