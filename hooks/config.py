@@ -60,7 +60,7 @@ def _list_map(value: Any, where: str) -> dict[str, tuple[str, ...]]:
 
 
 # The settings are NamedTuples, not dataclasses: importing dataclasses (it imports inspect) and
-# building a frozen dataclass cost every commit ~15 ms, two thirds of Python's own start-up.
+# building a frozen dataclass cost every commit ~15 ms, more than Python's own start-up.
 # Their empty-table default is one read-only mapping.
 NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
 
