@@ -61,3 +61,24 @@ def findings(*args: str) -> set[tuple[str, str, int]]:
     """(rule, path, line) of every finding of `runbook-guard run ARGS`."""
     _, document = guard_json(*args)
     return {(f["rule"], f["path"], f["line"]) for f in document["findings"]}
+
+
+def checklist_workspace(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    event_name: str,
+    event_path: Path,
+    repository: str,
+    definition_of_done: str,
+) -> None:
+    """A workflow's working directory for `checklist`: the event, the repository, a job summary,
+    and a config that points the bot at the team's checklist."""
+    monkeypatch.setenv("GITHUB_EVENT_NAME", event_name)
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event_path))
+    monkeypatch.setenv("GITHUB_REPOSITORY", repository)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    (tmp_path / ".runbook-guard.toml").write_text(
+        f'[bot]\ndefinition-of-done = "{definition_of_done}"\n'
+    )
+    monkeypatch.chdir(tmp_path)

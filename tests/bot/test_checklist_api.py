@@ -12,7 +12,7 @@ import pytest
 from bot import checklist
 from bot.cli import main
 from tests.github_api.server import GitHubAPI
-from tests.helpers import NETRA, SHARED_DATA
+from tests.helpers import NETRA, SHARED_DATA, checklist_workspace
 
 REPO = "Codertocat/Hello-World"
 DOD = "reports/DEFINITION_OF_DONE_CHECKLIST.md"
@@ -31,12 +31,14 @@ def pr(github_api: GitHubAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """The real `pull_request.opened` payload, its PR seeded in the server, the team's checklist
     on the base branch, and a config that points the bot at it."""
     event = json.loads(EVENT.read_text())
-    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(EVENT))
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
-    (tmp_path / ".runbook-guard.toml").write_text(f'[bot]\ndefinition-of-done = "{DOD}"\n')
-    monkeypatch.chdir(tmp_path)
+    checklist_workspace(
+        tmp_path,
+        monkeypatch,
+        event_name="pull_request",
+        event_path=EVENT,
+        repository=REPO,
+        definition_of_done=DOD,
+    )
     head, base = event["pull_request"]["head"]["sha"], event["pull_request"]["base"]["ref"]
     github_api.add_pull(
         REPO, event["number"], head, ["netra_backend/app/db/postgres.py"], base_ref=base

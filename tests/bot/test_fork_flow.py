@@ -14,7 +14,7 @@ import pytest
 from bot import checklist
 from bot.cli import main
 from tests.github_api.server import GitHubAPI
-from tests.helpers import NETRA, SHARED_DATA
+from tests.helpers import NETRA, SHARED_DATA, checklist_workspace
 
 REPO = "octo-org/octo-repo"
 DOD = "reports/DEFINITION_OF_DONE_CHECKLIST.md"
@@ -26,12 +26,14 @@ NUMBER = 17
 def head(github_api: GitHubAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The real `workflow_run.completed` payload; the fork's pull request #17 at its head."""
     run = json.loads(EVENT.read_text())["workflow_run"]
-    monkeypatch.setenv("GITHUB_EVENT_NAME", "workflow_run")
-    monkeypatch.setenv("GITHUB_EVENT_PATH", str(EVENT))
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
-    (tmp_path / ".runbook-guard.toml").write_text(f'[bot]\ndefinition-of-done = "{DOD}"\n')
-    monkeypatch.chdir(tmp_path)
+    checklist_workspace(
+        tmp_path,
+        monkeypatch,
+        event_name="workflow_run",
+        event_path=EVENT,
+        repository=REPO,
+        definition_of_done=DOD,
+    )
     github_api.add_pull(
         REPO, NUMBER, run["head_sha"], ["auth_service/auth_core/core/jwt_handler.py"]
     )
