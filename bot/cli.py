@@ -381,9 +381,7 @@ def _recur(github: Any, entry: report.Planned, run: _Run, body: str) -> None:
 
 def _filed(github: Any, marker: str) -> tuple[int, str] | None:
     """(number, state) of the oldest of the bot's issues carrying `marker`, if one exists."""
-    found = sorted(
-        (n, state) for n, state, body in github.bot_issues(report.BOT_LABEL) if marker in body
-    )
+    found = github.issues_with(report.BOT_LABEL, marker)
     return found[0] if found else None
 
 

@@ -80,9 +80,10 @@ class GitHub:
     ) -> None:
         if timeout is None:
             timeout = _seconds("RUNBOOK_BOT_TIMEOUT", TIMEOUT)
-        backoff_seconds = (
-            backoff if backoff is not None else _seconds("RUNBOOK_BOT_BACKOFF", BACKOFF)
-        )
+        if backoff is None:
+            backoff = _seconds("RUNBOOK_BOT_BACKOFF", BACKOFF)
+        if write_interval is None:
+            write_interval = _seconds("RUNBOOK_BOT_WRITE_INTERVAL", WRITE_INTERVAL)
         self.client = Github(
             auth=Auth.Token(token),
             base_url=api_url.rstrip("/"),
@@ -92,20 +93,16 @@ class GitHub:
             retry=GithubRetry(
                 total=6,
                 read=0,
-                backoff_factor=backoff_seconds / 2,
+                backoff_factor=backoff / 2,
                 allowed_methods=RETRIED_METHODS,
             ),
             timeout=max(1, round(timeout)),  # whole seconds: PyGithub insists
             seconds_between_requests=0,
-            seconds_between_writes=(
-                write_interval
-                if write_interval is not None
-                else _seconds("RUNBOOK_BOT_WRITE_INTERVAL", WRITE_INTERVAL)
-            ),
+            seconds_between_writes=write_interval,
             per_page=100,
             lazy=True,  # no GET of an object we only need to act on: fewer calls
         )
-        self.backoff = backoff_seconds
+        self.backoff = backoff
         self.repository = repository
         self._repo: Repository | None = None
 
@@ -244,6 +241,11 @@ class GitHub:
             ],
         )
 
+    def issues_with(self, label: str, marker: str) -> list[tuple[int, str]]:
+        """(number, state) of the issues with `label` whose body carries `marker`, oldest first:
+        when racing runs filed one twice, the oldest is the one."""
+        return sorted((n, state) for n, state, body in self.bot_issues(label) if marker in body)
+
     def ensure_labels(self, names: list[str]) -> None:
         existing = set(self._call("list labels", lambda: [x.name for x in self.repo.get_labels()]))
         for name in names:
@@ -264,8 +266,8 @@ class GitHub:
         already counts as opened."""
 
         def applied() -> int | None:
-            found = [n for n, _state, text in self.bot_issues(label) if marker in text]
-            return found[0] if found else None
+            found = self.issues_with(label, marker)
+            return found[0][0] if found else None
 
         return self._call(
             "open an issue",
