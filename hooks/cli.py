@@ -111,8 +111,7 @@ def _without_secrets(
     """Secrets out of the text that does not come from our own rules: the team's runbook
     commands and fixes (`runbook:*` rules) and the notes (paths, parser messages). Our rules'
     messages name identifiers, never values, so they are spared the cost on every commit."""
-    external = [f for f in findings if f.rule.startswith("runbook:")]
-    if not external and not notes:
+    if not notes and not any(f.rule.startswith("runbook:") for f in findings):
         return findings, notes
     from hooks.secrets import redact
 

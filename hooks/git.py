@@ -58,14 +58,21 @@ class ChangedFile:
         return f"ChangedFile({self.path!r}, {self.status}, blob={self.blob!r})"
 
 
-def _run(args: Sequence[str], *, cwd: Path | None = None, stdin: bytes | None = None) -> bytes:
+def _run(
+    args: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> bytes:
+    """git's output; a return code not in `ok` raises GitError with git's last line."""
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
         )
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git {args[0]} failed: {message[-1] if message else proc.returncode}")
     return proc.stdout
@@ -85,20 +92,17 @@ def repo_root(cwd: Path | None = None) -> Path:
 def repo_root_and_head(cwd: Path | None = None) -> tuple[Path, str | None]:
     """The top of the work tree and HEAD's commit (None before the first commit), with one
     `git rev-parse`: the hook asks both on every commit."""
-    try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}"],
-            cwd=cwd,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    lines = proc.stdout.splitlines()
-    if proc.returncode not in (0, 1) or not lines:
+    # exit 1 with the top alone: `--verify --quiet` found no HEAD (no commit yet); 128: no
+    # repository here
+    out = _run(
+        ["rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}"],
+        cwd=cwd,
+        ok=(0, 1, 128),
+    )
+    lines = out.splitlines()
+    if not lines:
         return repo_root(cwd), None  # says why, in the words of repo_root's error
-    head = lines[1].decode() if proc.returncode == 0 and len(lines) > 1 else None
-    return Path(os.fsdecode(lines[0])), head
+    return Path(os.fsdecode(lines[0])), lines[1].decode() if len(lines) > 1 else None
 
 
 def head_commit(root: Path) -> str | None:
