@@ -27,7 +27,7 @@ from bot.failures import (
     parse_ruff,
 )
 from hooks import config as config_module
-from hooks.cli import dispatch
+from hooks.commandline import dispatch
 from hooks.errors import UsageError
 from hooks.links import SHIPPED_DIR, Links
 from hooks.secrets import redact

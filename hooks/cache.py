@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from hooks import __version__
+from hooks import __version__, replay
 from hooks.config import Config, index_source
 from hooks.context import Run, SourceFile
 from hooks.findings import Finding, Link, Note
@@ -32,7 +32,6 @@ from hooks.findings import Finding, Link, Note
 FORMAT = 1
 MAX_ENTRIES = 50_000  # per settings file; the ones written longest ago go first
 MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its entries
-PACKAGE = Path(__file__).resolve().parent
 
 # (method, arguments, answer) of one question a rule asked the repository index
 Dependency = tuple[str, tuple[Any, ...], Any]
@@ -41,37 +40,8 @@ Entry = tuple[list[Finding], list[Note], list[Dependency]]
 
 def directory(root: Path) -> Path | None:
     """Where the cache lives: `RUNBOOK_GUARD_CACHE_DIR`, else the repository's git directory."""
-    if os.environ.get("RUNBOOK_GUARD_NO_CACHE"):
-        return None
-    override = os.environ.get("RUNBOOK_GUARD_CACHE_DIR")
-    if override:
-        return Path(override)
-    git_dir = os.environ.get("GIT_DIR")  # set by git for the hooks it runs
-    if git_dir:
-        return (Path.cwd() / git_dir) / "runbook-guard"
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return dot_git / "runbook-guard"
-    try:  # a linked worktree or a submodule: `.git` is a file naming the real directory
-        text = dot_git.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    if not text.startswith("gitdir: "):
-        return None
-    return (root / text[8:].strip()) / "runbook-guard"
-
-
-def _code_stamp() -> list[tuple[str, int, int]]:
-    """Sizes and times of runbook-guard's own files (modules, and the shipped runbook the links
-    point into): an edited rule or runbook empties the cache."""
-    stamp = []
-    for folder, dirs, names in os.walk(PACKAGE):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        for name in names:
-            if name.endswith((".py", ".md")):
-                info = os.stat(os.path.join(folder, name))
-                stamp.append((os.path.join(folder, name), info.st_size, info.st_mtime_ns))
-    return sorted(stamp)
+    folder = replay.cache_dir(os.fspath(root))
+    return Path(folder) if folder else None
 
 
 def settings_key(run: Run, rules: dict[str, ModuleType]) -> str:
@@ -87,7 +57,7 @@ def settings_key(run: Run, rules: dict[str, ModuleType]) -> str:
     parts = (
         FORMAT,
         __version__,
-        _code_stamp(),
+        replay.code_stamp(),
         repr(run.config),
         sorted((rule_id, repr(rule)) for rule_id, rule in rules.items()),
         repr(run.services),
@@ -122,18 +92,7 @@ def _load(path: Path, field: str, key: str) -> dict[str, Any]:
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never half of one."""
-    import tempfile  # only when there is something to write
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            marshal.dump(data, out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    replay.write_atomically(os.fspath(path), data)
 
 
 class Store:
@@ -244,7 +203,9 @@ def links(
     folder = directory(root) if enabled else None
     if folder is None:
         return resolve(wanted)
-    key = repr((FORMAT, __version__, _code_stamp(), repr(config), _runbook_stamp(root, config)))
+    key = repr(
+        (FORMAT, __version__, replay.code_stamp(), repr(config), _runbook_stamp(root, config))
+    )
     path = folder / f"links-{_name(key)}.marshal"
     stored: dict[str, Any] = _load(path, "key", key).get("links", {})
     missing = [rule_id for rule_id in wanted if rule_id not in stored]

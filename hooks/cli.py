@@ -6,20 +6,23 @@ error (one line on stderr, no traceback), 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from hooks import __version__
-from hooks.errors import FatalError, UsageError
-from hooks.findings import Finding, Link, Note
-from hooks.report import FORMATS
+from hooks import __version__, replay
+from hooks.errors import UsageError
 
+# Names for annotations only: a replayed run imports this module, and nothing else that it does
+# not use (tests/hooks/test_startup.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
+
     from hooks.config import Config
+    from hooks.findings import Finding, Link, Note
 
 PROG = "runbook-guard"
 
@@ -36,6 +39,8 @@ def _skipped_rule_ids() -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from hooks import cache, engine, git
     from hooks import config as config_module
     from hooks.report import Report, render
@@ -72,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         enabled=not args.no_cache,
     )
     result.findings = _without_echoes(result.findings, resolved)
-    result.findings, result.notes = _without_secrets(result.findings, result.notes, rules)
+    result.findings, result.notes, cut = _without_secrets(result.findings, result.notes, rules)
     report = Report(
         result.findings,
         result.notes,
@@ -85,14 +90,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         and "NO_COLOR" not in os.environ,
     )
     text = render(report, args.format)
+    notes_text = "".join(
+        f"{PROG}: note: {note.path}: {note.message}\n"
+        for note in (result.notes if args.format != "github" else [])
+    )
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    if args.format != "github":
-        for note in result.notes:
-            print(f"{PROG}: note: {note.path}: {note.message}", file=sys.stderr)
-    return 1 if result.failed else 0
+    sys.stderr.write(notes_text)
+    code = 1 if result.failed else 0
+    inputs = getattr(args, "replay", None)
+    # A report secrets were cut from is not kept: its text depends on the environment's values.
+    if inputs is not None and not cut and os.path.samefile(root, inputs.top):
+        replay.record(
+            inputs,
+            text,
+            notes_text,
+            code,
+            files=config_module.input_files(root, config),
+            runbooks=config.runbooks,
+        )
+    return code
 
 
 def _resolve_links(
@@ -107,23 +126,33 @@ def _resolve_links(
 
 def _without_secrets(
     findings: list[Finding], notes: list[Note], rules: dict[str, Any]
-) -> tuple[list[Finding], list[Note]]:
+) -> tuple[list[Finding], list[Note], bool]:
     """Secrets out of the text that does not come from our own rules: the team's runbook
-    commands and fixes (`runbook:*` rules) and the notes (paths, parser messages). Our rules'
-    messages name identifiers, never values, so they are spared the cost on every commit."""
+    commands and fixes (`runbook:*` rules) and the notes (paths, parser messages), and whether
+    anything was cut. Our rules' messages name identifiers, never values, so they are spared
+    the cost on every commit."""
     if not notes and not any(f.rule.startswith("runbook:") for f in findings):
-        return findings, notes
+        return findings, notes, False
+    from hooks.findings import Note
     from hooks.secrets import redact
+
+    cut = False
+
+    def clean(text: str) -> str:
+        nonlocal cut
+        cleaned = redact(text)
+        cut = cut or cleaned != text
+        return cleaned
 
     cleaned = [
         f._replace(
-            message=redact(f.message), fix=redact(f.fix or getattr(rules.get(f.rule), "FIX", ""))
+            message=clean(f.message), fix=clean(f.fix or getattr(rules.get(f.rule), "FIX", ""))
         )
         if f.rule.startswith("runbook:")
         else f
         for f in findings
     ]
-    return cleaned, [Note(redact(n.path), redact(n.message)) for n in notes]
+    return cleaned, [Note(clean(n.path), clean(n.message)) for n in notes], cut
 
 
 def _without_echoes(findings: list[Finding], resolved: dict[str, Link | None]) -> list[Finding]:
@@ -188,30 +217,12 @@ def cmd_critical_tests(args: argparse.Namespace) -> int:
     return run_critical_tests(args.files, config_path=args.config)
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse sizes help with `shutil`, whose import (bz2, lzma, ...) costs every commit more
-    than the rest of argument parsing; `os` answers the same question."""
-
-    def __init__(self, prog: str) -> None:
-        try:
-            width = int(os.environ.get("COLUMNS", "0")) or os.get_terminal_size().columns
-        except (ValueError, OSError):
-            width = 80
-        super().__init__(prog, width=max(width - 2, 40))
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose subcommands (argparse makes them of the same class) all size
-    their help with `_HelpFormatter`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(*args, **kwargs)
-
-
 # runbook-guard: ignore[ssot-duplicate-definition] -- each command has its own parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Check the staged diff against the team's runbooks.")
+    from hooks.commandline import Parser
+    from hooks.report import FORMATS
+
+    parser = Parser(prog=PROG, description="Check the staged diff against the team's runbooks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -270,25 +281,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return dispatch(build_parser(), argv, PROG)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    # Nothing changed since the same run here: print what it printed (hooks/replay.py).
+    inputs = replay.run_inputs(arguments)
+    if inputs is not None:
+        code = replay.replay(inputs)
+        if code is not None:
+            return code
+    from hooks.commandline import dispatch
 
-
-def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: str) -> int:
-    """Run the chosen subcommand behind the one error boundary (shared with runbook-bot)."""
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    try:
-        return int(args.func(args))
-    except UsageError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 2
-    except FatalError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    parser = build_parser()
+    parser.set_defaults(replay=inputs)
+    return dispatch(parser, arguments, PROG)
 
 
 if __name__ == "__main__":

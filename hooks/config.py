@@ -249,3 +249,11 @@ def index_source(root: Path, config: Config) -> str | None:
         if (root / candidate).is_file():
             return candidate
     return None
+
+
+def input_files(root: Path, config: Config) -> list[str]:
+    """Every repository file a run with this configuration reads besides git's content: the
+    configuration files it looks for and the named-values index (the runbooks are named by
+    `config.runbooks`' globs). A run is replayed only while they stay as they were."""
+    named = index_source(root, config)
+    return list(dict.fromkeys([CONFIG_FILE, PYPROJECT, *DEFAULT_INDEXES, *filter(None, [named])]))

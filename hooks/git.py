@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from hooks.errors import GitError
+
+# Only the names of annotations: a replayed run (hooks/replay.py) imports this module and
+# nothing that costs more than it needs (subprocess and pathlib are imported where used).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
 EMPTY_BLOB = "0" * 40
 DIFF_FLAGS = (
@@ -66,6 +70,8 @@ def _run(
     ok: tuple[int, ...] = (0,),
 ) -> bytes:
     """git's output; a return code not in `ok` raises GitError with git's last line."""
+    import subprocess
+
     try:
         proc = subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
@@ -86,6 +92,8 @@ def repo_root(cwd: Path | None = None) -> Path:
         raise GitError(
             "not inside a git repository: run runbook-guard from a repository (or `git init` first)"
         ) from None
+    from pathlib import Path
+
     return Path(os.fsdecode(out.rstrip(b"\n")))
 
 
@@ -102,7 +110,82 @@ def repo_root_and_head(cwd: Path | None = None) -> tuple[Path, str | None]:
     lines = out.splitlines()
     if not lines:
         return repo_root(cwd), None  # says why, in the words of repo_root's error
+    from pathlib import Path
+
     return Path(os.fsdecode(lines[0])), lines[1].decode() if len(lines) > 1 else None
+
+
+def git_dir(top: str) -> str | None:
+    """The git directory of the work tree whose top is `top`, read the way git documents it:
+    `GIT_DIR` (git sets it for the hooks it runs; relative to the current directory), else
+    `.git`, else the directory a `.git` file names (a linked worktree, a submodule)."""
+    from_env = os.environ.get("GIT_DIR")
+    if from_env:
+        return os.path.join(os.getcwd(), from_env)
+    dot_git = os.path.join(top, ".git")
+    if os.path.isdir(dot_git):
+        return dot_git
+    try:
+        with open(dot_git, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return None
+    if not text.startswith("gitdir: "):
+        return None
+    return os.path.join(top, text[8:].strip())
+
+
+def index_checksum(directory: str) -> bytes | None:
+    """An exact name for what the index holds: git ends the index file with a hash of all that
+    comes before it (gitformat-index). b"" when there is no index yet; None when the hash was
+    not written (`index.skipHash`), so nothing can name the index this cheaply."""
+    path = os.environ.get("GIT_INDEX_FILE") or os.path.join(directory, "index")
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() < 32 + 12:  # the header and a SHA-256 trailer
+                return None
+            f.seek(-32, os.SEEK_END)
+            tail = f.read()
+    except FileNotFoundError:
+        return b""
+    except OSError:
+        return None
+    # the last 20 bytes are SHA-1's hash, or the end of SHA-256's: zeros when skipped
+    return None if tail[-20:] == bytes(20) else tail
+
+
+def staged_patch(top: str) -> bytes | None:
+    """`git diff --cached` exactly as `staged_changes` asks it, or None when git says no.
+
+    Started with `os.posix_spawnp`, not subprocess: this is the one git call of a replayed run
+    (hooks/replay.py), and importing subprocess costs more than the call. Its error output is
+    dropped: on None the caller takes the long way, which reports what git said."""
+    if not hasattr(os, "posix_spawnp"):
+        return None
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            "git",
+            ["git", "-C", top, "diff", "--cached", *DIFF_FLAGS, "--"],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, write_end, 1),
+                (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_CLOSE, read_end),
+            ],
+        )
+    except OSError:
+        os.close(read_end)
+        return None
+    finally:
+        os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as out:
+        while chunk := out.read1(1 << 16):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks) if os.waitstatus_to_exitcode(status) == 0 else None
 
 
 def head_commit(root: Path) -> str | None:

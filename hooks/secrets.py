@@ -13,9 +13,13 @@ it appears, whatever its shape.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 MASK = "[REDACTED]"
 # name -> regex; a group named `secret` is the part to cut (else the whole match)
@@ -47,8 +51,10 @@ SECRET_NAME = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|PRIVATE",
 MIN_ENV_VALUE = 8  # shorter values ("1", "true", "main") are too common to cut everywhere
 
 
-def _combined() -> re.Pattern[str]:
-    # one alternation, one pass over the text; rule i's cut is group `s<i>` when it has one
+@functools.cache
+def _pattern() -> re.Pattern[str]:
+    # One alternation, one pass over the text; rule i's cut is group `s<i>` when it has one.
+    # Compiled on first use: a replayed run (hooks/replay.py) only asks for `secret_values`.
     parts = [
         f"(?P<r{i}>{pattern.replace('(?P<secret>', f'(?P<s{i}>')})"
         for i, pattern in enumerate(RULES.values())
@@ -56,7 +62,6 @@ def _combined() -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-PATTERN = _combined()
 _NAMES = list(RULES)
 
 
@@ -74,7 +79,7 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
 def _cut(match: re.Match[str]) -> str:
     name = match.lastgroup or ""
     secret = f"s{name[1:]}"
-    if secret in PATTERN.groupindex and match[secret] is not None:
+    if secret in _pattern().groupindex and match[secret] is not None:
         start, end = match.span(secret)
         whole = match.start()
         text = match[0]
@@ -87,9 +92,9 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     for value in secret_values(environ):
         if value in text:
             text = text.replace(value, MASK)
-    return PATTERN.sub(_cut, text)
+    return _pattern().sub(_cut, text)
 
 
 def rule_of(text: str) -> list[str]:
     """The rules that find something in `text` (for tests and `explain`-style diagnostics)."""
-    return [_NAMES[int((m.lastgroup or "r0")[1:])] for m in PATTERN.finditer(text)]
+    return [_NAMES[int((m.lastgroup or "r0")[1:])] for m in _pattern().finditer(text)]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,8 @@ import pytest
 
 from hooks.cli import main
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
 SHARED_DATA = SHARED / "data"
 NETRA = SHARED_DATA / "netra"
 
@@ -49,6 +53,38 @@ def guard(*args: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(list(args))
     return code, out.getvalue(), err.getvalue()
+
+
+PROBE = """
+import json, sys
+from hooks.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+sys.stdout.flush()
+print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)
+"""
+
+
+def guard_process(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str, set[str]]:
+    """Run `runbook-guard ARGS` in a fresh process in `cwd`: (exit code, out, err, the modules
+    it imported). Without `site` (-S): the test environment's editable install hooks imports
+    into every start-up (pathlib among them) that a plain install, pre-commit's, does not."""
+    environ = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+    environ.pop("RUNBOOK_GUARD_NO_CACHE", None)
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", PROBE, *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
+    *err, last = done.stderr.splitlines(keepends=True)
+    code, modules = json.loads(last)
+    return code, done.stdout, "".join(err), set(modules)
 
 
 def guard_json(*args: str) -> tuple[int, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The commit path stays light: what a cached `runbook-guard run` imports.
+"""The commit path stays light: what a cached and a replayed `runbook-guard run` import.
 
 Every commit pays for every module the hook imports. These modules are kept off the path on
 purpose (README, Performance); a change that brings one back fails here, not silently in the
@@ -7,15 +7,12 @@ benchmark.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
+import time
 from pathlib import Path
 
-from tests.helpers import stage, write
+from tests.helpers import guard_process, stage, write
 
-ROOT = Path(__file__).resolve().parents[2]
 # module -> why it stays off the cached commit path
 KEPT_OFF = {
     "dataclasses": "imports inspect; with our classes it cost ~15 ms a commit",
@@ -24,36 +21,47 @@ KEPT_OFF = {
     "git": "GitPython: the tests build repositories with it, the hook runs git itself",
     "multiprocessing": "only --all-files spreads work over cores",
     "tomllib": "no TOML configuration, no TOML parser",
-    "tempfile": "the cache writes through a plain temporary name",
+    "tempfile": "the caches write through a temporary name of their own",
     "hooks.runbook": "runbook links come from the cache",
     "hooks.matching": "runbook links come from the cache",
 }
-PROBE = """
-import json, sys
-from hooks.cli import main
-try:
-    main(["run"])
-except SystemExit:
-    pass
-sys.stdout.flush()
-print(json.dumps(sorted(sys.modules)), file=sys.stderr)
-"""
+# module -> why a replayed run (nothing changed since the same run) does without it
+KEPT_OFF_REPLAY = {
+    **KEPT_OFF,
+    "argparse": "the replay is decided before the arguments are parsed",
+    "pathlib": "it imports urllib.parse and ipaddress: ~3 ms; os.path answers",
+    "subprocess": "its one git call is spawned with os.posix_spawnp",
+    "typing": "annotations are named under `if TYPE_CHECKING`, never imported",
+    "hooks.config": "the configuration files are named by their stamps, not read",
+    "hooks.engine": "nothing is checked",
+    "hooks.rules": "nothing is checked",
+    "hooks.cache": "the per-file cache is not needed",
+}
 
 
-def _modules_of_a_run(cwd: Path) -> set[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("RUNBOOK_GUARD_NO_CACHE", None)
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+def _two_mistakes(repo: Path) -> None:
+    write(repo, "app/service.py", "import os\nX = os.environ['A']\n")
+    write(repo, "app/other.py", "def f():\n    return 1\n")
+    stage(repo, ".")
+    old = time.time() - 60  # older than a run's start: hooks/replay.py, RACY_NS
+    for name in ("app/service.py", "app/other.py"):
+        os.utime(repo / name, (old, old))
 
 
 def test_a_cached_run_imports_nothing_it_does_not_need(git_repo: Path) -> None:
-    write(git_repo, "app/service.py", "import os\nX = os.environ['A']\n")
-    write(git_repo, "app/other.py", "def f():\n    return 1\n")
-    stage(git_repo, ".")
-    _modules_of_a_run(git_repo)  # the first run fills the cache
-    imported = _modules_of_a_run(git_repo)
+    _two_mistakes(git_repo)
+    first = guard_process(git_repo, "run")  # fills the caches
+    # other arguments, the same files: a full run, every file from the cache
+    code, out, _, imported = guard_process(git_repo, "run", "app/service.py", "app/other.py")
+    assert (code, out) == first[:2]
     assert "hooks.engine" in imported  # the probe did run the hook
     assert {m: why for m, why in KEPT_OFF.items() if m in imported} == {}
+
+
+def test_a_replayed_run_imports_only_what_names_its_inputs(git_repo: Path) -> None:
+    _two_mistakes(git_repo)
+    first = guard_process(git_repo, "run")
+    code, out, _, imported = guard_process(git_repo, "run")
+    assert code == first[0] == 1
+    assert out == first[1] and "no-direct-environ" in out
+    assert {m: why for m, why in KEPT_OFF_REPLAY.items() if m in imported} == {}

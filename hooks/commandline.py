@@ -1,0 +1,54 @@
+"""The one error boundary both command lines (`runbook-guard`, `runbook-bot`) run behind, and
+runbook-guard's parser class.
+
+Kept out of hooks/cli.py so that a replayed run (hooks/replay.py) never imports argparse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from hooks.errors import FatalError, UsageError
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse sizes help with `shutil`, whose import (bz2, lzma, ...) costs every commit more
+    than the rest of argument parsing; `os` answers the same question."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS", "0")) or os.get_terminal_size().columns
+        except (ValueError, OSError):
+            width = 80
+        super().__init__(prog, width=max(width - 2, 40))
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose subcommands (argparse makes them of the same class) all size
+    their help with `HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: str) -> int:
+    """Run the chosen subcommand behind the one error boundary."""
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except UsageError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except FatalError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

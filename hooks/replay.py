@@ -1,0 +1,248 @@
+"""Replay: a run whose every input is what it was last time prints what it printed then.
+
+The result cache (hooks/cache.py) spares a run the parsing of files that did not change, but the
+run still starts the engine, imports the rules, reads the configuration and asks git three
+questions. When nothing at all changed since a run with the same arguments (`pre-commit run`
+before `git commit`, a commit retried after another hook failed, an editor running the hook on
+save), its report is already known. This module names the run's inputs before anything heavy is
+imported, with one `git diff` and a few `stat`s, and replays the stored output and exit code:
+what make does for a target that is up to date.
+
+The inputs named: runbook-guard's own files; the arguments and the working directory; the
+environment a run reads (`SKIP`, `NO_COLOR`) and whether stdout is a terminal (colour); the
+staged diff (every file, blob and added line the rules see); the index, by the hash git ends it
+with (what the repository-wide rules grep); the top-level directories (services are detected
+from them); and what the run recorded reading: the configuration files, the named-values index,
+the runbooks and what their globs match. Whatever cannot be named exactly means no replay, the
+full run: an option that reads or writes something else (`--config`, `--all-files`,
+`--from-ref`, `--output`, `--no-cache`), `GIT_WORK_TREE`, an index written without its hash, a
+repository whose top is not the current directory, a report secrets were cut from, or a secret
+of the current environment in the stored report.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import time
+
+from hooks import __version__, git
+
+# Names for annotations only: this module is all a replayed run imports besides hooks.git.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+FORMAT = 1
+FILE = "replay.marshal"
+MAX_RUNS = 8  # the hook ids a team runs, each on a state or two
+# A bigger change takes seconds to check: replaying it saves too little to store a megabyte.
+MAX_KEY = 1 << 20
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+# Options that only choose among the same inputs; any other option reads or writes something
+# else (and an abbreviation argparse would accept is "any other" here: no replay).
+SAME_INPUTS = ("--select", "--ignore", "--format")
+READ_FROM_ENVIRONMENT = ("SKIP", "NO_COLOR")
+# A run with any of these set reads other content (a ref range, another work tree): never replayed.
+OTHER_CONTENT = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "GIT_WORK_TREE")
+# A file changed this close to the run's start may have changed while the run read it, within
+# the file system's time resolution (git's "racy" index entries): such a run is not stored.
+RACY_NS = 2_000_000_000
+
+Stamp = tuple[int, int, int, int] | None  # size, mtime, ctime, inode; None: no such file
+
+
+class RunInputs:
+    """The name of everything a run reads, taken before it starts."""
+
+    __slots__ = ("folder", "key", "started", "top")
+
+    def __init__(self, top: str, folder: str, key: str, started: int) -> None:
+        self.top, self.folder, self.key, self.started = top, folder, key, started
+
+
+def cache_dir(top: str) -> str | None:
+    """Where runbook-guard keeps its caches: `RUNBOOK_GUARD_CACHE_DIR`, else `runbook-guard/`
+    in the repository's git directory; None with `RUNBOOK_GUARD_NO_CACHE` set."""
+    if os.environ.get("RUNBOOK_GUARD_NO_CACHE"):
+        return None
+    override = os.environ.get("RUNBOOK_GUARD_CACHE_DIR")
+    if override:
+        return override
+    directory = git.git_dir(top)
+    return os.path.join(directory, "runbook-guard") if directory else None
+
+
+def code_stamp() -> list[tuple[str, int, int]]:
+    """Sizes and times of runbook-guard's own files (modules, and the shipped runbook the links
+    point into): an edited rule or runbook invalidates every cache."""
+    stamp = []
+    for folder, dirs, names in os.walk(PACKAGE):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith((".py", ".md")):
+                info = os.stat(os.path.join(folder, name))
+                stamp.append((os.path.join(folder, name), info.st_size, info.st_mtime_ns))
+    return sorted(stamp)
+
+
+def _same_inputs(arguments: Sequence[str]) -> bool:
+    value_next = False
+    for argument in arguments:
+        if value_next:
+            value_next = False
+        elif argument in SAME_INPUTS:
+            value_next = True
+        elif argument.startswith("-") and argument.partition("=")[0] not in SAME_INPUTS:
+            return False
+    return True
+
+
+def _layout(top: str) -> list[tuple[str, bool]]:
+    """The top-level directories, and which are packages: what services are detected from
+    (hooks/context.py, `detect_services`)."""
+    try:
+        with os.scandir(top) as entries:
+            return sorted(
+                (e.name, os.path.isfile(os.path.join(e.path, "__init__.py")))
+                for e in entries
+                if not e.name.startswith(".") and e.is_dir()
+            )
+    except OSError:
+        return []
+
+
+def run_inputs(argv: Sequence[str]) -> RunInputs | None:
+    """The inputs of `runbook-guard <argv>` here, or None when such a run cannot be replayed."""
+    if not argv or argv[0] != "run" or not _same_inputs(argv[1:]):
+        return None
+    if any(name in os.environ for name in OTHER_CONTENT):
+        return None
+    started = time.time_ns()
+    top = os.getcwd()
+    folder, directory = cache_dir(top), git.git_dir(top)
+    if folder is None or directory is None:
+        return None
+    index = git.index_checksum(directory)
+    if index is None:
+        return None
+    patch = git.staged_patch(top)
+    if patch is None:
+        return None
+    key = repr(
+        (
+            FORMAT,
+            __version__,
+            code_stamp(),
+            top,
+            list(argv),
+            [os.environ.get(name) for name in READ_FROM_ENVIRONMENT],
+            sys.stdout.isatty(),
+            index,
+            _layout(top),
+            patch,
+        )
+    )
+    return RunInputs(top, folder, key, started) if len(key) <= MAX_KEY else None
+
+
+def _stamp(path: str) -> Stamp:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def _stamps(top: str, files: Iterable[str]) -> list[tuple[str, Stamp]]:
+    return [(name, _stamp(os.path.join(top, name))) for name in files]
+
+
+def _matched(top: str, patterns: Iterable[str]) -> list[tuple[str, Stamp]] | None:
+    """What the runbook globs match now (hidden files too, as pathlib's glob matches them);
+    None before Python 3.11, whose glob cannot match hidden files."""
+    if sys.version_info < (3, 11):
+        return None
+    import glob
+
+    names: list[str] = []
+    for pattern in patterns:
+        names += sorted(glob.glob(pattern, root_dir=top, recursive=True, include_hidden=True))
+    return _stamps(top, names)
+
+
+def _runs(folder: str) -> dict[str, tuple]:
+    try:
+        with open(os.path.join(folder, FILE), "rb") as f:
+            data = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}  # none yet, or written by another Python: start afresh
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    runs = data.get("runs")
+    return runs if isinstance(runs, dict) else {}
+
+
+def replay(run: RunInputs) -> int | None:
+    """Print what the run with these inputs printed, and return its exit code; None when no
+    such run is stored, a file it read changed, or its report holds a secret of this
+    environment (the full run cuts it)."""
+    stored = _runs(run.folder).get(run.key)
+    if stored is None:
+        return None
+    out, err, code, files, runbooks, matched = stored
+    if _stamps(run.top, (name for name, _ in files)) != files:
+        return None
+    if runbooks and _matched(run.top, runbooks) != matched:
+        return None
+    from hooks.secrets import secret_values
+
+    if any(value in out or value in err for value in secret_values()):
+        return None
+    sys.stdout.write(out)
+    sys.stderr.write(err)
+    return int(code)
+
+
+def record(
+    run: RunInputs,
+    out: str,
+    err: str,
+    code: int,
+    *,
+    files: Sequence[str],
+    runbooks: Sequence[str],
+) -> None:
+    """Keep what a full run printed, with what it read, for the next run with its inputs."""
+    stamps, matched = _stamps(run.top, files), _matched(run.top, runbooks) if runbooks else []
+    if matched is None:
+        return  # the runbooks cannot be named exactly here
+    if any(stamp and stamp[1] >= run.started - RACY_NS for _, stamp in [*stamps, *matched]):
+        return
+    runs = _runs(run.folder)
+    runs.pop(run.key, None)
+    runs[run.key] = (out, err, code, stamps, list(runbooks), matched)
+    for old in list(runs)[:-MAX_RUNS]:
+        del runs[old]
+    import contextlib  # a full run's import, not a replay's
+
+    with contextlib.suppress(OSError):  # an unwritable cache is no reason to fail a commit
+        write_atomically(os.path.join(run.folder, FILE), {"format": FORMAT, "runs": runs})
+
+
+def write_atomically(path: str, data: object) -> None:
+    """marshal `data` to `path` so that a reader sees the old file or the new one, never half.
+    The temporary file is named by the process (two runs at once write two files), not made by
+    `tempfile`, whose import costs a commit more than the write."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    try:
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            marshal.dump(data, out)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,205 @@
+"""A run whose inputs did not change replays its report; any change to an input runs it afresh.
+
+Each test runs runbook-guard twice in fresh processes on a real repository, changes one input
+(or nothing) in between, and looks at the second run: the same output and exit code as a run
+without any cache, and whether it was replayed (a replayed run never imports the engine).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hooks import git as hook_git
+from hooks import replay
+from tests.helpers import guard_process, stage, write
+
+MISTAKE = "import os\nX = os.environ['A']\n"
+
+
+def _age(repo: Path, *paths: str) -> None:
+    """Date files a minute back: a file written just before a run is not trusted to be the
+    one the run read (hooks/replay.py, RACY_NS)."""
+    old = time.time() - 60
+    for path in paths:
+        os.utime(repo / path, (old, old))
+
+
+def _second_run(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str, bool]:
+    """(exit code, out, err, replayed) of a run, checked against the same run without caches."""
+    code, out, err, modules = guard_process(repo, *args, env=env)
+    fresh = guard_process(repo, *args, env={**(env or {}), "RUNBOOK_GUARD_NO_CACHE": "1"})
+    assert (code, out, err) == fresh[:3]
+    return code, out, err, "hooks.engine" not in modules
+
+
+@pytest.fixture
+def staged_mistake(git_repo: Path) -> Path:
+    write(git_repo, "app/service.py", MISTAKE)
+    stage(git_repo, ".")
+    guard_process(git_repo, "run")
+    return git_repo
+
+
+def test_nothing_changed_replays_the_report(staged_mistake: Path) -> None:
+    code, out, _, replayed = _second_run(staged_mistake, "run")
+    assert replayed
+    assert code == 1 and "app/service.py:2:5 no-direct-environ" in out
+
+
+def test_a_clean_run_replays_its_exit_code(git_repo: Path) -> None:
+    write(git_repo, "app/fine.py", "X = 1\n")
+    stage(git_repo, ".")
+    guard_process(git_repo, "run")
+    code, out, _, replayed = _second_run(git_repo, "run")
+    assert replayed and code == 0 and "no-" not in out
+
+
+def test_a_staged_edit_runs_afresh(staged_mistake: Path) -> None:
+    write(staged_mistake, "app/service.py", "X = 1\n")
+    stage(staged_mistake, ".")
+    code, out, _, replayed = _second_run(staged_mistake, "run")
+    assert not replayed and code == 0 and "no-direct-environ" not in out
+
+
+def test_an_unstaged_edit_changes_nothing_the_hook_reads(staged_mistake: Path) -> None:
+    write(staged_mistake, "app/service.py", "X = 1\n")  # the index still holds the mistake
+    code, out, _, replayed = _second_run(staged_mistake, "run")
+    assert replayed and code == 1 and "no-direct-environ" in out
+
+
+def test_a_new_configuration_runs_afresh(staged_mistake: Path) -> None:
+    write(staged_mistake, ".runbook-guard.toml", 'ignore = ["no-direct-environ"]\n')
+    _age(staged_mistake, ".runbook-guard.toml")
+    code, _, _, replayed = _second_run(staged_mistake, "run")
+    assert not replayed and code == 0
+    # and that run, its configuration old enough to be trusted, is replayed next time
+    assert _second_run(staged_mistake, "run")[3]
+
+
+def test_a_configuration_written_as_the_run_starts_is_not_trusted(staged_mistake: Path) -> None:
+    write(staged_mistake, ".runbook-guard.toml", 'ignore = ["no-direct-environ"]\n')
+    guard_process(staged_mistake, "run")
+    code, _, _, replayed = _second_run(staged_mistake, "run")
+    assert not replayed and code == 0
+
+
+def test_the_environment_a_run_reads_is_an_input(staged_mistake: Path) -> None:
+    code, _, _, replayed = _second_run(staged_mistake, "run", env={"SKIP": "no-direct-environ"})
+    assert not replayed and code == 0
+    assert not _second_run(staged_mistake, "run", env={"NO_COLOR": "1"})[3]
+
+
+def test_other_arguments_are_another_run(staged_mistake: Path) -> None:
+    assert not _second_run(staged_mistake, "run", "--format", "json")[3]
+    assert _second_run(staged_mistake, "run", "--format", "json")[3]
+    assert not _second_run(staged_mistake, "run", "app/service.py")[3]
+
+
+@pytest.mark.parametrize(
+    "options", [["--all-files"], ["--no-cache"], ["--output", "report.txt"], ["--all"]]
+)
+def test_options_that_read_or_write_elsewhere_never_replay(
+    staged_mistake: Path, options: list[str]
+) -> None:
+    guard_process(staged_mistake, "run", *options)
+    _, _, _, modules = guard_process(staged_mistake, "run", *options)
+    assert "hooks.engine" in modules
+
+
+def test_a_ref_range_is_never_replayed(staged_mistake: Path) -> None:
+    env = {"PRE_COMMIT_FROM_REF": "HEAD", "PRE_COMMIT_TO_REF": "HEAD"}
+    guard_process(staged_mistake, "run", env=env)
+    assert "hooks.engine" in guard_process(staged_mistake, "run", env=env)[3]
+
+
+def test_a_new_service_directory_runs_afresh(staged_mistake: Path) -> None:
+    write(staged_mistake, "billing_service/__init__.py", "")
+    assert not _second_run(staged_mistake, "run")[3]
+
+
+def test_a_changed_named_values_index_runs_afresh(staged_mistake: Path) -> None:
+    write(staged_mistake, "named-values.toml", '[values]\nA = "a"\n')
+    _age(staged_mistake, "named-values.toml")
+    guard_process(staged_mistake, "run")
+    assert _second_run(staged_mistake, "run")[3]
+    write(staged_mistake, "named-values.toml", '[values]\nA = "bb"\n')
+    _age(staged_mistake, "named-values.toml")
+    assert not _second_run(staged_mistake, "run")[3]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="runbooks are never replayed on 3.10")
+def test_a_new_runbook_runs_afresh(staged_mistake: Path) -> None:
+    write(staged_mistake, ".runbook-guard.toml", 'runbooks = ["docs/*.md"]\n')
+    write(staged_mistake, "docs/a.md", "# Runbook\n\n## Reading os.environ directly\n\nNo.\n")
+    _age(staged_mistake, ".runbook-guard.toml", "docs/a.md")
+    guard_process(staged_mistake, "run")
+    assert _second_run(staged_mistake, "run")[3]
+    write(staged_mistake, "docs/.b.md", "# Another\n")  # hidden: pathlib's glob matches it
+    _age(staged_mistake, "docs/.b.md")
+    assert not _second_run(staged_mistake, "run")[3]
+
+
+def test_a_secret_of_this_environment_in_the_report_is_never_replayed(git_repo: Path) -> None:
+    write(git_repo, "app/k7Qp2Xv9Lm4.py", "def broken(:\n")  # a note names the path
+    stage(git_repo, ".")
+    guard_process(git_repo, "run")
+    _, _, err, replayed = _second_run(git_repo, "run", env={"DEPLOY_TOKEN": "k7Qp2Xv9Lm4"})
+    assert not replayed
+    assert "k7Qp2Xv9Lm4" not in err and "[REDACTED]" in err
+    # a report secrets were cut from is not kept either
+    assert not _second_run(git_repo, "run", env={"DEPLOY_TOKEN": "k7Qp2Xv9Lm4"})[3]
+
+
+def test_a_damaged_replay_file_is_a_full_run(staged_mistake: Path) -> None:
+    (staged_mistake / ".git" / "runbook-guard" / "replay.marshal").write_bytes(b"\x00garbage")
+    code, _, _, replayed = _second_run(staged_mistake, "run")
+    assert not replayed and code == 1
+    assert _second_run(staged_mistake, "run")[3]
+
+
+def test_git_running_the_hook_replays_too(staged_mistake: Path) -> None:
+    # git sets GIT_DIR (relative) and GIT_INDEX_FILE for the hooks it runs
+    env = {"GIT_DIR": ".git", "GIT_INDEX_FILE": str(staged_mistake / ".git" / "index")}
+    guard_process(staged_mistake, "run", env=env)
+    assert _second_run(staged_mistake, "run", env=env)[3]
+
+
+def test_an_index_without_its_hash_names_nothing(git_repo: Path) -> None:
+    # git 2.40+ with `index.skipHash` ends the index with zeros (the git here may be older:
+    # the file is written as such a git writes it)
+    write(git_repo, "app/service.py", MISTAKE)
+    stage(git_repo, ".")
+    index = git_repo / ".git" / "index"
+    index.write_bytes(index.read_bytes()[:-20] + bytes(20))
+    assert hook_git.index_checksum(str(git_repo / ".git")) is None
+    assert replay.run_inputs(["run"]) is None
+
+
+def test_the_index_hash_names_what_is_staged(git_repo: Path) -> None:
+    directory = str(git_repo / ".git")
+    assert hook_git.index_checksum(directory) == b""  # nothing staged yet, no index
+    write(git_repo, "a.py", "A = 1\n")
+    stage(git_repo, "a.py")
+    first = hook_git.index_checksum(directory)
+    assert first
+    assert hook_git.index_checksum(directory) == first
+    write(git_repo, "a.py", "A = 2\n")
+    stage(git_repo, "a.py")
+    assert hook_git.index_checksum(directory) not in (first, None)
+
+
+def test_the_quick_diff_is_the_staged_diff(staged_mistake: Path) -> None:
+    patch = hook_git.staged_patch(str(staged_mistake))
+    assert patch is not None
+    changes = hook_git.parse_diff(patch)
+    assert [(c.path, c.added) for c in changes] == [
+        (c.path, c.added) for c in hook_git.staged_changes(staged_mistake, None)
+    ]
+    assert hook_git.staged_patch(str(staged_mistake.parent)) is None  # not a repository
