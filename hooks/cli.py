@@ -45,6 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from hooks import config as config_module
     from hooks.report import Report, render
 
+    inputs: replay.RunInputs | None = getattr(args, "replay", None)
     root, head = git.repo_root_and_head()
     config = config_module.load(root, Path(args.config) if args.config else None)
     from_ref = args.from_ref or os.environ.get("PRE_COMMIT_FROM_REF")
@@ -66,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from_ref=from_ref,
         to_ref=to_ref,
         head=head,
+        staged_patch=inputs.patch if inputs else None,
     )
     result = engine.check(run, rules, jobs=os.cpu_count() or 1, use_cache=not args.no_cache)
     result.notes[:0] = notes
@@ -100,7 +102,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     sys.stderr.write(notes_text)
     code = 1 if result.failed else 0
-    inputs = getattr(args, "replay", None)
     # A report secrets were cut from is not kept: its text depends on the environment's values.
     if inputs is not None and not cut and os.path.samefile(root, inputs.top):
         replay.record(

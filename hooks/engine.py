@@ -115,9 +115,11 @@ def build_run(
     from_ref: str | None = None,
     to_ref: str | None = None,
     head: str | None = "",
+    staged_patch: bytes | None = None,
 ) -> tuple[Run, list[Note]]:
     """Ask git what is in scope, read it from blobs, and wrap it for the rules. `head` is
-    HEAD's commit when the caller knows it (None before the first commit; "" asks git)."""
+    HEAD's commit when the caller knows it (None before the first commit; "" asks git);
+    `staged_patch` the staged diff when the caller has it already (hooks/replay.py)."""
     ref = to_ref if from_ref and to_ref else None
     token: str | None = None  # names the repository state the rules' git greps will see
     if all_files:
@@ -129,7 +131,7 @@ def build_run(
     else:
         if head == "":
             head = git.head_commit(root)
-        changes = git.staged_changes(root, head)
+        changes = git.staged_changes(root, head, staged_patch)
         staged = [(c.path, c.blob, c.status, c.old_path) for c in changes]
         token = _state_token("staged", [head, staged])
     wanted = set(paths)

@@ -298,9 +298,14 @@ def parse_diff(patch: bytes) -> list[ChangedFile]:
     return [f for f in files if f.path]
 
 
-def staged_changes(root: Path, head: str | None = "") -> list[ChangedFile]:
+def staged_changes(
+    root: Path, head: str | None = "", patch: bytes | None = None
+) -> list[ChangedFile]:
     """Files the index changes against HEAD (every file of an initial commit), with added lines.
-    `head` is HEAD's commit when the caller has it already (None: before the first commit)."""
+    `head` is HEAD's commit when the caller has it already (None: before the first commit);
+    `patch` the diff itself, when the caller asked `staged_patch` already."""
+    if patch is not None:
+        return parse_diff(patch)
     if head == "":
         head = head_commit(root)
     args = ["diff", "--cached", *DIFF_FLAGS]

@@ -22,6 +22,7 @@ of the current environment in the stored report.
 
 from __future__ import annotations
 
+import functools
 import marshal
 import os
 import sys
@@ -35,8 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 FORMAT = 1
-FILE = "replay.marshal"
-MAX_RUNS = 8  # the hook ids a team runs, each on a state or two
+MAX_RUNS = 8  # the hook ids a team runs, each on a state or two; one file each
 # A bigger change takes seconds to check: replaying it saves too little to store a megabyte.
 MAX_KEY = 1 << 20
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -54,12 +54,14 @@ Stamp = tuple[int, int, int, int] | None  # size, mtime, ctime, inode; None: no 
 
 
 class RunInputs:
-    """The name of everything a run reads, taken before it starts."""
+    """The name of everything a run reads, taken before it starts, and the staged diff (a run
+    that is not replayed parses it rather than asking git again)."""
 
-    __slots__ = ("folder", "key", "started", "top")
+    __slots__ = ("folder", "key", "patch", "started", "top")
 
-    def __init__(self, top: str, folder: str, key: str, started: int) -> None:
+    def __init__(self, top: str, folder: str, key: str, started: int, patch: bytes) -> None:
         self.top, self.folder, self.key, self.started = top, folder, key, started
+        self.patch = patch
 
 
 def cache_dir(top: str) -> str | None:
@@ -74,6 +76,7 @@ def cache_dir(top: str) -> str | None:
     return os.path.join(directory, "runbook-guard") if directory else None
 
 
+@functools.cache
 def code_stamp() -> list[tuple[str, int, int]]:
     """Sizes and times of runbook-guard's own files (modules, and the shipped runbook the links
     point into): an edited rule or runbook invalidates every cache."""
@@ -144,7 +147,7 @@ def run_inputs(argv: Sequence[str]) -> RunInputs | None:
             patch,
         )
     )
-    return RunInputs(top, folder, key, started) if len(key) <= MAX_KEY else None
+    return RunInputs(top, folder, key, started, patch) if len(key) <= MAX_KEY else None
 
 
 def _stamp(path: str) -> Stamp:
@@ -172,23 +175,31 @@ def _matched(top: str, patterns: Iterable[str]) -> list[tuple[str, Stamp]] | Non
     return _stamps(top, names)
 
 
-def _runs(folder: str) -> dict[str, tuple]:
+def _path(run: RunInputs) -> str:
+    """The run's file: named by a checksum of its key, which the file holds whole (a name two
+    keys share costs a full run, never a wrong report)."""
+    import zlib
+
+    data = run.key.encode()
+    return os.path.join(run.folder, f"replay-{zlib.crc32(data):08x}{zlib.adler32(data):08x}")
+
+
+def _stored(run: RunInputs) -> tuple | None:
     try:
-        with open(os.path.join(folder, FILE), "rb") as f:
+        with open(_path(run), "rb") as f:
             data = marshal.load(f)
     except (OSError, EOFError, ValueError, TypeError):
-        return {}  # none yet, or written by another Python: start afresh
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return {}
-    runs = data.get("runs")
-    return runs if isinstance(runs, dict) else {}
+        return None  # none yet, or written by another Python
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != run.key:
+        return None
+    return data.get("run")
 
 
 def replay(run: RunInputs) -> int | None:
     """Print what the run with these inputs printed, and return its exit code; None when no
     such run is stored, a file it read changed, or its report holds a secret of this
     environment (the full run cuts it)."""
-    stored = _runs(run.folder).get(run.key)
+    stored = _stored(run)
     if stored is None:
         return None
     out, err, code, files, runbooks, matched = stored
@@ -220,15 +231,21 @@ def record(
         return  # the runbooks cannot be named exactly here
     if any(stamp and stamp[1] >= run.started - RACY_NS for _, stamp in [*stamps, *matched]):
         return
-    runs = _runs(run.folder)
-    runs.pop(run.key, None)
-    runs[run.key] = (out, err, code, stamps, list(runbooks), matched)
-    for old in list(runs)[:-MAX_RUNS]:
-        del runs[old]
     import contextlib  # a full run's import, not a replay's
 
     with contextlib.suppress(OSError):  # an unwritable cache is no reason to fail a commit
-        write_atomically(os.path.join(run.folder, FILE), {"format": FORMAT, "runs": runs})
+        run_file = _path(run)
+        entry = (out, err, code, stamps, list(runbooks), matched)
+        write_atomically(run_file, {"format": FORMAT, "key": run.key, "run": entry})
+        _keep_newest(run.folder, os.path.basename(run_file))
+
+
+def _keep_newest(folder: str, written: str) -> None:
+    """The MAX_RUNS runs written last; the others go."""
+    names = [n for n in os.listdir(folder) if n.startswith("replay-") and n != written]
+    names.sort(key=lambda n: os.stat(os.path.join(folder, n)).st_mtime_ns)
+    for name in names[: max(0, len(names) - (MAX_RUNS - 1))]:
+        os.unlink(os.path.join(folder, name))
 
 
 def write_atomically(path: str, data: object) -> None:

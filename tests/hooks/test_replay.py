@@ -158,10 +158,22 @@ def test_a_secret_of_this_environment_in_the_report_is_never_replayed(git_repo: 
 
 
 def test_a_damaged_replay_file_is_a_full_run(staged_mistake: Path) -> None:
-    (staged_mistake / ".git" / "runbook-guard" / "replay.marshal").write_bytes(b"\x00garbage")
+    stored = list((staged_mistake / ".git" / "runbook-guard").glob("replay-*"))
+    assert stored
+    for path in stored:
+        path.write_bytes(b"\x00garbage")
     code, _, _, replayed = _second_run(staged_mistake, "run")
     assert not replayed and code == 1
     assert _second_run(staged_mistake, "run")[3]
+
+
+def test_the_runs_written_last_are_kept(staged_mistake: Path) -> None:
+    for n in range(replay.MAX_RUNS + 3):
+        guard_process(staged_mistake, "run", env={"SKIP": f"run-{n}"})
+    folder = staged_mistake / ".git" / "runbook-guard"
+    assert len(list(folder.glob("replay-*"))) == replay.MAX_RUNS
+    assert _second_run(staged_mistake, "run", env={"SKIP": f"run-{replay.MAX_RUNS + 2}"})[3]
+    assert not _second_run(staged_mistake, "run", env={"SKIP": "run-0"})[3]
 
 
 def test_git_running_the_hook_replays_too(staged_mistake: Path) -> None:
