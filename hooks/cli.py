@@ -284,11 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     # Nothing changed since the same run here: print what it printed (hooks/replay.py).
-    inputs = replay.run_inputs(arguments)
-    if inputs is not None:
-        code = replay.replay(inputs)
-        if code is not None:
-            return code
+    try:
+        inputs = replay.run_inputs(arguments)
+        code = replay.replay(inputs) if inputs is not None else None
+    except KeyboardInterrupt:
+        return 130
+    if code is not None:
+        return code
     from hooks.commandline import dispatch
 
     parser = build_parser()

@@ -1,10 +1,11 @@
 """The only module that runs git. One function per question.
 
 Plain `git` subprocesses, not GitPython: this runs on every commit and importing GitPython alone
-costs about 7x a bare Python start-up. Every call passes `--no-ext-diff --no-color` and explicit
-prefixes so the user's diff configuration cannot change what we parse. Content always comes from
-blobs (the index, or the `--to-ref` commit), never from the working tree, so `git add -p` is
-honoured.
+costs about 7x a bare Python start-up. Every diff passes `--no-ext-diff --no-textconv
+--no-color` and explicit prefixes so the user's diff configuration cannot change what we parse.
+Content always comes from blobs (the index, or the `--to-ref` commit), never from the working
+tree, so `git add -p` is honoured. The replay check (hooks/replay.py) reads two things git
+documents the files of (the git directory, the index's hash) instead of asking git.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 EMPTY_BLOB = "0" * 40
 DIFF_FLAGS = (
     "--no-ext-diff",
+    "--no-textconv",  # a textconv driver would number another text's lines
     "--no-color",
     "--no-relative",
     "--full-index",

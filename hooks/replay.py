@@ -8,16 +8,16 @@ save), its report is already known. This module names the run's inputs before an
 imported, with one `git diff` and a few `stat`s, and replays the stored output and exit code:
 what make does for a target that is up to date.
 
-The inputs named: runbook-guard's own files; the arguments and the working directory; the
-environment a run reads (`SKIP`, `NO_COLOR`) and whether stdout is a terminal (colour); the
-staged diff (every file, blob and added line the rules see); the index, by the hash git ends it
-with (what the repository-wide rules grep); the top-level directories (services are detected
-from them); and what the run recorded reading: the configuration files, the named-values index,
-the runbooks and what their globs match. Whatever cannot be named exactly means no replay, the
-full run: an option that reads or writes something else (`--config`, `--all-files`,
-`--from-ref`, `--output`, `--no-cache`), `GIT_WORK_TREE`, an index written without its hash, a
-repository whose top is not the current directory, a report secrets were cut from, or a secret
-of the current environment in the stored report.
+The inputs named: runbook-guard's own files and the Python running them; the arguments and the
+working directory; the environment a run reads (`SKIP`, `NO_COLOR`) and whether stdout is a
+terminal (colour); the staged diff (every file, blob and added line the rules see); the index,
+by the hash git ends it with (what the repository-wide rules grep); the top-level directories
+(services are detected from them); and what the run recorded reading: the configuration files,
+the named-values index, the runbooks and what their globs match. Whatever cannot be named
+exactly means no replay, the full run: an option that reads or writes something else
+(`--config`, `--all-files`, `--from-ref`, `--output`, `--no-cache`), `GIT_WORK_TREE`, an index
+written without its hash, a repository whose top is not the current directory, a report secrets
+were cut from, or a secret of the current environment in the stored report.
 """
 
 from __future__ import annotations
@@ -137,6 +137,7 @@ def run_inputs(argv: Sequence[str]) -> RunInputs | None:
         (
             FORMAT,
             __version__,
+            sys.version,  # another Python parses (and so finds) otherwise
             code_stamp(),
             top,
             list(argv),

@@ -98,6 +98,20 @@ def test_crlf_content_with_autocrlf(git_repo: Path) -> None:
     assert ("no-direct-environ", "app/b.py", 3) in findings()
 
 
+def test_a_textconv_driver_does_not_move_the_added_lines(git_repo: Path) -> None:
+    # a driver that shows each file without its first line: git diff would number the lines
+    # of that text, not of the blob the rules read
+    git(git_repo, "config", "diff.skipfirst.textconv", "sh -c 'tail -n +2 \"$0\"'")
+    write(git_repo, ".gitattributes", "*.py diff=skipfirst\n")
+    commit(git_repo)
+    write(git_repo, "app/a.py", "x = 1\n")
+    stage(git_repo, ".")
+    commit(git_repo)
+    write(git_repo, "app/a.py", "x = 1\n" + MISTAKE)
+    stage(git_repo, ".")
+    assert findings() == {("no-direct-environ", "app/a.py", 3)}
+
+
 def test_a_linked_worktree(git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(git_repo, "app/a.py", CLEAN)
     stage(git_repo, ".")
