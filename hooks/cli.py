@@ -1,4 +1,6 @@
-"""`runbook-guard`: the command line, and the single error boundary.
+"""`runbook-guard`: the command line. A run whose inputs did not change is replayed before the
+arguments are even parsed (hooks/replay.py); every other runs behind the one error boundary
+(hooks/commandline.py).
 
 Exit codes: 0 no error-severity finding, 1 findings (or a broken link), 2 usage or configuration
 error (one line on stderr, no traceback), 130 interrupted.
@@ -246,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-cache",
         action="store_true",
-        help="check every file afresh, neither reading nor writing the result cache",
+        help="check every file afresh: no replay of an unchanged run, no result cache",
     )
     run.set_defaults(func=cmd_run)
 
