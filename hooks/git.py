@@ -4,8 +4,8 @@ Plain `git` subprocesses, not GitPython: this runs on every commit and importing
 costs about 7x a bare Python start-up. Every diff passes `--no-ext-diff --no-textconv
 --no-color` and explicit prefixes so the user's diff configuration cannot change what we parse.
 Content always comes from blobs (the index, or the `--to-ref` commit), never from the working
-tree, so `git add -p` is honoured. The replay check (hooks/replay.py) reads two things git
-documents the files of (the git directory, the index's hash) instead of asking git.
+tree, so `git add -p` is honoured. The replay check (hooks/replay.py) reads two things from the
+files git documents (the git directory, HEAD) instead of asking git.
 """
 
 from __future__ import annotations
@@ -137,24 +137,56 @@ def git_dir(top: str) -> str | None:
     return os.path.join(top, text[8:].strip())
 
 
-def index_checksum(directory: str) -> bytes | None:
-    """An exact name for what the index holds: git ends the index file with a hash of all that
-    comes before it (gitformat-index). b"" when there is no index yet; None when the hash was
-    not written (`index.skipHash`), so nothing can name the index this cheaply."""
-    path = os.environ.get("GIT_INDEX_FILE") or os.path.join(directory, "index")
+def head_from_files(directory: str) -> str | None:
+    """HEAD's commit id read from the files git documents (gitrepository-layout): `HEAD`, then
+    the loose ref it names, else `packed-refs`, in the common directory of a linked worktree.
+    "" when the branch has no commit yet; None when the files cannot say (a reftable
+    repository, anything unexpected): ask git then."""
+    common = directory
     try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell() < 32 + 12:  # the header and a SHA-256 trailer
-                return None
-            f.seek(-32, os.SEEK_END)
-            tail = f.read()
+        with open(os.path.join(directory, "commondir"), encoding="utf-8") as f:
+            common = os.path.join(directory, f.read().strip())
     except FileNotFoundError:
-        return b""
+        pass
     except OSError:
         return None
-    # the last 20 bytes are SHA-1's hash, or the end of SHA-256's: zeros when skipped
-    return None if tail[-20:] == bytes(20) else tail
+    if os.path.isdir(os.path.join(common, "reftable")):
+        return None
+    try:
+        with open(os.path.join(directory, "HEAD"), encoding="utf-8") as f:
+            value = f.read().strip()
+        for _ in range(5):  # a symbolic ref may name another (git follows five)
+            if not value.startswith("ref: "):
+                return value if _is_object_id(value) else None
+            name = value[5:].strip()
+            if not name.startswith("refs/"):
+                return None
+            try:
+                with open(os.path.join(common, name), encoding="utf-8") as f:
+                    value = f.read().strip()
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                return _packed_ref(common, name)
+    except OSError:
+        return None
+    return None
+
+
+def _packed_ref(common: str, name: str) -> str | None:
+    try:
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8") as f:
+            for line in f:
+                oid, _, ref = line.rstrip("\n").partition(" ")
+                if ref == name and _is_object_id(oid):
+                    return oid
+    except FileNotFoundError:
+        return ""  # no such ref: a branch with no commit yet
+    except OSError:
+        return None
+    return ""
+
+
+def _is_object_id(value: str) -> bool:
+    return len(value) in (40, 64) and all(c in "0123456789abcdef" for c in value)
 
 
 def staged_patch(top: str) -> bytes | None:

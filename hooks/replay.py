@@ -10,14 +10,15 @@ what make does for a target that is up to date.
 
 The inputs named: runbook-guard's own files and the Python running them; the arguments and the
 working directory; the environment a run reads (`SKIP`, `NO_COLOR`) and whether stdout is a
-terminal (colour); the staged diff (every file, blob and added line the rules see); the index,
-by the hash git ends it with (what the repository-wide rules grep); the top-level directories
-(services are detected from them); and what the run recorded reading: the configuration files,
-the named-values index, the runbooks and what their globs match. Whatever cannot be named
-exactly means no replay, the full run: an option that reads or writes something else
-(`--config`, `--all-files`, `--from-ref`, `--output`, `--no-cache`), `GIT_WORK_TREE`, an index
-written without its hash, a repository whose top is not the current directory, a report secrets
-were cut from, or a secret of the current environment in the stored report.
+terminal (colour); the staged diff (every file, blob and added line the rules see) and HEAD's
+commit, which together name what the index holds (what the repository-wide rules grep) however
+often git refreshes the index's file-system data; the top-level directories (services are
+detected from them); and what the run recorded reading: the configuration files, the
+named-values index, the runbooks and what their globs match. Whatever cannot be named exactly
+means no replay, the full run: an option that reads or writes something else (`--config`,
+`--all-files`, `--from-ref`, `--output`, `--no-cache`), `GIT_WORK_TREE`, a HEAD the files do
+not say (a reftable repository), a repository whose top is not the current directory, a report
+secrets were cut from, or a secret of the current environment in the stored report.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ def run_inputs(argv: Sequence[str]) -> RunInputs | None:
     folder, directory = cache_dir(top), git.git_dir(top)
     if folder is None or directory is None:
         return None
-    index = git.index_checksum(directory)
-    if index is None:
+    head = git.head_from_files(directory)
+    if head is None:
         return None
     patch = git.staged_patch(top)
     if patch is None:
@@ -143,7 +144,7 @@ def run_inputs(argv: Sequence[str]) -> RunInputs | None:
             list(argv),
             [os.environ.get(name) for name in READ_FROM_ENVIRONMENT],
             sys.stdout.isatty(),
-            index,
+            head,  # with the staged diff, names what the index holds (what repo-wide rules grep)
             _layout(top),
             patch,
         )

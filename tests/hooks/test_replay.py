@@ -16,7 +16,7 @@ import pytest
 
 from hooks import git as hook_git
 from hooks import replay
-from tests.helpers import guard_process, stage, write
+from tests.helpers import commit, guard_process, stage, write
 
 MISTAKE = "import os\nX = os.environ['A']\n"
 
@@ -183,28 +183,61 @@ def test_git_running_the_hook_replays_too(staged_mistake: Path) -> None:
     assert _second_run(staged_mistake, "run", env=env)[3]
 
 
-def test_an_index_without_its_hash_names_nothing(git_repo: Path) -> None:
-    # git 2.40+ with `index.skipHash` ends the index with zeros (the git here may be older:
-    # the file is written as such a git writes it)
-    write(git_repo, "app/service.py", MISTAKE)
+def test_an_index_git_refreshed_still_replays(staged_mistake: Path) -> None:
+    # pre-commit's stash of unstaged changes, or an editor's `git status`, rewrites the index's
+    # file-system data; what it holds is the same
+    index = staged_mistake / ".git" / "index"
+    before = index.read_bytes()
+    write(staged_mistake, "app/service.py", "X = 1\n")  # unstaged
+    hook_git._run(["checkout", "--", "app/service.py"], cwd=staged_mistake)
+    hook_git._run(["update-index", "--refresh"], cwd=staged_mistake)
+    assert index.read_bytes() != before
+    assert _second_run(staged_mistake, "run")[3]
+
+
+def test_a_new_head_under_the_same_staged_diff_runs_afresh(git_repo: Path) -> None:
+    write(git_repo, "lib/base.py", "A = 1\n")
     stage(git_repo, ".")
-    index = git_repo / ".git" / "index"
-    index.write_bytes(index.read_bytes()[:-20] + bytes(20))
-    assert hook_git.index_checksum(str(git_repo / ".git")) is None
-    assert replay.run_inputs(["run"]) is None
+    commit(git_repo)
+    write(git_repo, "app/manager.py", "class WebSocketManager:\n    pass\n")
+    stage(git_repo, ".")
+    guard_process(git_repo, "run")
+    # a commit of another path only: the staged diff is the same bytes, the index is not
+    write(git_repo, "lib/base.py", "class WebSocketManager:\n    pass\n")
+    hook_git._run(["commit", "-q", "--no-verify", "-m", "b", "--", "lib/base.py"], cwd=git_repo)
+    code, out, _, replayed = _second_run(git_repo, "run")
+    assert not replayed
+    assert code == 1 and "ssot-duplicate-definition" in out
 
 
-def test_the_index_hash_names_what_is_staged(git_repo: Path) -> None:
+def _rev_parse_head(repo: Path) -> str:
+    return hook_git._run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=repo, ok=(0, 1))
+
+
+def test_head_read_from_the_files_is_what_git_says(git_repo: Path, tmp_path: Path) -> None:
     directory = str(git_repo / ".git")
-    assert hook_git.index_checksum(directory) == b""  # nothing staged yet, no index
-    write(git_repo, "a.py", "A = 1\n")
-    stage(git_repo, "a.py")
-    first = hook_git.index_checksum(directory)
-    assert first
-    assert hook_git.index_checksum(directory) == first
-    write(git_repo, "a.py", "A = 2\n")
-    stage(git_repo, "a.py")
-    assert hook_git.index_checksum(directory) not in (first, None)
+    assert hook_git.head_from_files(directory) == ""  # no commit yet
+    first = commit(git_repo)
+    assert hook_git.head_from_files(directory) == first  # a loose ref
+    hook_git._run(["pack-refs", "--all"], cwd=git_repo)
+    assert not (git_repo / ".git" / "refs" / "heads" / "main").exists()
+    assert hook_git.head_from_files(directory) == first  # from packed-refs
+    second = commit(git_repo)
+    assert hook_git.head_from_files(directory) == second  # a loose ref over a packed one
+    hook_git._run(["checkout", "-q", "--detach", first], cwd=git_repo)
+    assert hook_git.head_from_files(directory) == first  # detached
+    hook_git._run(["worktree", "add", "-q", "-b", "side", str(tmp_path / "wt"), second])
+    worktree_dir = hook_git.git_dir(str(tmp_path / "wt"))
+    assert worktree_dir and hook_git.head_from_files(worktree_dir) == second
+    hook_git._run(["symbolic-ref", "refs/heads/alias", "refs/heads/main"], cwd=git_repo)
+    hook_git._run(["symbolic-ref", "HEAD", "refs/heads/alias"], cwd=git_repo)
+    assert hook_git.head_from_files(directory) == _rev_parse_head(git_repo).decode().strip()
+
+
+def test_a_head_the_files_cannot_say_is_never_replayed(staged_mistake: Path) -> None:
+    (staged_mistake / ".git" / "reftable").mkdir()  # how a reftable repository looks
+    assert hook_git.head_from_files(str(staged_mistake / ".git")) is None
+    assert replay.run_inputs(["run"]) is None
 
 
 def test_the_quick_diff_is_the_staged_diff(staged_mistake: Path) -> None:
