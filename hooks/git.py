@@ -190,7 +190,8 @@ def _is_object_id(value: str) -> bool:
 
 
 def staged_patch(top: str) -> bytes | None:
-    """`git diff --cached` exactly as `staged_changes` asks it, or None when git says no.
+    """The staged diff `staged_changes` parses (against HEAD, or nothing before the first
+    commit), or None when git says no.
 
     Started with `os.posix_spawnp`, not subprocess: this is the one git call of a replayed run
     (hooks/replay.py), and importing subprocess costs more than the call. Its error output is
