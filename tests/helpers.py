@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -72,8 +73,10 @@ def guard_process(
 ) -> tuple[int, str, str, set[str]]:
     """Run `runbook-guard ARGS` in a fresh process in `cwd`: (exit code, out, err, the modules
     it imported). Without `site` (-S): the test environment's editable install hooks imports
-    into every start-up (pathlib among them) that a plain install, pre-commit's, does not."""
-    environ = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+    into every start-up (pathlib among them) that a plain install, pre-commit's, does not; the
+    installed packages (tomli on 3.10) stay on the path."""
+    path = [str(ROOT), *site.getsitepackages()]
+    environ = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(path)}
     environ.pop("RUNBOOK_GUARD_NO_CACHE", None)
     done = subprocess.run(
         [sys.executable, "-S", "-c", PROBE, *args],

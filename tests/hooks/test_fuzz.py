@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,7 +92,11 @@ def test_deep_nesting_and_a_huge_line_are_notes_not_crashes(git_repo: Path) -> N
     code, out, err = guard("run")
     assert code == 1 and "ok.py:2:5 no-direct-environ" in out
     assert "deep.py: cannot be parsed" in err
-    for name in ("chain.py", "calls.py", "unary.py"):
-        assert f"note: {name}: cannot be parsed (" in err
+    assert "note: unary.py: cannot be parsed (" in err
+    for name in ("chain.py", "calls.py"):
+        if sys.version_info >= (3, 11):
+            assert f"note: {name}: cannot be parsed (" in err
+        else:  # 3.10's parser builds these trees; the walk (no recursion) goes through them
+            assert name not in err
     assert "deep_ok.py" not in err
     assert "Traceback" not in err
