@@ -52,23 +52,33 @@ def fingerprint(failure: Failure) -> str:
 def neutralise(text: str) -> str:
     """Failure text outside code can mention nobody, open no HTML and make no link or image:
     `@` is made inert, `<` escaped, `[` and `]` backslash-escaped."""
-    text = re.sub(r"@(?=[\w-])", "@\u200b", text)
-    return text.replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
+    return _inert_mentions(text).replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
 
 
 def _code_safe(text: str) -> str:
     """Nothing renders inside code, but a `<!-- runbook-bot:... -->` there would still match
     our own marker search, and a notification digest may show the text bare: an invisible
     space after every `<` and every `@` keeps it from forging a marker or a mention."""
-    return re.sub(r"@(?=[\w-])", "@\u200b", text).replace("<", "<\u200b")
+    return _inert_mentions(text).replace("<", "<\u200b")
+
+
+def _inert_mentions(text: str) -> str:
+    """`@name` with an invisible space after the `@`: it reads the same and mentions nobody."""
+    return re.sub(r"@(?=[\w-])", "@\u200b", text)
+
+
+def _fence(text: str, shortest: int) -> str:
+    """A run of backticks longer than any in `text` (and at least `shortest`): text inside it
+    cannot close it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(shortest, longest + 1)
 
 
 def inline_code(text: str) -> str:
     """One line of failure text as inline code, which it cannot close (the fence is longer
     than any backtick run in it): no mention, HTML, link or emphasis inside renders."""
     text = _code_safe(" ".join(text.split()))
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
+    fence = _fence(text, 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
@@ -77,8 +87,7 @@ def code_block(text: str, limit: int = EVIDENCE_LIMIT) -> str:
     """A fenced block that the text cannot close: the fence is longer than any backtick run."""
     if len(text) > limit:
         text = text[:limit] + f"\n... ({len(text) - limit} more characters cut)"
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
+    fence = _fence(text, 3)
     return f"{fence}text\n{_code_safe(text)}\n{fence}"
 
 

@@ -211,7 +211,8 @@ def test_a_new_head_under_the_same_staged_diff_runs_afresh(git_repo: Path) -> No
 
 
 def _rev_parse_head(repo: Path) -> str:
-    return hook_git._run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=repo, ok=(0, 1))
+    out = hook_git._run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=repo, ok=(0, 1))
+    return out.decode().strip()
 
 
 def test_head_read_from_the_files_is_what_git_says(git_repo: Path, tmp_path: Path) -> None:
@@ -231,7 +232,7 @@ def test_head_read_from_the_files_is_what_git_says(git_repo: Path, tmp_path: Pat
     assert worktree_dir and hook_git.head_from_files(worktree_dir) == second
     hook_git._run(["symbolic-ref", "refs/heads/alias", "refs/heads/main"], cwd=git_repo)
     hook_git._run(["symbolic-ref", "HEAD", "refs/heads/alias"], cwd=git_repo)
-    assert hook_git.head_from_files(directory) == _rev_parse_head(git_repo).decode().strip()
+    assert hook_git.head_from_files(directory) == _rev_parse_head(git_repo)
 
 
 def test_a_head_the_files_cannot_say_is_never_replayed(staged_mistake: Path) -> None:
