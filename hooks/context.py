@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hooks import git
 from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
+from hooks.summary import Summary, module_paths, summarize
 
 if TYPE_CHECKING:
     from hooks.named_values import NamedValues
@@ -152,6 +153,8 @@ class RepoIndex:
         self.token = token  # names this exact repository state, or None
         self.tables: dict[str, Any] = {}
         self.recording: list[tuple[str, tuple[Any, ...], Any]] | None = None
+        self.summaries: dict[str, Summary | None] = {}  # blob id -> its module's summary
+        self._reader: git.BlobReader | None = None
 
     def _table(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self.tables:
@@ -182,6 +185,50 @@ class RepoIndex:
             f"grep:{fixed}:" + "\0".join(patterns),
             lambda: git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref),
         )
+
+    def _blob_ids(self) -> dict[str, str]:
+        """path -> blob id of every file in the index (or the `--to-ref` tree): one `git
+        ls-files`, a few milliseconds even for a large repository."""
+        return self._table(
+            "blobs",
+            lambda: {f.path: f.blob for f in git.indexed_files(self.root, self.ref) if f.blob},
+        )
+
+    def module_file(self, name: str) -> tuple[str, str] | None:
+        """(path, blob id) of the module `name` in this repository state, or None."""
+        blobs = self._blob_ids()
+        for path in module_paths(name):
+            blob = blobs.get(path)
+            if blob:
+                return self._record("module_file", (name,), (path, blob))
+        return self._record("module_file", (name,), None)
+
+    def module(self, name: str) -> Summary | None:
+        """What the module `name` of this repository defines and imports (hooks/summary.py),
+        or None when the repository has no such module (a third-party or standard one)."""
+        found = self.module_file(name)
+        if found is None:
+            return None
+        path, blob = found
+        if blob not in self.summaries:
+            self.summaries[blob] = self._summarize(path, blob)
+        return self.summaries[blob]
+
+    def _summarize(self, path: str, blob: str) -> Summary | None:
+        if self._reader is None:
+            self._reader = git.BlobReader(self.root)
+        data = self._reader.read(blob)
+        if data is None:
+            return None
+        try:
+            tree = ast.parse(data.decode("utf-8", "replace"))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        return summarize(tree, path)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
     def grep(self, patterns: Sequence[str], fixed: bool = False) -> list[tuple[str, int, str]]:
         return self._record("grep", (tuple(patterns), fixed), self._grep(patterns, fixed))

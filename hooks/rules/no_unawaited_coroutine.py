@@ -25,11 +25,15 @@ async def test_send_message(client):
 ```
 
 ## Options
-None. Method calls on other objects (`bridge.ensure_integration()`) are reported when the
-repository defines that method name only as `async def` and it is not a name common to sync
-APIs (`close`, `send`, `run`, ...). Not reported: awaited calls, calls handed to
-`asyncio.create_task`, `gather`, `ensure_future`, `run`, `wait_for` and the like, returned or
-yielded coroutines, and calls whose result is awaited later in the same function.
+None. The callee is resolved, never guessed from its name: a function of the same module or
+imported from a module of the repository, `self.method()` and `cls.method()` through the class
+and its bases, `Class.method()`, `module.function()`, and methods of a local variable or
+attribute whose class is known (`validator = Validator(...)`, a parameter annotated
+`validator: Validator`, `self.redis = RedisManager(...)`). A call on a receiver whose class is
+not known, a name the repository defines both as `async def` and `def`, a function wrapped by a
+decorator that may change what it returns, and an async generator (iterated with `async for`,
+never awaited) are not reported. Nor are awaited calls, returned or yielded coroutines, and
+calls whose result is awaited, scheduled or passed on later in the same function.
 
 ## Runbook
 Missing await: tests that run in 0.00 s.
@@ -42,6 +46,17 @@ from collections.abc import Callable, Iterator
 
 from hooks.context import NodeContext, finding
 from hooks.findings import Finding
+from hooks.summary import (
+    ASYNC,
+    annotated_class,
+    dotted,
+    find_method,
+    function_kind,
+    merge_kind,
+    resolve,
+    resolve_dotted,
+    summarize,
+)
 
 ID = "no-unawaited-coroutine"
 TITLE = "Coroutine never awaited"
@@ -61,6 +76,7 @@ KEYWORDS = (
 RUNBOOK = "COMMON_MISTAKES.md#coroutine-called-without-await"
 
 NODES = (ast.Module,)
+# Coroutine functions of the standard library that code calls by their qualified name.
 STDLIB_COROUTINES = frozenset(
     {
         "asyncio.sleep",
@@ -72,153 +88,95 @@ STDLIB_COROUTINES = frozenset(
         "asyncio.create_subprocess_shell",
     }
 )
-# Calls that take a coroutine and run or schedule it.
-SCHEDULERS = frozenset(
-    {
-        "create_task",
-        "ensure_future",
-        "gather",
-        "wait",
-        "wait_for",
-        "run",
-        "shield",
-        "as_completed",
-        "run_coroutine_threadsafe",
-        "run_until_complete",
-        "start_soon",
-        "spawn",
-        "timeout",
-        "submit",
-        "call_soon",
-        "add_task",
-        "Task",
-        "run_sync",
-    }
-)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-# Method names that sync objects of other libraries have too: `obj.close()` proves nothing.
-COMMON_METHODS = frozenset(
-    {
-        "close",
-        "send",
-        "get",
-        "set",
-        "put",
-        "post",
-        "run",
-        "start",
-        "stop",
-        "connect",
-        "read",
-        "write",
-        "wait",
-        "fetch",
-        "execute",
-        "commit",
-        "flush",
-        "open",
-        "acquire",
-        "release",
-        "call",
-        "update",
-        "delete",
-        "create",
-        "save",
-        "load",
-        "process",
-        "handle",
-        "dispatch",
-        "emit",
-        "publish",
-        "subscribe",
-        "receive",
-        "recv",
-        "join",
-        "cancel",
-        "shutdown",
-        "cleanup",
-        "reset",
-        "refresh",
-        "sleep",
-        "__aenter__",
-        "__aexit__",
-        "setup",
-        "teardown",
-        "init",
-        "initialize",
-    }
-)
-
-
-def _callee(call: ast.Call) -> tuple[str, str | None]:
-    """(name, qualifier) of a call: `f()` -> (f, None), `self.f()` -> (f, self)."""
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id, None
-    if isinstance(func, ast.Attribute):
-        # unparse only what is not a plain `a.b.c` chain: it is slow, and most calls are chains
-        return func.attr, _dotted(func.value) or ast.unparse(func.value)
-    return "", None
-
-
-def _dotted(node: ast.AST) -> str | None:
-    """`a.b.c` as a string, or None when the expression is not a chain of names."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-def _local_async(tree: ast.Module) -> tuple[set[str], set[str], dict[str, set[str]]]:
-    """Module-level async and sync function names, and each class's async methods."""
-    async_funcs, sync_funcs, methods = set(), set(), {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.AsyncFunctionDef):
-            async_funcs.add(stmt.name)
-        elif isinstance(stmt, ast.FunctionDef):
-            sync_funcs.add(stmt.name)
-        elif isinstance(stmt, ast.ClassDef):
-            methods[stmt.name] = {s.name for s in stmt.body if isinstance(s, ast.AsyncFunctionDef)}
-    return async_funcs, sync_funcs, methods
-
-
-Scan = tuple[ast.AST, "str | None", ast.Call, "str | None"]
-
-
 # The fields that hold statements: a call used as a statement is never inside an expression,
 # so the scan never descends into one (expressions are most of a tree's nodes).
 STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
-def _statement_calls(tree: ast.Module, touched: Callable[[int, int], bool]) -> list[Scan]:
-    """(function, its class, call, assigned name) for each call used as a statement or assigned,
-    in the function that owns it (not a nested one), in one pass over the touched statements."""
-    found: list[Scan] = []
-    # (node, the function that owns its statements, the class when that function is a method)
-    todo: list[tuple[ast.AST, ast.AST | None, str | None]] = [(tree, None, None)]
+class Scope:
+    """What one function binds: the names it assigns, its nested functions, the class of each
+    local variable made by one constructor, and the attributes it overwrites."""
+
+    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.func = func
+        self.bound: set[str] = set()
+        self.nested: dict[str, str] = {}
+        self.made: dict[str, str | None] = {}  # variable -> the class it holds, if one
+        self.overwritten: set[tuple[str, str]] = set()  # (variable, attribute) assigned
+        self.strings: set[str] = set()  # `patch.object(x, "name")` replaces x.name
+        arguments = func.args
+        for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            self.bound.add(arg.arg)
+            made = annotated_class(arg.annotation)
+            if made:
+                self.made[arg.arg] = made
+        for arg in (arguments.vararg, arguments.kwarg):
+            if arg:
+                self.bound.add(arg.arg)
+        todo: list[ast.AST] = list(func.body)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, FUNCTIONS):
+                self.bound.add(node.name)
+                merge_kind(self.nested, node.name, function_kind(node))
+                continue
+            if isinstance(node, (ast.Lambda, ast.ClassDef)):
+                if isinstance(node, ast.ClassDef):
+                    self.bound.add(node.name)
+                continue
+            self._note(node)
+            todo.extend(ast.iter_child_nodes(node))
+
+    def _note(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            self.bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            self.bound.add(node.name)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            self.strings.add(node.value)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            for target in targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                    self.overwritten.add((target.value.id, target.attr))
+                if not isinstance(target, ast.Name) or isinstance(node, ast.AugAssign):
+                    continue
+                made = dotted(value.func) if isinstance(value, ast.Call) else None
+                if made is None and isinstance(node, ast.AnnAssign):
+                    made = annotated_class(node.annotation)
+                known = self.made.get(target.id, made)
+                self.made[target.id] = made if known == made else None
+
+
+def _statement_calls(
+    tree: ast.Module, touched: Callable[[int, int], bool]
+) -> Iterator[tuple[list[Scope], str | None, ast.Call, str | None]]:
+    """(enclosing scopes, innermost first; the class when the outermost function is a method;
+    the call; the name its result is assigned to) for each call used as a statement or
+    assigned, in the touched statements of every function."""
+    todo: list[tuple[ast.AST, list[Scope], str | None]] = [(tree, [], None)]
     while todo:
-        node, func, cls = todo.pop()
+        node, scopes, cls = todo.pop()
         for name in STATEMENT_FIELDS:
             for child in getattr(node, name, None) or ():
                 if isinstance(child, ast.stmt) and not touched(child.lineno, child.end_lineno or 0):
                     continue
                 if isinstance(child, FUNCTIONS):
-                    method_of = node.name if isinstance(node, ast.ClassDef) else None
-                    todo.append((child, child, method_of))
+                    todo.append((child, [Scope(child), *scopes], cls))
                     continue
                 if isinstance(child, ast.ClassDef):
-                    todo.append((child, None, None))
+                    # only a module-level class is in the summary that resolves `self`
+                    todo.append((child, scopes, child.name if node is tree else None))
                     continue
-                if func is not None and isinstance(child, (ast.Expr, ast.Assign, ast.AnnAssign)):
+                if scopes and isinstance(child, (ast.Expr, ast.Assign, ast.AnnAssign)):
                     value = child.value
                     if isinstance(value, ast.Call):
-                        found.append((func, cls, value, _assigned_name(child)))
-                todo.append((child, func, cls))
-    return found
+                        yield scopes, cls, value, _assigned_name(child)
+                todo.append((child, scopes, cls))
 
 
 def _assigned_name(stmt: ast.stmt) -> str | None:
@@ -246,34 +204,92 @@ def _awaited_later(func: ast.AST, name: str) -> bool:
     return False
 
 
+Callee = tuple[str, str]  # (kind, the module that defines it)
+
+
+class Resolver:
+    """Resolves what a call calls, through the module's own summary and the repository's."""
+
+    def __init__(self, tree: ast.Module, ctx: NodeContext) -> None:
+        self.summary = summarize(tree, ctx.file.path)
+        self.lookup = ctx.run.repo.module
+
+    def _method(self, class_name: str | None, method: str) -> Callee | None:
+        if not class_name:
+            return None
+        found = resolve_dotted(self.lookup, self.summary, class_name)
+        if found is None or found[0] != "class":
+            return None
+        return find_method(self.lookup, found[1], found[2], method)
+
+    def callee(self, call: ast.Call, scopes: list[Scope], cls: str | None) -> Callee | None:
+        """(kind, defining module) of what the call calls (hooks/summary.py), or None when it
+        cannot be known."""
+        func = call.func
+        here = self.summary["module"]
+        if isinstance(func, ast.Name):
+            for scope in scopes:
+                if func.id in scope.nested:
+                    return scope.nested[func.id], here
+                if func.id in scope.bound:
+                    return None
+            found = resolve(self.lookup, self.summary, func.id)
+            return (found[1], found[2]) if found and found[0] == "function" else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        receiver, method = func.value, func.attr
+        chain = dotted(receiver)
+        if chain is None:
+            return None
+        first, *rest = chain.split(".")
+        if first in ("self", "cls") and cls is not None and _is_method_receiver(scopes, first):
+            if any((first, method) in s.overwritten for s in scopes) and not rest:
+                return None
+            if not rest:
+                return self._method(cls, method)
+            if len(rest) == 1:  # self.redis.connect(): the class of the attribute
+                attribute = self.summary["classes"].get(cls, {}).get("attributes", {})
+                return self._method(attribute.get(rest[0]), method)
+            return None
+        for scope in scopes:
+            if first in scope.bound:
+                if rest or (first, method) in scope.overwritten or method in scope.strings:
+                    return None
+                return self._method(scope.made.get(first), method)
+        qualified = self.summary["imports"].get(first)
+        if qualified and ".".join([qualified, *rest, method]) in STDLIB_COROUTINES:
+            return ASYNC, qualified
+        found = resolve_dotted(self.lookup, self.summary, f"{chain}.{method}")
+        return (found[1], found[2]) if found and found[0] == "function" else None
+
+
+def _is_method_receiver(scopes: list[Scope], name: str) -> bool:
+    """Is `self`/`cls` the first parameter of the method that encloses the call (and not
+    rebound on the way)?"""
+    method = scopes[-1].func
+    params = [*method.args.posonlyargs, *method.args.args]
+    if not params or params[0].arg != name:
+        return False
+    return all(name not in scope.bound for scope in scopes[:-1])
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
-    async_funcs, sync_funcs, methods = _local_async(node)
-    candidates = []
-    for func, cls, call, target in _statement_calls(node, ctx.file.touched):
-        name, qualifier = _callee(call)
-        if name:
-            candidates.append((func, cls, call, target, name, qualifier))
-    repo_names = {
-        c[4] for c in candidates if c[5] not in ("self", "cls") and c[4] not in sync_funcs
-    } - COMMON_METHODS
-    repo = ctx.run.repo.async_functions(repo_names - async_funcs) if repo_names else {}
-    for func, cls, call, target, name, qualifier in candidates:
-        dotted = f"{qualifier}.{name}" if qualifier else name
-        if qualifier in ("self", "cls"):
-            is_coroutine = cls is not None and name in methods.get(cls, set())
-        elif dotted in STDLIB_COROUTINES or (qualifier is None and name in async_funcs):
-            is_coroutine = True
-        else:
-            # `bridge.ensure_integration()`: a method name the repo defines only as `async def`
-            # (and that is not a name every library uses, like `close` or `send`)
-            counts = repo.get(name, (0, 0))
-            is_coroutine = counts[0] > 0 and counts[1] == 0 and name not in COMMON_METHODS
+    resolver: Resolver | None = None
+    for scopes, cls, call, target in _statement_calls(node, ctx.file.touched):
+        if resolver is None:
+            resolver = Resolver(node, ctx)
+        callee = resolver.callee(call, scopes, cls)
+        if callee is None or callee[0] != ASYNC:
+            continue
         # awaited later is asked last: it walks the whole function
-        if is_coroutine and not (target and _awaited_later(func, target)):
-            yield finding(
-                ID,
-                ctx.file,
-                call,
-                f"coroutine `{dotted}()` is never awaited, so it never runs, add `await`",
-            )
+        if target and _awaited_later(scopes[0].func, target):
+            continue
+        name = dotted(call.func) or "call"
+        where = "" if callee[1] == resolver.summary["module"] else f" (`async def` in {callee[1]})"
+        yield finding(
+            ID,
+            ctx.file,
+            call,
+            f"coroutine `{name}()`{where} is never awaited, so it never runs, add `await`",
+        )

@@ -1,0 +1,342 @@
+"""What one Python module tells the rest of the repository: its functions, classes and imports.
+
+A summary is computed from one file's tree and holds plain data (JSON-able), so the repository
+index can keep it per blob and a commit pays only for the modules it asks about. Rules resolve
+names through summaries: `f()` imported from another module of the repository, `self.m()`
+through the class and its bases, `Cls.m()`, `module.f()`.
+
+    {"module": "pkg.mod", "package": True|False,
+     "functions": {name: kind}, "classes": {name: {"bases": [dotted], "methods": {name: kind}}},
+     "imports": {local name: qualified name}}
+
+A kind is "async" (a coroutine function), "asyncgen" (an async generator: calling it without
+`await` is correct), "sync", or "unknown" (defined twice differently, or wrapped by a decorator
+that may change what a call returns).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from typing import Any
+
+ASYNC, ASYNCGEN, SYNC, UNKNOWN = "async", "asyncgen", "sync", "unknown"
+Summary = dict[str, Any]
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Decorators that leave a coroutine function a coroutine function. Any other decorator may turn
+# it into something else (a sync wrapper, a fixture, a context manager): its kind is unknown.
+PRESERVING_DECORATORS = frozenset(
+    {
+        "staticmethod",
+        "classmethod",
+        "abstractmethod",
+        "override",
+        "wraps",
+        "retry",
+        "timeout",
+        "traced",
+        "trace",
+        "log_execution",
+        "measure_time",
+        "timed",
+        "cache",
+        "lru_cache",
+        "final",
+        "overload",
+        "validate_call",
+        "handle_errors",
+        "with_retry",
+        "async_retry",
+        "circuit_breaker",
+        "rate_limited",
+    }
+)
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """(dotted module name, is a package) of a repo-relative `.py` path."""
+    parts = path[: -len(".py")].split("/") if path.endswith(".py") else path.split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False
+
+
+def module_paths(name: str) -> list[str]:
+    """The repo-relative paths that can hold module `name` (at the root, or under `src/`)."""
+    base = name.replace(".", "/")
+    paths = [f"{base}.py", f"{base}/__init__.py"]
+    return [*paths, *(f"src/{p}" for p in paths)]
+
+
+def _decorator_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def _yields(func: ast.AST) -> bool:
+    """Does the function's own body (not a nested function or lambda) yield?"""
+    todo = list(ast.iter_child_nodes(func))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def function_kind(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    if not isinstance(func, ast.AsyncFunctionDef):
+        # a sync function stays sync under any decorator we could not see through, except
+        # the ones that are known to make coroutines (`@sync_to_async`, `@asyncify`)
+        names = {_decorator_name(d) for d in func.decorator_list}
+        return UNKNOWN if any("async" in n for n in names) else SYNC
+    if _yields(func):
+        return ASYNCGEN
+    if any(_decorator_name(d) not in PRESERVING_DECORATORS for d in func.decorator_list):
+        return UNKNOWN
+    return ASYNC
+
+
+def merge_kind(table: dict[str, str], name: str, kind: str) -> None:
+    """A name defined twice (in both branches of an `if`, or redefined) keeps one kind only
+    when both definitions agree."""
+    old = table.get(name)
+    table[name] = kind if old is None or old == kind else UNKNOWN
+
+
+def _top_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, looking inside `if`/`try`/`with` (conditional definitions and
+    imports) but not into functions or classes."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            yield from _top_statements(stmt.body)
+            yield from _top_statements(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            yield from _top_statements(stmt.body)
+            for handler in stmt.handlers:
+                yield from _top_statements(handler.body)
+            yield from _top_statements(stmt.orelse)
+            yield from _top_statements(stmt.finalbody)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            yield from _top_statements(stmt.body)
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`a.b.c` as a string, or None when the expression is not a chain of names."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def annotated_class(annotation: ast.AST | None) -> str | None:
+    """The class an annotation names: `X`, `a.X`, `Optional[X]`, `X | None`, `"X"`."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.Subscript) and dotted(annotation.value) in (
+        "Optional",
+        "typing.Optional",
+    ):
+        return annotated_class(annotation.slice)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        real = [s for s in sides if not (isinstance(s, ast.Constant) and s.value is None)]
+        return annotated_class(real[0]) if len(real) == 1 else None
+    return dotted(annotation) if annotation is not None else None
+
+
+def absolute_import(module: str, is_package: bool, node: ast.ImportFrom) -> str | None:
+    """The qualified module an `from ... import` names, relative imports resolved."""
+    if node.level == 0:
+        return node.module
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if node.level > 1:
+        if node.level - 1 > len(parts):
+            return None
+        parts = parts[: len(parts) - (node.level - 1)]
+    if node.module:
+        parts.append(node.module)
+    return ".".join(parts) or None
+
+
+def imports_of(module: str, is_package: bool, body: list[ast.stmt]) -> dict[str, str]:
+    """local name -> qualified name, for every import among these statements."""
+    imports: dict[str, str] = {}
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    imports[top] = top
+        elif isinstance(stmt, ast.ImportFrom):
+            source = absolute_import(module, is_package, stmt)
+            if source is None:
+                continue
+            for alias in stmt.names:
+                if alias.name != "*":
+                    imports[alias.asname or alias.name] = f"{source}.{alias.name}"
+    return imports
+
+
+def class_summary(cls: ast.ClassDef) -> dict[str, Any]:
+    methods: dict[str, str] = {}
+    for stmt in cls.body:
+        if isinstance(stmt, FUNCTIONS):
+            merge_kind(methods, stmt.name, function_kind(stmt))
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            # `run = other_function`: a method whose kind we cannot see here
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    methods[target.id] = UNKNOWN
+    bases = [d for d in (dotted(b) for b in cls.bases) if d]
+    return {"bases": bases, "methods": methods, "attributes": _attribute_types(cls)}
+
+
+def _attribute_types(cls: ast.ClassDef) -> dict[str, str]:
+    """attribute -> the class it holds, where every `self.x = ...` in the class's methods
+    assigns an instance of one named class (`self.redis = RedisManager(...)`), or the class
+    body annotates it (`redis: RedisManager`). Anything else makes the attribute unknown."""
+    seen: dict[str, str | None] = {}
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            seen[stmt.target.id] = annotated_class(stmt.annotation)
+    for node in ast.walk(cls):
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if not (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                continue
+            value = node.value
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue  # `self.client = None` until it is connected: no type either way
+            made = dotted(value.func) if isinstance(value, ast.Call) else None
+            if isinstance(node, ast.AnnAssign) and made is None:
+                made = annotated_class(node.annotation)
+            if target.attr in seen and seen[target.attr] != made:
+                made = None
+            seen[target.attr] = made
+    return {name: made for name, made in seen.items() if made}
+
+
+def summarize(tree: ast.Module, path: str) -> Summary:
+    module, is_package = module_name(path)
+    functions: dict[str, str] = {}
+    classes: dict[str, dict[str, Any]] = {}
+    statements = list(_top_statements(tree.body))
+    for stmt in statements:
+        if isinstance(stmt, FUNCTIONS):
+            merge_kind(functions, stmt.name, function_kind(stmt))
+        elif isinstance(stmt, ast.ClassDef):
+            classes[stmt.name] = class_summary(stmt)
+    return {
+        "module": module,
+        "package": is_package,
+        "functions": functions,
+        "classes": classes,
+        "imports": imports_of(module, is_package, statements),
+    }
+
+
+# What a name resolves to: ("function", kind, the module defining it), ("class", summary, class
+# name), ("module", name).
+Resolved = tuple[Any, ...]
+Lookup = Callable[[str], "Summary | None"]
+MAX_DEPTH = 8  # re-exports and base classes followed this deep, no further
+
+
+def resolve(lookup: Lookup, summary: Summary, name: str, depth: int = 0) -> Resolved | None:
+    """What the top-level `name` of the module `summary` is, following imports into the
+    repository's own modules. None: not known (a third-party name, or not defined)."""
+    if depth > MAX_DEPTH:
+        return None
+    in_functions, in_classes = name in summary["functions"], name in summary["classes"]
+    if in_functions and not in_classes:
+        return ("function", summary["functions"][name], summary["module"])
+    if in_classes and not in_functions:
+        return ("class", summary, name)
+    qualified = summary["imports"].get(name)
+    if qualified is None or in_functions or in_classes:
+        return None
+    return resolve_qualified(lookup, qualified, depth + 1)
+
+
+def resolve_qualified(lookup: Lookup, qualified: str, depth: int = 0) -> Resolved | None:
+    """What `pkg.module.name` (or the module `pkg.module` itself) is."""
+    if depth > MAX_DEPTH:
+        return None
+    if lookup(qualified) is not None:
+        return ("module", qualified)
+    head, _, last = qualified.rpartition(".")
+    owner = lookup(head) if head else None
+    if owner is None:
+        # a module outside the repository (`asyncio`, a namespace package): what it holds
+        # is unknown, and a call of it is never judged
+        return ("module", qualified)
+    return resolve(lookup, owner, last, depth + 1)
+
+
+def resolve_dotted(lookup: Lookup, summary: Summary, name: str) -> Resolved | None:
+    """What `a.b.C`, written in the module `summary`, is."""
+    first, *rest = name.split(".")
+    found = resolve(lookup, summary, first)
+    for part in rest:
+        if found is None:
+            return None
+        if found[0] == "module":
+            found = resolve_qualified(lookup, f"{found[1]}.{part}")
+        elif found[0] == "class":
+            method = find_method(lookup, found[1], found[2], part)
+            found = ("function", *method) if method else None
+        else:
+            return None
+    return found
+
+
+def find_method(
+    lookup: Lookup, summary: Summary, class_name: str, method: str, depth: int = 0
+) -> tuple[str, str] | None:
+    """(kind, defining module) of `method` on the class, through its bases in the repository.
+    The kind is UNKNOWN when a base we cannot see may define it; None when no class in the
+    chain defines it."""
+    if depth > MAX_DEPTH:
+        return UNKNOWN, ""
+    cls = summary["classes"].get(class_name)
+    if cls is None:
+        return UNKNOWN, ""
+    if method in cls["methods"]:
+        return cls["methods"][method], summary["module"]
+    for base in cls["bases"]:
+        if base in ("object", "ABC", "Generic", "Protocol"):
+            continue
+        found = resolve_dotted(lookup, summary, base)
+        if found is None or found[0] != "class":
+            return UNKNOWN, ""  # a base outside the repository may define it
+        inherited = find_method(lookup, found[1], found[2], method, depth + 1)
+        if inherited is not None:
+            return inherited
+    return None
