@@ -17,7 +17,9 @@ from hooks.errors import ConfigError
 CONFIG_FILE = ".runbook-guard.toml"
 PYPROJECT = "pyproject.toml"
 
-DEFAULT_TEST_PATHS = ("tests/**", "**/test_*.py", "**/*_test.py")
+# `**/tests/**`: services keep their tests beside their code (`netra_backend/tests/`), and a
+# conftest or helper there is test code as much as a `test_*.py` module is
+DEFAULT_TEST_PATHS = ("tests/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "**/conftest.py")
 DEFAULT_E2E_PATHS = ("tests/e2e/**", "**/e2e/**")
 
 Check = Callable[[Any, str], Any]

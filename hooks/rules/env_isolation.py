@@ -1,9 +1,11 @@
 """## What it does
-Checks that an env file of one environment names only that environment's resources: no host,
-project id or database of another environment. Another environment's resources are learnt from
-the named-values index's per-environment values (`api.staging.example.com` belongs to staging),
-from the other environments' env files, and from environment names used as host labels or ids
-(`staging` inside a production URL, `localhost` in a deployed environment).
+Checks that the env file of a deployed environment (staging, production) names only that
+environment's resources: no host, project id or database that belongs to the other deployed
+environment only. A resource belongs to an environment when a deployed environment's name is a
+label or part of it (`prod-db.internal` in the staging file), or when it is the other
+environment's value of a key whose value differs per environment, as the named-values index's
+per-environment values and the repository's other env files show. `localhost` as an endpoint of a deployed environment
+is reported too.
 
 ## Why is this bad?
 One copied line is enough for staging to write into production's database or for production to
@@ -22,9 +24,17 @@ DATABASE_URL=postgresql://app@staging-db.internal:5432/app_staging
 ```
 
 ## Options
-- `environment.env-files`: environment name -> env file (file names like `.env.staging` are
-  understood without it).
+- `environment.env-files`: environment name -> env file (file names like `.env.staging` or
+  `config/staging.env` are understood without it).
 - `named-values.index`: per-environment example values.
+
+Not reported: env files of environments that are not deployed (development, test, ci, local,
+docker variants such as `.env.test.local` or `.env.alpine-test`); values every environment shares
+(`GCP_REGION=us-central1`: one value under one key everywhere), hosts of third-party services
+(one host of their domain is known, such as `smtp.sendgrid.net`), or values that a
+non-deployed environment uses too.
+A template or local override (`.env.staging.template`, `.env.production.local`) belongs to the
+environment it is named for.
 
 ## Runbook
 Environment config leakage. Values are never printed, only the key and the environments.
@@ -64,36 +74,29 @@ ALIASES = {
     "staging": ("staging", "stage", "stg"),
     "development": ("dev", "development", "local"),
 }
-DEPLOYED = ("staging", "production")
+DEPLOYED = frozenset({"staging", "production"})
+# `.env.staging.template` is staging's template, `.env.production.local` production's override
+VARIANT_SUFFIXES = (".template", ".example", ".sample", ".dist", ".tmpl", ".tpl", ".local")
 LOCAL_HOSTS = re.compile(r"(^|[/@:])(localhost|127\.0\.0\.1|0\.0\.0\.0)([:/]|$)")
+# Keys whose value is where the service connects: localhost there breaks a deployed service
+# (allowed hosts and CORS origins may list localhost on purpose).
+ENDPOINT_KEY = re.compile(r"URL|URI|HOST|DSN|ENDPOINT|ADDR", re.I)
+NOT_ENDPOINT_KEY = re.compile(r"ALLOWED|ORIGIN|CORS|TRUSTED", re.I)
 TOKEN = re.compile(r"[a-z0-9]+")
-# Public providers every environment may share; a sibling file naming them proves nothing.
-PUBLIC_DOMAINS = (
-    "google.com",
-    "googleapis.com",
-    "github.com",
-    "githubusercontent.com",
-    "openai.com",
-    "anthropic.com",
-    "sentry.io",
-    "stripe.com",
-    "slack.com",
-    "auth0.com",
-    "okta.com",
-    "microsoftonline.com",
-    "pypi.org",
-    "docker.io",
-    "cloudflare.com",
-)
 
 
 def canonical(environment: str | None) -> str | None:
+    """The environment a file name's environment part stands for (`prod` -> production,
+    `staging.template` -> staging)."""
     if environment is None:
         return None
-    for name, aliases in ALIASES.items():
-        if environment.lower() in aliases or environment.lower() == name:
-            return name
-    return environment.lower()
+    name = environment.lower()
+    while name.endswith(VARIANT_SUFFIXES):
+        name = name.rsplit(".", 1)[0]
+    for full, aliases in ALIASES.items():
+        if name in aliases or name == full:
+            return full
+    return name
 
 
 def resources(value: str) -> set[str]:
@@ -102,8 +105,12 @@ def resources(value: str) -> set[str]:
     for part in re.split(r"[\s,;]+", value.strip()):
         if "://" in part:
             split = urlsplit(part)
-            if split.hostname:
-                found.add(split.hostname.lower())
+            try:
+                host = split.hostname
+            except ValueError:
+                host = None
+            if host:
+                found.add(host.lower())
             path = split.path.strip("/")
             if path and "/" not in path:
                 found.add(path.lower())
@@ -114,45 +121,70 @@ def resources(value: str) -> set[str]:
     return {r for r in found if len(r) > 3}
 
 
-def _foreign_words(environment: str) -> dict[str, str]:
-    """word -> other environment, for words that name another environment."""
-    words: dict[str, str] = {}
-    for name, aliases in ALIASES.items():
-        if name != environment:
-            for alias in aliases:
-                words[alias] = name
-    for alias in ALIASES.get(environment, ()):
-        words.pop(alias, None)
-    return words
+class Usage:
+    """Which environments use each resource, and under which keys, outside the file checked."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, set[str]] = {}  # resource -> environments
+        self.by_key: dict[str, dict[str, set[str]]] = {}  # key -> environment -> resources
+
+    def add(self, key: str, environment: str, value: str) -> None:
+        for resource in resources(value):
+            self.owners.setdefault(resource, set()).add(environment)
+            self.by_key.setdefault(key, {}).setdefault(environment, set()).add(resource)
+
+    def team_domains(self, extra: set[str]) -> set[str]:
+        """Domains the team runs hosts under: two or more hosts of one domain are known
+        (`api.example.com`, `api.staging.example.com`). A third-party service is known by one
+        host (`smtp.sendgrid.net`), which every environment may share."""
+        hosts: dict[str, set[str]] = {}
+        for resource in [*self.owners, *extra]:
+            domain = _domain(resource)
+            if domain:
+                hosts.setdefault(domain, set()).add(resource)
+        return {domain for domain, names in hosts.items() if len(names) > 1}
+
+    def varies(self, key: str) -> bool:
+        """Do the environments give this key different resources? Then its value is each
+        environment's own (a project id, a database); one value everywhere is shared (an SMTP
+        relay, a region)."""
+        values = {frozenset(r) for r in self.by_key.get(key, {}).values()}
+        return len(values) > 1
 
 
-def _known_resources(run: Run, file: SourceFile) -> dict[str, set[str]]:
-    """resource -> the environments that use it (index example values, sibling env files)."""
-    owners: dict[str, set[str]] = {}
-    for variable in run.named_values.variables.values():
+def _domain(resource: str) -> str | None:
+    """The last two labels of a host name, or None for ids, database names and addresses."""
+    labels = resource.split(":")[0].split(".")
+    if len(labels) < 2 or not all(labels) or labels[-1].isdigit():
+        return None
+    return ".".join(labels[-2:])
+
+
+def _usage(run: Run, file: SourceFile) -> Usage:
+    usage = Usage()
+    for name, variable in run.named_values.variables.items():
         for env, example in variable.examples.items():
-            for resource in resources(example):
-                owners.setdefault(resource, set()).add(canonical(env) or env)
+            usage.add(name, canonical(env) or env, example)
     pattern = r"^[[:space:]]*(export[[:space:]]+)?[A-Za-z_][A-Za-z0-9_]*="
     for path, _line, text in run.repo.grep([pattern]):
         other = canonical(env_name(path, run.config))
-        if other is None or path == file.path or other == "default":
+        if other is None or path == file.path:
             continue
         for entry in envfiles.parse(text):
-            for resource in resources(entry.value):
-                if not resource.endswith(PUBLIC_DOMAINS):
-                    owners.setdefault(resource, set()).add(other)
-    return owners
+            usage.add(entry.key, other, entry.value)
+    return usage
 
 
 def check_file(file: SourceFile, run: Run) -> Iterator[Finding]:
     environment = canonical(file.environment)
-    if environment in (None, "default", "example", "sample", "template"):
+    if environment not in DEPLOYED:
         return
-    owners = _known_resources(run, file)
-    foreign = _foreign_words(environment)
-    for entry in envfiles.parse(file.text):
-        other = _other_environment(entry.value, environment, owners, foreign)
+    usage = _usage(run, file)
+    entries = envfiles.parse(file.text)
+    own = {r for entry in entries for r in resources(entry.value)}
+    team = usage.team_domains(own)
+    for entry in entries:
+        other = _other_environment(entry, environment, usage, team)
         if other is None:
             continue
         # The message names the key and the environments, never the value (it may be a secret).
@@ -169,16 +201,27 @@ def check_file(file: SourceFile, run: Run) -> Iterator[Finding]:
 
 
 def _other_environment(
-    value: str, environment: str, owners: dict[str, set[str]], foreign: dict[str, str]
+    entry: envfiles.Entry, environment: str, usage: Usage, team: set[str]
 ) -> str | None:
-    if environment in DEPLOYED and LOCAL_HOSTS.search(value):
+    if (
+        LOCAL_HOSTS.search(entry.value)
+        and ENDPOINT_KEY.search(entry.key)
+        and not NOT_ENDPOINT_KEY.search(entry.key)
+    ):
         return "local"
-    for resource in resources(value):
-        users = owners.get(resource, set())
-        # a resource every environment shares (one project, one CDN) belongs to none of them
-        if users and environment not in users:
-            return sorted(users)[0]
-        for word in TOKEN.findall(resource):
-            if word in foreign:
-                return foreign[word]
+    (other,) = DEPLOYED - {environment}
+    for resource in resources(entry.value):
+        if any(word in ALIASES[other] for word in TOKEN.findall(resource)):
+            return other
+        # a leak is a resource of the other deployed environment only, under a key whose
+        # value is each environment's own: one that a development or test setup uses too,
+        # or that every environment sets alike, is shared
+        if usage.owners.get(resource) != {other}:
+            continue
+        domain = _domain(resource)
+        if domain is None and usage.varies(entry.key):
+            return other  # an id or database name
+        if domain in team:
+            return other  # a host of the team's own domain
+        # else a third-party host (an SMTP relay, an error tracker) every environment may use
     return None

@@ -28,8 +28,13 @@ def test_charge():
 ```
 
 ## Options
-- `test-paths`: the globs that name test code (default `tests/**`, `**/test_*.py`,
-  `**/*_test.py`). `conftest.py` and `__init__.py` are never test modules.
+- `test-paths`: the globs that name test code (default `tests/**`, `**/tests/**`,
+  `**/test_*.py`, `**/*_test.py`, `**/conftest.py`). `conftest.py` and `__init__.py` are never
+  test modules.
+
+Not reported: a script named for what it tests (`scripts/test_staging.py` with an
+`if __name__ == "__main__":` block), and a module of pytest fixtures only (`test_fixtures.py`).
+A module whose tests are all commented out is reported: that is the mistake.
 
 ## Runbook
 Zero-test modules: files that collect no tests.
@@ -40,7 +45,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-empty-test-module"
@@ -95,9 +100,27 @@ def _defines_tests(tree: ast.Module) -> bool:
     return False
 
 
+def _is_script(tree: ast.Module) -> bool:
+    """`if __name__ == "__main__":`: a script that is run, named test_*.py for what it tests."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare):
+            names = [stmt.test.left, *stmt.test.comparators]
+            if any(isinstance(n, ast.Name) and n.id == "__name__" for n in names):
+                return True
+    return False
+
+
+def _is_fixture_module(tree: ast.Module) -> bool:
+    """Every function a pytest fixture (`test_fixtures.py` imported by a conftest)."""
+    functions = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return bool(functions) and all(
+        any(node_name(d) == "fixture" for d in f.decorator_list) for f in functions
+    )
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
     if not ctx.file.is_test or not _is_test_module(ctx.file.path):
         return
-    if not _defines_tests(node):
+    if not _defines_tests(node) and not _is_script(node) and not _is_fixture_module(node):
         yield finding(ID, ctx.file, None, MESSAGE, line=1, end_line=1, column=1)

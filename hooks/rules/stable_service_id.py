@@ -21,6 +21,13 @@ SERVICE_ID = "netra-backend"  # the stable value in the named-values index
 ## Options
 - `named-values.index` and inline `named-values` entries: the stable value of each id.
 
+Not reported: test code (tests build unstable ids on purpose, to prove this very check, and set
+whatever id a case needs), a value that names the id instead of being one (a header or key name
+such as `SERVICE_ID: Final[str] = "service_id"`, a secret's name such as
+`"service-id-staging"`), a table keyed by a service id (`last_seen[service_id] = time.time()`),
+and a literal that differs from the index's stable value when it is held by another name than
+the index's (`service_id = "auth-service"` names some service, `SERVICE_ID` is the index's).
+
 ## Runbook
 SERVICE_ID with timestamps.
 """
@@ -72,22 +79,46 @@ def _volatile(expr: ast.AST) -> str | None:
     return None
 
 
+def _target_name(target: ast.AST) -> str | None:
+    """The name a target assigns: `x`, `self.x`, or the string key of `environ["X"]`. A
+    subscript keyed by a variable (`rotations[service_id] = ...`) assigns no id."""
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if (
+        isinstance(target, ast.Subscript)
+        and isinstance(target.slice, ast.Constant)
+        and isinstance(target.slice.value, str)
+    ):
+        return target.slice.value
+    return None
+
+
 def _target_names(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Assign):
-        return [ast.unparse(t) for t in node.targets]
-    if isinstance(node, ast.AnnAssign):
-        return [ast.unparse(node.target)]
-    if isinstance(node, ast.keyword) and node.arg:
-        return [node.arg]
-    return []
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign):
+        targets = [node.target]
+    elif isinstance(node, ast.keyword):
+        return [node.arg] if node.arg else []
+    else:
+        return []
+    return [name for name in map(_target_name, targets) if name]
 
 
 def _id_name(names: list[str]) -> str | None:
     for name in names:
-        last = re.split(r"[.\[\]'\"]", name.rstrip("]'\""))[-1]
-        if SERVICE_ID_NAME.search(last):
-            return last
+        if SERVICE_ID_NAME.search(name):
+            return name
     return None
+
+
+def _is_reference(value: str) -> bool:
+    """A value that names the id rather than being one: a header or key name
+    (`"service_id"`, `"X-Service-ID"`), a secret's name (`"service-id-staging"`), prose."""
+    squashed = re.sub(r"[^a-z]", "", value.lower())
+    return "serviceid" in squashed or " " in value.strip()
 
 
 def _check_value(node: ast.AST, name: str, value: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
@@ -95,15 +126,28 @@ def _check_value(node: ast.AST, name: str, value: ast.AST, ctx: NodeContext) -> 
     if volatile:
         yield finding(ID, ctx.file, node, f"`{name}` is built from {volatile}, use one stable id")
         return
-    stable = ctx.run.named_values.stable_values.get(name.upper().replace("-", "_"))
+    # the index's stable value is the value of that exact name (`SERVICE_ID`), not of every
+    # variable that holds some service's id (`service_id = request.service_id`)
+    stable = ctx.run.named_values.stable_values.get(name)
     literal = value.value if isinstance(value, ast.Constant) else None
-    if stable is not None and isinstance(literal, str) and literal != stable:
+    if (
+        stable is not None
+        and isinstance(literal, str)
+        and literal != stable
+        and not _is_reference(literal)
+    ):
         yield finding(
             ID,
             ctx.file,
             node,
             f"`{name}` differs from its stable value in the named-values index",
         )
+
+
+def applies(file: SourceFile) -> bool:
+    # tests build unstable ids on purpose (the negative tests of this very check) and set
+    # whatever id the case needs
+    return not file.is_test
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
@@ -135,7 +179,7 @@ DIGITS_SUFFIX = re.compile(r"[-_.]\d{6,}$|[-_.]\d{4}-?\d{2}-?\d{2}|[0-9a-f]{8}-[
 
 
 def check_file(file: SourceFile, run: Run) -> Iterator[Finding]:
-    if file.kind != "env":
+    if file.kind != "env" or file.is_test:
         return
     stable_values = run.named_values.stable_values
     for entry in envfiles.parse(file.text):
