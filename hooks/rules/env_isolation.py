@@ -4,8 +4,8 @@ environment's resources: no host, project id or database that belongs to the oth
 environment only. A resource belongs to an environment when a deployed environment's name is a
 label or part of it (`prod-db.internal` in the staging file), or when it is the other
 environment's value of a key whose value differs per environment, as the named-values index's
-per-environment values and the repository's other env files show. `localhost` as an endpoint of a deployed environment
-is reported too.
+per-environment values and the repository's other env files show. `localhost` as an endpoint
+of a deployed environment is reported too.
 
 ## Why is this bad?
 One copied line is enough for staging to write into production's database or for production to
