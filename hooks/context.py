@@ -354,11 +354,23 @@ class Run:
 class NodeContext:
     """What an AST rule sees while the engine walks one file's tree."""
 
-    __slots__ = ("file", "run", "stack")
+    __slots__ = ("_summary", "file", "run", "stack")
 
     def __init__(self, file: SourceFile, run: Run, stack: list[ast.AST] | None = None) -> None:
         self.file, self.run = file, run
         self.stack = [] if stack is None else stack  # ancestors, outermost first
+        self._summary: Summary | None = None
+
+    def module_body(self) -> list[ast.stmt]:
+        """The statements of the module being walked."""
+        root = self.stack[0] if self.stack else None
+        return root.body if isinstance(root, ast.Module) else []
+
+    def module_summary(self) -> Summary:
+        """What this module defines and imports (hooks/summary.py), computed once per file."""
+        if self._summary is None:
+            self._summary = summarize(ast.Module(self.module_body(), []), self.file.path)
+        return self._summary
 
     @property
     def config(self) -> Config:

@@ -340,3 +340,19 @@ def find_method(
         if inherited is not None:
             return inherited
     return None
+
+
+def ancestry(lookup: Lookup, summary: Summary, name: str, depth: int = 0) -> set[str]:
+    """The last names of a class and of all its bases, followed through the repository's
+    modules as far as they resolve (`{"SecurityResult", "ValidationResult", "BaseModel"}`)."""
+    found = {name.rsplit(".", 1)[-1]}
+    if depth > MAX_DEPTH:
+        return found
+    resolved = resolve_dotted(lookup, summary, name)
+    if resolved is None or resolved[0] != "class":
+        return found
+    owner, class_name = resolved[1], resolved[2]
+    found.add(class_name)
+    for base in owner["classes"][class_name]["bases"]:
+        found |= ancestry(lookup, owner, base, depth + 1)
+    return found

@@ -1,7 +1,9 @@
 """## What it does
-Checks for mutable state on a class body: a `dict`, `list` or `set` (a literal, a comprehension,
-or a `dict()`/`list()`/`set()`/`defaultdict()`/`OrderedDict()`/`deque()`/`Counter()` call)
-assigned as a class attribute.
+Checks for mutable state on a class body (a `dict`, `list` or `set`: a literal, a comprehension,
+or a `dict()`/`list()`/`set()`/`defaultdict()`/`OrderedDict()`/`deque()`/`Counter()` call) that
+the class's code shares between users: changed in place through `self.x` (written as if each
+instance had its own), an empty container only ever filled from outside, or a registry of what
+users own (`_active_dispatchers`, `_user_sessions`) changed through `cls.x` without a lock.
 
 ## Why is this bad?
 A class attribute is created once per process and shared by every instance. On a singleton or a
@@ -24,9 +26,12 @@ class AgentManager:
 ```
 
 ## Options
-None. Not reported: dataclass, attrs, pydantic, Enum, NamedTuple and TypedDict classes (their
-class-level values are defaults or members, not shared state), dunder names such as `__slots__`,
-and UPPER_CASE constants holding a non-empty table, unless the class is a singleton.
+None. Not reported: dataclass, attrs, pydantic, Enum, NamedTuple and TypedDict classes and
+classes whose bases (followed through the repository) are one of them, a model's inner
+`class Config`/`Meta`, dunder names such as `__slots__`, non-empty tables the class never
+changes (constants), attributes every instance assigns for itself (`self.x = {}`), registries
+changed under a lock (the runbook's prescription), process-wide caches whose name says nothing
+of users (`_loggers`), and classes in tests and scripts.
 
 ## Runbook
 Shared state between users: mutable class-level state on singletons and managers.
@@ -35,10 +40,12 @@ Shared state between users: mutable class-level state on singletons and managers
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name
+from hooks.context import NodeContext, SourceFile, finding, node_name
 from hooks.findings import Finding
+from hooks.summary import ancestry, dotted
 
 ID = "no-shared-user-state"
 TITLE = "Shared state between users"
@@ -121,7 +128,10 @@ def _mutable(value: ast.AST | None) -> tuple[bool, bool]:
     if isinstance(value, (ast.Dict, ast.List, ast.Set)):
         items = value.keys if isinstance(value, ast.Dict) else value.elts
         return True, not items
-    if isinstance(value, (ast.DictComp, ast.ListComp, ast.SetComp)):
+    if isinstance(value, ast.DictComp):
+        # `{user: [] for user in users}`: empty containers to be filled, one per key
+        return True, _mutable(value.value)[1]
+    if isinstance(value, (ast.ListComp, ast.SetComp)):
         return True, False
     if isinstance(value, ast.Call) and node_name(value.func) in MUTABLE_CALLS:
         return True, (not value.args and not value.keywords) or node_name(
@@ -134,27 +144,166 @@ def _is_final(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.AnnAssign) and "Final" in ast.unparse(stmt.annotation)
 
 
+# Methods that change a container in place.
+MUTATORS = frozenset(
+    {
+        "append",
+        "add",
+        "update",
+        "setdefault",
+        "pop",
+        "popitem",
+        "extend",
+        "insert",
+        "remove",
+        "discard",
+        "clear",
+        "appendleft",
+        "popleft",
+    }
+)
+LOCK = re.compile(r"lock|mutex|semaphore|condition", re.I)
+# Names of containers that hold what one user, request or connection owns.
+PER_USER = re.compile(
+    r"user|session|request|connection|conn|client|context|execution|run|thread|dispatcher|"
+    r"handler|instance|websocket|socket|agent|result|emitter|subscriber|listener|job|task",
+    re.I,
+)
+
+
+class Uses:
+    """How a class's methods use its class attributes: where each is changed in place
+    (through `self.x` or `cls.x`/`Class.x`, with a lock held or not), and which are assigned
+    per instance (`self.x = ...`, which makes the class value a mere default)."""
+
+    def __init__(self, cls: ast.ClassDef) -> None:
+        self.mutated: dict[str, list[tuple[str, bool]]] = {}  # name -> [(via, locked)]
+        self.per_instance: set[str] = set()
+        self.name = cls.name
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._scan(stmt.body, locked=False)
+
+    def _owner(self, node: ast.AST) -> tuple[str, str] | None:
+        """(attribute, via) of `self.x`, `cls.x` or `Class.x`."""
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            via = node.value.id
+            if via == "self":
+                return node.attr, "self"
+            if via in ("cls", self.name):
+                return node.attr, "cls"
+        return None
+
+    def _scan(self, body: list[ast.stmt], locked: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                holds = any(LOCK.search(ast.unparse(i.context_expr)) for i in stmt.items)
+                self._scan(stmt.body, locked or holds)
+                continue
+            todo: list[ast.AST] = [stmt]
+            while todo:
+                node = todo.pop()
+                if isinstance(node, (ast.With, ast.AsyncWith)) and node is not stmt:
+                    self._scan([node], locked)
+                    continue
+                self._note(node, locked)
+                todo.extend(ast.iter_child_nodes(node))
+
+    def _note(self, node: ast.AST, locked: bool) -> None:
+        target = None
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for item in targets:
+                owner = self._owner(item)
+                if owner and owner[1] == "self" and not isinstance(node, ast.Delete):
+                    self.per_instance.add(owner[0])
+                if isinstance(item, ast.Subscript):
+                    target = self._owner(item.value)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MUTATORS
+        ):
+            target = self._owner(node.func.value)
+        if target:
+            self.mutated.setdefault(target[0], []).append((target[1], locked))
+
+
+def _is_script(tree_body: list[ast.stmt]) -> bool:
+    return any(
+        isinstance(s, ast.If)
+        and isinstance(s.test, ast.Compare)
+        and isinstance(s.test.left, ast.Name)
+        and s.test.left.id == "__name__"
+        for s in tree_body
+    )
+
+
+def applies(file: SourceFile) -> bool:
+    # test classes collect what one test run saw; there are no users there
+    return not file.is_test
+
+
+def _value_base(cls: ast.ClassDef, ctx: NodeContext) -> bool:
+    """Is a base class, followed through the repository, a model, enum or other value class?"""
+    module = ctx.module_summary()
+    for base in cls.bases:
+        name = dotted(base)
+        if not name:
+            continue
+        if ancestry(ctx.run.repo.module, module, name) & VALUE_CLASS_BASES:
+            return True
+    return False
+
+
+SHARED, UNLOCKED = "shared", "unlocked"
+
+
+def _problem(name: str, empty: bool, uses: Uses) -> str | None:
+    """SHARED (instances share what they take for their own), UNLOCKED (a registry of what
+    users own, changed without a lock), or None."""
+    if name in uses.per_instance:
+        return None  # `self.x = {}` in a method: the class value is only a default
+    changes = uses.mutated.get(name, [])
+    if not changes:
+        # never changed here: a table read as a constant, unless it is empty (only ever
+        # filled from outside, and then shared by all)
+        return SHARED if empty else None
+    unlocked = [via for via, locked in changes if not locked]
+    if "self" in unlocked:
+        return SHARED  # written as if it were the instance's own: every instance shares it
+    if len(unlocked) < len(changes):
+        return None  # a registry kept under its lock, as the runbook prescribes
+    # a class-level registry changed without a lock: the mistake when it holds what users own
+    return UNLOCKED if PER_USER.search(name) else None
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.ClassDef)
-    if _is_value_class(node):
+    parent = ctx.stack[-1] if ctx.stack else None
+    if isinstance(parent, ast.ClassDef) and node.name in ("Config", "Meta"):
+        return  # a model's settings (pydantic's `class Config: json_encoders = {...}`)
+    if _is_value_class(node) or _is_script(ctx.module_body()) or _value_base(node, ctx):
         return
     singleton = _is_singleton(node)
+    uses = Uses(node)
     for stmt in node.body:
         names = [n for n in _targets(stmt) if not (n.startswith("__") and n.endswith("__"))]
         if not names or _is_final(stmt):
             continue
         mutable, empty = _mutable(stmt.value)  # type: ignore[union-attr]
-        if not mutable:
-            continue
-        # An UPPER_CASE table filled in place is a constant, unless it is empty (meant to be
-        # filled at run time) or lives on a singleton.
-        if all(n.isupper() for n in names) and not empty and not singleton:
+        problems = [p for p in (_problem(n, empty, uses) for n in names) if p] if mutable else []
+        if not problems:
             continue
         where = "singleton " if singleton else ""
-        yield finding(
-            ID,
-            ctx.file,
-            stmt,
-            f"mutable class attribute `{names[0]}` on {where}class `{node.name}` is shared by "
-            "every user, create it in `__init__`",
-        )
+        if problems[0] == UNLOCKED:
+            message = (
+                f"class-level registry `{names[0]}` on {where}class `{node.name}` is changed "
+                "without a lock, hold a lock or keep it per user"
+            )
+        else:
+            message = (
+                f"mutable class attribute `{names[0]}` on {where}class `{node.name}` is shared "
+                "by every user, create it in `__init__`"
+            )
+        yield finding(ID, ctx.file, stmt, message)
