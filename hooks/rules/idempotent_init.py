@@ -1,7 +1,7 @@
 """## What it does
-Checks for check-then-set of an "initialized" flag without a lock held:
-`if not self._initialized: ...; self._initialized = True`, and the early-return form
-`if self._initialized: return` followed by setting the flag.
+Checks for check-then-set of an "initialized" flag with an `await` between the check and the
+set and no lock held: `if not self._initialized: await ...; self._initialized = True`, and the
+early-return form `if self._initialized: return` followed by awaiting and setting the flag.
 
 ## Why is this bad?
 Between the check and the set, a second caller (another request, another task at an `await`)
@@ -28,7 +28,10 @@ async def ensure_integration(self):
 ## Options
 None. A flag is a name containing `initialized`, `initialised`, `ready`, `started`,
 `integrated` or `setup_done`; a lock is any `with`/`async with` whose expression names a lock,
-mutex, semaphore or condition.
+mutex, semaphore or condition. Not reported: a check and set with nothing between them that
+lets another task run (no `await`, `async with` or `async for`) or another thread (no sleep,
+join or executor hand-off): under asyncio such code runs to the set before any other coroutine
+can pass the check.
 
 ## Runbook
 Non-idempotent initialization; race pattern "non-atomic check then set".
@@ -40,7 +43,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
+from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
 
 ID = "idempotent-init"
@@ -121,6 +124,36 @@ def _following(ctx: NodeContext, node: ast.If) -> list[ast.stmt]:
     return []
 
 
+# Calls that hand the thread over while a sync check-then-set is between its check and its set.
+HANDOFFS = frozenset({"sleep", "join", "run_in_executor", "to_thread", "result", "wait"})
+
+
+def _yields_control(stmts: list[ast.stmt]) -> bool:
+    """Can another task or thread run here? An `await` (`async with`, `async for`) lets the
+    event loop switch tasks; a sleep, join or executor hand-off lets other threads run. Plain
+    code between a check and its set cannot interleave with another coroutine."""
+    todo: list[ast.AST] = list(stmts)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Await, ast.AsyncWith, ast.AsyncFor)):
+            return True
+        if isinstance(node, ast.Call) and node_name(node.func) in HANDOFFS:
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _between(stmts: list[ast.stmt], setter: ast.stmt) -> list[ast.stmt]:
+    """The statements from the first up to the one holding the set (that one included)."""
+    out = []
+    for stmt in stmts:
+        out.append(stmt)
+        if any(node is setter for node in ast.walk(stmt)):
+            break
+    return out
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.If)
     found = _flag(node.test)
@@ -128,17 +161,19 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
         return
     flag, negated = found
     if negated:
-        setter = _sets_flag(node.body, flag)  # if not flag: ...; flag = True
+        block = node.body  # if not flag: ...; flag = True
     elif node.body and isinstance(node.body[-1], ast.Return):
-        setter = _sets_flag(_following(ctx, node), flag)  # if flag: return; ...; flag = True
+        block = _following(ctx, node)  # if flag: return; ...; flag = True
     else:
-        setter = None
-    if setter is None:
+        return
+    setter = _sets_flag(block, flag)
+    if setter is None or not _yields_control(_between(block, setter)):
         return
     yield finding(
         ID,
         ctx.file,
         node,
-        f"check-then-set of `{flag}` without a lock, hold a lock around the check and the set",
+        f"check-then-set of `{flag}` awaits in between without a lock, hold a lock around the "
+        "check and the set",
         end_line=max(node.test.end_lineno or node.lineno, getattr(setter, "end_lineno", 0) or 0),
     )
