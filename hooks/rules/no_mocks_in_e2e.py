@@ -1,7 +1,9 @@
 """## What it does
-Checks for mocks in end-to-end tests: imports of `unittest.mock` or `mock`, and uses of `patch`,
-`Mock`, `MagicMock`, `AsyncMock`, `create_autospec` and the `mocker` fixture, in files under the
-configured `e2e-paths`.
+Checks for test doubles in end-to-end tests (files under the configured `e2e-paths`): imports of
+`unittest.mock`, `mock` or `pytest_mock`; uses of `patch`, `Mock`, `MagicMock`, `AsyncMock`,
+`create_autospec` and the `mocker` fixture; and hand-written doubles, classes named like
+`MockWebSocketConnection`, `FakeRedis`, `StubAuthService` or `RealisticWebSocketMock`, where they
+are defined or made.
 
 ## Why is this bad?
 An end-to-end test exists to exercise the real services together. Patch one of them and the test
@@ -29,6 +31,12 @@ async def test_chat_reply(real_client):
 ## Options
 - `e2e-paths`: the globs that name end-to-end tests (default `tests/e2e/**`, `**/e2e/**`).
 
+Not reported: `patch.dict(os.environ, ...)` and `monkeypatch.setenv` (they set the test's
+environment, no service is replaced), checks that an object is *not* a mock
+(`isinstance(client, Mock)` in a test that guards against mocks), and undefined names that only
+look like mock names (`MagicNone` is ruff's F821). An import of a mock library is reported
+unless every use of it is one of these.
+
 ## Runbook
 Mocked services in E2E tests.
 """
@@ -36,10 +44,12 @@ Mocked services in E2E tests.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from hooks.context import NodeContext, SourceFile, finding
 from hooks.findings import Finding
+from hooks.summary import dotted
 
 ID = "no-mocks-in-e2e"
 TITLE = "Mocked services in E2E tests"
@@ -51,8 +61,8 @@ FILES = "python"
 KEYWORDS = ("mock", "mocked services", "patch", "e2e tests", "real services", "end-to-end")
 RUNBOOK = "COMMON_MISTAKES.md#mocks-in-end-to-end-tests"
 
-NODES = (ast.Import, ast.ImportFrom, ast.Name, ast.Attribute, ast.arg)
-MOCK_MODULES = frozenset({"mock", "unittest.mock", "pytest_mock", "asynctest", "responses"})
+NODES = (ast.Module,)
+MOCK_MODULES = frozenset({"mock", "unittest.mock", "pytest_mock", "asynctest"})
 MOCK_NAMES = frozenset(
     {
         "patch",
@@ -60,14 +70,22 @@ MOCK_NAMES = frozenset(
         "MagicMock",
         "AsyncMock",
         "NonCallableMock",
+        "NonCallableMagicMock",
         "PropertyMock",
         "create_autospec",
         "mock_open",
-        "MagicNone",
-        "mocker",
         "CoroutineMock",
     }
 )
+# A hand-written double: MockX, FakeX, StubX, DummyX, or XMock, XFake, XStub.
+DOUBLE = re.compile(r"^_?(Mock|Fake|Stub|Dummy)[A-Z0-9_]|^_?[A-Z]\w*[a-z0-9](Mock|Fake|Stub)$")
+# ...unless the name says what else it is: the error a mock detector raises, the detector itself
+NOT_DOUBLE = re.compile(r"(Error|Exception|Warning|Detector|Detection|Checker|Validator|Guard)$")
+INSPECTIONS = frozenset({"isinstance", "issubclass"})
+
+
+def _is_double(name: str) -> bool:
+    return bool(DOUBLE.search(name)) and not NOT_DOUBLE.search(name)
 
 
 def _message(what: str) -> str:
@@ -78,24 +96,110 @@ def applies(file: SourceFile) -> bool:
     return file.is_e2e
 
 
+def _mock_imports(tree: ast.Module) -> tuple[dict[str, ast.stmt], list[ast.stmt]]:
+    """Names bound to mock modules or mock objects (name -> its import), and the imports."""
+    bound: dict[str, ast.stmt] = {}
+    imports: list[ast.stmt] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MOCK_MODULES or alias.name.startswith("unittest.mock"):
+                    bound[alias.asname or alias.name.split(".")[0]] = node
+                    imports.append(node)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if module in MOCK_MODULES or module.startswith("unittest.mock"):
+                for alias in node.names:
+                    bound[alias.asname or alias.name] = node
+                imports.append(node)
+            elif module == "unittest" and any(a.name == "mock" for a in node.names):
+                for alias in node.names:
+                    if alias.name == "mock":
+                        bound[alias.asname or "mock"] = node
+                imports.append(node)
+    return bound, imports
+
+
+def _is_environment(node: ast.AST) -> bool:
+    name = dotted(node) or ""
+    return "environ" in name or name.split(".")[-1] in ("env", "environment")
+
+
+def _harmless(use: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Is this use of a mock name setting the environment, or checking for mocks?"""
+    node = use
+    while isinstance(parents.get(node), ast.Attribute):
+        node = parents[node]
+    # patch.dict(os.environ, {...}) / mock.patch.dict("os.environ", ...)
+    if isinstance(node, ast.Attribute) and node.attr == "dict":
+        call = parents.get(node)
+        if isinstance(call, ast.Call) and call.func is node and call.args:
+            target = call.args[0]
+            if _is_environment(target) or (
+                isinstance(target, ast.Constant) and "environ" in str(target.value)
+            ):
+                return True
+    # isinstance(x, (Mock, MagicMock)): a guard against mocks, not a mock
+    parent = parents.get(use)
+    while isinstance(parent, ast.Tuple):
+        parent = parents.get(parent)
+    return (
+        isinstance(parent, ast.Call)
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in INSPECTIONS
+    )
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
-    if isinstance(node, ast.Import):
-        for alias in node.names:
-            if alias.name in MOCK_MODULES or alias.name.startswith("unittest.mock"):
-                yield finding(ID, ctx.file, node, _message(f"import {alias.name}"))
-    elif isinstance(node, ast.ImportFrom):
-        module = node.module or ""
-        if (
-            module in MOCK_MODULES
-            or module.startswith("unittest.mock")
-            or (module == "unittest" and any(a.name == "mock" for a in node.names))
-        ):
-            yield finding(ID, ctx.file, node, _message(f"from {module} import ..."))
-    elif isinstance(node, ast.Name) and node.id in MOCK_NAMES and isinstance(node.ctx, ast.Load):
-        yield finding(ID, ctx.file, node, _message(node.id))
-    elif isinstance(node, ast.Attribute) and node.attr in MOCK_NAMES | {"mock"}:
-        base = node.value
-        if isinstance(base, ast.Name) and base.id in ("mock", "unittest", "pytest_mock"):
-            yield finding(ID, ctx.file, node, _message(ast.unparse(node)))
-    elif isinstance(node, ast.arg) and node.arg == "mocker":
-        yield finding(ID, ctx.file, node, _message("mocker"))
+    assert isinstance(node, ast.Module)
+    bound, imports = _mock_imports(node)
+    # `Mock` re-exported by a helper module is a mock too; an undefined `MagicNone` is not
+    imported = {
+        alias.asname or alias.name
+        for child in ast.walk(node)
+        if isinstance(child, (ast.Import, ast.ImportFrom))
+        for alias in child.names
+    }
+    parents: dict[ast.AST, ast.AST] = {}
+    for parent in ast.walk(node):
+        for child in ast.iter_child_nodes(parent):
+            parents[child] = parent
+    used_for_real = False
+    used = False
+    for child in ast.walk(node):
+        if isinstance(child, ast.ClassDef) and _is_double(child.name):
+            yield finding(
+                ID, ctx.file, child, _message(f"class {child.name}"), end_line=child.lineno
+            )
+            continue
+        if isinstance(child, ast.arg) and child.arg == "mocker":
+            yield finding(ID, ctx.file, child, _message("mocker"))
+            continue
+        if not isinstance(child, ast.Name) or not isinstance(child.ctx, ast.Load):
+            continue
+        name = child.id
+        if name in bound or name == "mocker" or (name in MOCK_NAMES and name in imported):
+            used = True
+            if _harmless(child, parents):
+                continue
+            used_for_real = True
+            yield finding(ID, ctx.file, child, _message(_shown(child, parents)))
+        elif _is_double(name) and isinstance(parents.get(child), ast.Call):
+            if parents[child].func is child:  # type: ignore[attr-defined]
+                yield finding(ID, ctx.file, child, _message(f"{name}(...)"))
+    if used_for_real or not used:
+        for statement in imports:
+            what = (
+                f"from {statement.module} import ..."
+                if isinstance(statement, ast.ImportFrom)
+                else f"import {statement.names[0].name}"
+            )
+            yield finding(ID, ctx.file, statement, _message(what))
+
+
+def _shown(use: ast.Name, parents: dict[ast.AST, ast.AST]) -> str:
+    """The mock as written: `patch`, `mock.patch.object`, `mocker.patch`."""
+    node: ast.AST = use
+    while isinstance(parents.get(node), ast.Attribute) and len(dotted(parents[node]) or "") < 40:
+        node = parents[node]
+    return dotted(node) or use.id
