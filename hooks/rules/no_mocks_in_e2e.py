@@ -184,9 +184,8 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
                 continue
             used_for_real = True
             yield finding(ID, ctx.file, child, _message(_shown(child, parents)))
-        elif _is_double(name) and isinstance(parents.get(child), ast.Call):
-            if parents[child].func is child:  # type: ignore[attr-defined]
-                yield finding(ID, ctx.file, child, _message(f"{name}(...)"))
+        elif _is_double(name) and _is_called(child, parents):
+            yield finding(ID, ctx.file, child, _message(f"{name}(...)"))
     if used_for_real or not used:
         for statement in imports:
             what = (
@@ -195,6 +194,11 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
                 else f"import {statement.names[0].name}"
             )
             yield finding(ID, ctx.file, statement, _message(what))
+
+
+def _is_called(name: ast.Name, parents: dict[ast.AST, ast.AST]) -> bool:
+    call = parents.get(name)
+    return isinstance(call, ast.Call) and call.func is name
 
 
 def _shown(use: ast.Name, parents: dict[ast.AST, ast.AST]) -> str:
