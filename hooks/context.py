@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hooks import git
 from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
-from hooks.summary import Summary, module_paths, summarize
+from hooks.summary import Summary, module_paths, scan_definitions, summarize
 
 if TYPE_CHECKING:
     from hooks.named_values import NamedValues
@@ -133,10 +133,6 @@ class SourceFile:
         return self.added is None or bool(self.added) or bool(self.removed)
 
 
-TOP_LEVEL_DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)")
-ANY_DEF = re.compile(r"\b(async\s+)?def\s+([A-Za-z_]\w*)\s*\(")
-
-
 class RepoIndex:
     """Repository-wide questions, answered once per run from the index (or the `--to-ref` tree).
 
@@ -233,47 +229,33 @@ class RepoIndex:
     def grep(self, patterns: Sequence[str], fixed: bool = False) -> list[tuple[str, int, str]]:
         return self._record("grep", (tuple(patterns), fixed), self._grep(patterns, fixed))
 
-    def _top_level(self) -> dict[str, list[tuple[str, int]]]:
-        """Every top-level class and function of the repo's Python, by name: one `git grep`."""
+    def _top_level(self) -> dict[str, list[tuple[str, int, bool, bool]]]:
+        """Every top-level class and function of the repository's Python modules, by name:
+        (path, line, registered by a decorator, the module is a script)."""
 
-        def compute() -> dict[str, list[tuple[str, int]]]:
-            index: dict[str, list[tuple[str, int]]] = {}
-            for path, line, text in self._grep(
-                [r"^(async[[:space:]]+)?(def|class)[[:space:]]"], False, keep=False
-            ):
-                match = TOP_LEVEL_DEF.match(text)
-                if match and path.endswith(PYTHON_SUFFIXES):
-                    index.setdefault(match[1], []).append((path, line))
+        def compute() -> dict[str, list[tuple[str, int, bool, bool]]]:
+            if self._reader is None:
+                self._reader = git.BlobReader(self.root)
+            index: dict[str, list[tuple[str, int, bool, bool]]] = {}
+            for path, blob in self._blob_ids().items():
+                if not path.endswith(PYTHON_SUFFIXES):
+                    continue
+                data = self._reader.read(blob)
+                if data is None:
+                    continue
+                script, found = scan_definitions(data)
+                for d in found:
+                    index.setdefault(d.name, []).append((path, d.line, d.registered, script))
             return index
 
         return self._table("top-level", compute)
 
-    def _functions(self) -> dict[str, tuple[int, int]]:
-        """(async, sync) definition counts of every function and method name: one `git grep`."""
-
-        def compute() -> dict[str, tuple[int, int]]:
-            counts: dict[str, tuple[int, int]] = {}
-            for path, _line, text in self._grep([r"def[[:space:]]+[A-Za-z_]"], False, keep=False):
-                if not path.endswith(PYTHON_SUFFIXES):
-                    continue
-                for match in ANY_DEF.finditer(text):
-                    a, s = counts.get(match[2], (0, 0))
-                    counts[match[2]] = (a + 1, s) if match[1] else (a, s + 1)
-            return counts
-
-        return self._table("functions", compute)
-
-    def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
-        """Where each name is defined as a top-level class or function."""
+    def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int, bool, bool]]]:
+        """Where each name is defined as a top-level class or function: (path, line,
+        registered by a decorator such as `@router.get`, the module is a script)."""
         wanted = tuple(sorted(set(names)))
         table = self._top_level()
         return self._record("definitions", (wanted,), {n: table.get(n, []) for n in wanted})
-
-    def async_functions(self, names: Iterable[str]) -> dict[str, tuple[int, int]]:
-        """For each name: how many `async def` and plain `def` of that name the repo has."""
-        wanted = tuple(sorted(set(names)))
-        table = self._functions()
-        return self._record("async_functions", (wanted,), {n: table.get(n, (0, 0)) for n in wanted})
 
     def mentions(self, words: Iterable[str]) -> dict[str, list[tuple[str, int, str]]]:
         """Every line naming each word (as a whole word)."""
@@ -344,6 +326,13 @@ class Run:
         if self.config.services.packages:
             return self.config.services
         return detect_services(self.root)
+
+    def service_of(self, path: str) -> str | None:
+        """The configured (or detected) service whose package holds `path`, if any."""
+        for name, package in self.services.packages.items():
+            if path.startswith(package.strip("/").replace(".", "/") + "/"):
+                return name
+        return None
 
     def changed_paths(self) -> set[str]:
         paths = {c.path for c in self.changes}

@@ -17,8 +17,9 @@ that may change what a call returns).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 ASYNC, ASYNCGEN, SYNC, UNKNOWN = "async", "asyncgen", "sync", "unknown"
 Summary = dict[str, Any]
@@ -356,3 +357,51 @@ def ancestry(lookup: Lookup, summary: Summary, name: str, depth: int = 0) -> set
     for base in owner["classes"][class_name]["bases"]:
         found |= ancestry(lookup, owner, base, depth + 1)
     return found
+
+
+# Top-level definitions found by reading lines, not by parsing: every module of a large
+# repository is read for them, and a regex over the bytes costs a fraction of `ast.parse`.
+TOP_LEVEL_DEFINITION = re.compile(rb"^(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)", re.M)
+MAIN_GUARD = re.compile(rb"^if[ \t]+__name__[ \t]*==", re.M)
+# `@router.get("/")`, `@app.task(...)`, `@pytest.fixture`: the decorator registers the function
+# under its own name with a framework, which is why many modules define the same name.
+REGISTERING = re.compile(rb"^@[\w.]+\.\w+[ \t]*\(|^@(?:pytest\.)?fixture\b|^@\w+\.(?:command|task)")
+
+
+class Definition(NamedTuple):
+    name: str
+    line: int
+    kind: str  # "class" or "def"
+    registered: bool  # decorated by a registering decorator
+
+
+def scan_definitions(data: bytes) -> tuple[bool, list[Definition]]:
+    """(is the module a script, its top-level classes and functions)."""
+    found = []
+    for match in TOP_LEVEL_DEFINITION.finditer(data):
+        start = match.start()
+        line = data.count(b"\n", 0, start) + 1
+        found.append(
+            Definition(match[2].decode(), line, match[1].decode(), _registered(data, start))
+        )
+    return bool(MAIN_GUARD.search(data)), found
+
+
+def _registered(data: bytes, start: int) -> bool:
+    """Is the definition at `start` decorated by a registering decorator? Looks back over the
+    decorator lines (a multi-line decorator's first line is the one at column 0 with `@`)."""
+    end = start
+    for _ in range(30):  # decorators are a few lines; a definition is never searched far
+        if end <= 0:
+            return False
+        begin = data.rfind(b"\n", 0, end - 1) + 1
+        line = data[begin : end - 1] if end - 1 > begin else b""
+        end = begin
+        if not line.strip() or line[:1] in (b" ", b"\t", b")", b"]", b"}", b"#"):
+            continue  # a decorator's continuation, a comment or a blank line
+        if line.startswith(b"@"):
+            if REGISTERING.match(line):
+                return True
+            continue
+        return False
+    return False

@@ -21,9 +21,16 @@ from netra_backend.app.websocket_core.manager import WebSocketManager
 ```
 
 ## Options
-None. Not reported: tests, `.pyi` stubs, `__init__.py` files, private `_names`, dunders,
-generic entry-point names (`main`, `setup`, `run`, `create_app`, ...), and names that three or
-more other modules define (a convention such as a plugin interface, not a second concept).
+None. Not reported: tests, `.pyi` stubs, `__init__.py` files, scripts (modules with an
+`if __name__ == "__main__":` block), archived copies (`backup/`, `archive/`, `deprecated/`
+folders), private `_names`, dunders, generic entry-point names (`main`, `setup`, `run`,
+`create_app`, ...), and functions a decorator registers under their name with a framework
+(`@router.get(...)` route handlers, `@pytest.fixture`, `@app.task`): many modules define those
+names on purpose; pytest hooks (`pytest_configure`); and, for a module of a service, a
+definition it could not import: one in another service (services may not import each other) or
+in a tool outside every service. Its own service and the shared packages count. A name that many
+modules already define is reported with where they are: a twelfth copy is the same mistake as
+the second.
 
 ## Runbook
 SSOT: one implementation per concept.
@@ -32,9 +39,10 @@ SSOT: one implementation per concept.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, path_matches
+from hooks.context import NodeContext, finding, node_name, path_matches
 from hooks.findings import Finding
 
 ID = "ssot-duplicate-definition"
@@ -92,7 +100,30 @@ GENERIC_NAMES = frozenset(
     }
 )
 DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-CONVENTION = 3  # defined in this many other modules: an interface, not a duplicate
+# Folders of copies kept for reference, not code that runs: a name there is no second concept.
+ARCHIVED = re.compile(r"(^|/)(backups?|archived?|deprecated|legacy|_?old)(_[^/]*)?/", re.I)
+SHOWN = 3  # other definitions named in the message
+
+
+def _registers(stmt: ast.AST) -> bool:
+    """Does a decorator register the function under its name (`@router.get("/")`)?"""
+    for decorator in getattr(stmt, "decorator_list", []):
+        call = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if isinstance(decorator, ast.Call) and isinstance(call, ast.Attribute):
+            return True
+        if node_name(call) in ("fixture", "command", "task"):
+            return True
+    return False
+
+
+def _is_script(tree: ast.Module) -> bool:
+    return any(
+        isinstance(s, ast.If)
+        and isinstance(s.test, ast.Compare)
+        and isinstance(s.test.left, ast.Name)
+        and s.test.left.id == "__name__"
+        for s in tree.body
+    )
 
 
 def _candidates(tree: ast.Module, ctx: NodeContext) -> list[ast.AST]:
@@ -102,42 +133,67 @@ def _candidates(tree: ast.Module, ctx: NodeContext) -> list[ast.AST]:
             continue
         if stmt.name in GENERIC_NAMES or not ctx.file.touched(stmt.lineno):
             continue
+        if stmt.name.startswith("pytest_"):
+            continue  # a pytest hook: every plugin implements it
+        if not isinstance(stmt, ast.ClassDef) and _registers(stmt):
+            continue
         found.append(stmt)
     return found
+
+
+def _out_of_scope(path: str, ctx: NodeContext) -> bool:
+    return (
+        path.endswith((".pyi", "__init__.py"))
+        or path.rsplit("/", 1)[-1].startswith("test")
+        or path_matches(path, ctx.config.test_paths)
+        or bool(ARCHIVED.search(path))
+    )
+
+
+def _reusable(ctx: NodeContext, service: str | None, other: str) -> bool:
+    """Could this module import the other definition? A service's code may import its own
+    service and the shared packages, not another service (the cross-service rule) nor tools
+    outside every service; code outside the services may import anything."""
+    if service is None:
+        return True
+    if ctx.run.service_of(other) == service:
+        return True
+    shared = ctx.run.services.shared
+    return any(other.startswith(package.strip("/").replace(".", "/") + "/") for package in shared)
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
     path = ctx.file.path
-    if (
-        ctx.file.is_test
-        or path.endswith((".pyi", "__init__.py"))
-        or path.rsplit("/", 1)[-1].startswith("test")
-    ):
+    if ctx.file.is_test or _out_of_scope(path, ctx) or _is_script(node):
         return
     candidates = _candidates(node, ctx)
     if not candidates:
         return
     elsewhere = ctx.run.repo.definitions(c.name for c in candidates)  # type: ignore[attr-defined]
+    service = ctx.run.service_of(path)
     for stmt in candidates:
         others = sorted(
-            {p for p, _ in elsewhere.get(stmt.name, []) if p != path and not _ignored(p, ctx)}
+            {
+                other
+                for other, _line, registered, script in elsewhere.get(stmt.name, [])
+                if other != path
+                and not registered
+                and not script
+                and not _out_of_scope(other, ctx)
+                and _reusable(ctx, service, other)
+            }
         )
-        # A name that many modules define is a convention (a plugin's `visit`, a view's
-        # `render`), an interface rather than a second copy of one concept.
-        if others and len(others) < CONVENTION:
-            kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
-            where = ", ".join(f"`{p}`" for p in others[:3]) + (
-                " and more" if len(others) > 3 else ""
-            )
-            yield finding(
-                ID,
-                ctx.file,
-                stmt,
-                f"{kind} `{stmt.name}` is already defined in {where}, reuse that definition",
-                end_line=stmt.lineno,
-            )
-
-
-def _ignored(path: str, ctx: NodeContext) -> bool:
-    return path.endswith((".pyi", "__init__.py")) or path_matches(path, ctx.config.test_paths)
+        if not others:
+            continue
+        kind = "class" if isinstance(stmt, ast.ClassDef) else "function"
+        where = ", ".join(f"`{p}`" for p in others[:SHOWN])
+        if len(others) > SHOWN:
+            where += f" and {len(others) - SHOWN} more"
+        yield finding(
+            ID,
+            ctx.file,
+            stmt,
+            f"{kind} `{stmt.name}` is already defined in {where}, reuse that definition",
+            end_line=stmt.lineno,
+        )
