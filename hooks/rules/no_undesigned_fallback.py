@@ -23,8 +23,17 @@ if not REDIS_URL:
 ```
 
 ## Options
-None. Harmless designed defaults (log levels, feature switches, empty strings, numbers that are
-not ports) are not reported; hosts, URLs, DSNs, ports and secret-looking values are.
+None. Reported: local hosts (`localhost`, `127.0.0.1`, `*.internal`, `*.local`), URLs and DSNs
+of the team's own hosts, and any literal default of a credential (`*_PASSWORD`, `*_SECRET`,
+`*_TOKEN`, `*_API_KEY`). Not reported: designed defaults such as log levels, feature switches,
+numbers, `0.0.0.0` as a bind address and the documented endpoints of public services
+(`https://api.github.com`, `https://accounts.google.com/...`); defaults of test settings
+(`TEST_*`, `E2E_*`); and code that does not run deployed: tests, test infrastructure (folders
+named `test*`, such as `test_framework/`), branches designed for development or tests (inside
+`if environment == "development":`, a `DevConfig` class, a `dev_url` variable), scripts with an
+`if __name__ == "__main__":` block,
+and, when the repository names its services, everything outside the services and the shared
+packages (dev launchers, tools).
 
 ## Runbook
 Prevention strategy: never add a fallback without an explicit design.
@@ -36,7 +45,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name
+from hooks.context import NodeContext, SourceFile, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-undesigned-fallback"
@@ -57,7 +66,34 @@ RUNBOOK = "COMMON_MISTAKES.md#fallback-nobody-designed"
 
 NODES = (ast.Call, ast.BoolOp, ast.ExceptHandler)
 CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-SECRET_KEY = re.compile(r"SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CLIENT_ID|CREDENTIAL")
+# A credential's key ends in one of these (`JWT_SECRET_KEY`, `DB_PASSWORD`; not
+# `ACCESS_TOKEN_EXPIRE_MINUTES`, whose default is a designed number).
+SECRET_KEY = re.compile(
+    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CLIENT_ID|CREDENTIALS?)(_KEY)?$"
+)
+# Keys of test infrastructure: their local defaults are designed for the test run.
+TEST_KEY = re.compile(r"(^|_)(TEST|TESTS|E2E|CYPRESS|PYTEST)(_|$)")
+LOCAL = re.compile(r"localhost|127\.0\.0\.1|\[::1\]|\.local(:\d+)?(/|$)|\.internal(:\d+)?(/|$)")
+BIND_KEY = re.compile(r"(^|_)(HOST|BIND|LISTEN)(_ADDR|_ADDRESS)?$")
+# Public services whose documented endpoint is the same for everyone: a designed default.
+PUBLIC_DOMAINS = (
+    "google.com",
+    "googleapis.com",
+    "github.com",
+    "gitlab.com",
+    "openai.com",
+    "anthropic.com",
+    "sendgrid.net",
+    "gmail.com",
+    "slack.com",
+    "stripe.com",
+    "sentry.io",
+    "langchain.com",
+    "microsoft.com",
+    "microsoftonline.com",
+    "amazonaws.com",
+    "pypi.org",
+)
 HOSTLIKE = re.compile(
     r"^[a-z][a-z0-9+.-]*://|localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|"
     r"^[\w.-]+\.(internal|local|com|net|io|ai|org|cloud)(:\d+)?(/|$)|:\d{2,5}(/|$)",
@@ -77,11 +113,49 @@ def _literal(node: ast.AST | None) -> str | None:
 
 
 def _is_fallback_value(value: str, key: str) -> bool:
-    if not value.strip():
+    value = value.strip()
+    if not value or TEST_KEY.search(key):
         return False
-    if HOSTLIKE.search(value):
+    if SECRET_KEY.search(key):
+        return not re.fullmatch(r"-?\d+|true|false|none|null", value, re.I)
+    if value.startswith("0.0.0.0") and BIND_KEY.search(key):
+        return False  # listen on every interface: what a server in a container is meant to do
+    if LOCAL.search(value):
         return True
-    return bool(SECRET_KEY.search(key))
+    if not HOSTLIKE.search(value):
+        return False
+    return not _is_public(value)
+
+
+def _is_public(value: str) -> bool:
+    host = value.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
+    return host.endswith(PUBLIC_DOMAINS)
+
+
+def applies(file: SourceFile) -> bool:
+    """Deployed code only: not tests or test infrastructure (`test_framework/`), whose local
+    defaults are designed for the test run."""
+    if file.is_test:
+        return False
+    return not any(part.startswith("test") for part in file.path.split("/")[:-1])
+
+
+def _in_deployed_code(ctx: NodeContext) -> bool:
+    """Scripts (`if __name__ == "__main__":`) and, when the repository names its services,
+    everything outside the services and shared packages (dev launchers, tools) run on a
+    developer's machine, where localhost is the design."""
+    run = ctx.run
+    if run.services.packages:
+        shared = tuple(p.strip("/").replace(".", "/") + "/" for p in run.services.shared)
+        if run.service_of(ctx.file.path) is None and not ctx.file.path.startswith(shared):
+            return False
+    return not any(
+        isinstance(s, ast.If)
+        and isinstance(s.test, ast.Compare)
+        and isinstance(s.test.left, ast.Name)
+        and s.test.left.id == "__name__"
+        for s in ctx.module_body()
+    )
 
 
 def _getter(call: ast.Call) -> tuple[str, ast.AST] | None:
@@ -120,8 +194,32 @@ def _target_name(ctx: NodeContext) -> str:
     return ""
 
 
+LOCAL_WORDS = re.compile(r"^(dev|development|local|test|testing|docker)$", re.I)
+LOCAL_NAME = re.compile(
+    r"(^|_)(dev|development|local|test|testing|docker)(_|$)|^(Dev|Local|Test)[A-Z]"
+)
+
+
+def _in_local_branch(ctx: NodeContext) -> bool:
+    """Is the fallback the design of a development or test branch? Inside
+    `if environment == "development":`, a `DevClickHouseConfig` class or `dev_redirect_uri`."""
+    for node in ctx.stack:
+        if isinstance(node, ast.If):
+            words = [
+                n.value
+                for n in ast.walk(node.test)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            ]
+            if any(LOCAL_WORDS.match(w) for w in words):
+                return True
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            if LOCAL_NAME.search(node.name):
+                return True
+    return bool(LOCAL_NAME.search(_target_name(ctx).split(".")[-1]))
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
-    if ctx.file.is_test:
+    if not _in_deployed_code(ctx) or _in_local_branch(ctx):
         return
     if isinstance(node, ast.Call):
         found = _getter(node)
@@ -138,7 +236,7 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) >= 2:
         value = _literal(node.values[-1])
         subject = " ".join(ast.unparse(v) for v in node.values[:-1]) + " " + _target_name(ctx)
-        if value and HOSTLIKE.search(value) and ENDPOINT_NAME.search(subject):
+        if value and _is_fallback_value(value, "") and ENDPOINT_NAME.search(subject):
             yield finding(
                 ID,
                 ctx.file,
