@@ -212,9 +212,10 @@ def _in_local_branch(ctx: NodeContext) -> bool:
             ]
             if any(LOCAL_WORDS.match(w) for w in words):
                 return True
-        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            if LOCAL_NAME.search(node.name):
-                return True
+        elif isinstance(
+            node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+        ) and LOCAL_NAME.search(node.name):
+            return True
     return bool(LOCAL_NAME.search(_target_name(ctx).split(".")[-1]))
 
 
