@@ -130,6 +130,17 @@ def check_rules(report: Report, links: Links, compiled: runbook_rules.Compiled) 
     for rule_id, rule in compiled.rules.items():
         where = f"{rule.SECTION.split('#')[0]}:{rule.LINE}"
         report.say(f"  {rule_id:<{width}}  {'source':<13} {rule.SECTION} ({where})")
+        report.say(f"  {'':<{width}}  {_status(rule.STATUS)}")
+
+
+def _status(status: str) -> str:
+    """What a compiled runbook command does on a commit (hooks/runbook_rules.py)."""
+    if status == runbook_rules.CHECK:
+        return "runs on every commit"
+    if status == runbook_rules.DIAGNOSTIC:
+        return "diagnostic: a step for a person to run, not run unless selected by its id"
+    rule_id = status.partition(":")[2]
+    return f"superseded by {rule_id}, which reads the code: not run unless selected by its id"
 
 
 def check_explicit(report: Report, links: Links, config: config_module.Config) -> None:

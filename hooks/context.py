@@ -199,6 +199,11 @@ class RepoIndex:
                 return self._record("module_file", (name,), (path, blob))
         return self._record("module_file", (name,), None)
 
+    def in_package(self, path: str) -> bool:
+        """Is the file's folder a package (it holds an `__init__.py`)?"""
+        init = f"{path.rpartition('/')[0]}/__init__.py".lstrip("/")
+        return self._record("in_package", (path,), init in self._blob_ids())
+
     def module(self, name: str) -> Summary | None:
         """What the module `name` of this repository defines and imports (hooks/summary.py),
         or None when the repository has no such module (a third-party or standard one)."""
@@ -237,13 +242,18 @@ class RepoIndex:
             if self._reader is None:
                 self._reader = git.BlobReader(self.root)
             index: dict[str, list[tuple[str, int, bool, bool]]] = {}
-            for path, blob in self._blob_ids().items():
+            blobs = self._blob_ids()
+            for path, blob in blobs.items():
                 if not path.endswith(PYTHON_SUFFIXES):
                     continue
                 data = self._reader.read(blob)
                 if data is None:
                     continue
-                script, found = scan_definitions(data)
+                guarded, found = scan_definitions(data)
+                # a standalone script: run, never imported (no package around it)
+                script = (
+                    guarded and f"{path.rpartition('/')[0]}/__init__.py".lstrip("/") not in blobs
+                )
                 for d in found:
                     index.setdefault(d.name, []).append((path, d.line, d.registered, script))
             return index

@@ -65,12 +65,15 @@ def select_rules(
         if rule_id != "ALL" and rule_id not in available and rule_id != "runbook:ALL":
             known = ", ".join(available)
             raise ConfigError(f"unknown rule id {rule_id!r} (known rules: {known})")
+    # `ALL` is every rule that runs by default: runbook commands that are diagnostics or that a
+    # built-in rule supersedes run only when named (hooks/runbook_rules.py)
+    by_default = {r: m for r, m in available.items() if getattr(m, "DEFAULT", True)}
     if "ALL" in chosen:
-        rules = dict(available)
+        rules = dict(by_default)
     else:
         rules = {r: available[r] for r in chosen if r in available}
         if "runbook:ALL" in chosen:
-            rules.update({r: m for r, m in available.items() if r.startswith("runbook:")})
+            rules.update({r: m for r, m in by_default.items() if r.startswith("runbook:")})
     for rule_id in dropped:
         if rule_id == "ALL":
             rules.clear()

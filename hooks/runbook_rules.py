@@ -7,6 +7,18 @@ operands (relative to the repository root) and `| grep` filters, with GNU grep's
 `hooks.grep`). Its title, fix and link are the section's. A command that cannot be compiled
 exactly (`cat`, `docker`, a shell loop, an unsupported flag) becomes no rule; `uncompiled()`
 lists it with the reason, and `runbook-guard check-links` prints that list.
+
+A runbook's grep command is a person's search; only some of them are patterns to prevent.
+A compiled command runs on every commit (a *check*) unless it is:
+- *superseded*: a built-in rule covers its concern (its section is about that concern, or its
+  pattern searches for what the rule finds, such as `os.environ`). The built-in rule reads the
+  code instead of its text, so it reports the same mistakes without comments, strings and
+  lookalike words (`patch` in `dispatcher`), and one line gets one finding;
+- a *diagnostic*: a step of a procedure (a section with no symptom, cause, "How to Check" or
+  "Diagnosis" and no check in its title, such as "When Authentication Breaks" or "Unit Test
+  Failures"), or a command that reads log files. It lists candidates for a person to inspect.
+Superseded and diagnostic commands are still compiled and listed (`check-links`, `rules`); an
+explicit `--select runbook:<id>` runs one, with GNU grep's meaning.
 """
 
 from __future__ import annotations
@@ -45,6 +57,31 @@ class Uncompiled(NamedTuple):
     reason: str
 
 
+CHECK, DIAGNOSTIC, SUPERSEDED = "check", "diagnostic", "superseded"
+# A section that describes a mistake, or a block labelled as the way to find it.
+CHECK_FIELDS = frozenset(
+    {"symptom", "symptoms", "root cause", "cause", "how to check", "diagnosis", "check", "detect"}
+)
+CHECK_TITLE = re.compile(
+    r"\b(checks?|audit|validation|verification|verify|isolation|prevent\w*|detect\w*)\b", re.I
+)
+
+
+def classify(command: Command, pipeline: Pipeline, covers: dict[str, re.Pattern[str]]) -> str:
+    """CHECK, DIAGNOSTIC or SUPERSEDED by `by:<rule id>` (see the module's docstring)."""
+    section = command.section
+    operands = pipeline.options.operands
+    if operands and all(o.endswith(".log") or o.startswith("logs/") for o in operands):
+        return DIAGNOSTIC
+    if not (CHECK_FIELDS & set(section.fields) or CHECK_TITLE.search(section.title)):
+        return DIAGNOSTIC
+    searched = " ".join(pipeline.options.patterns or [])
+    for rule_id, pattern in covers.items():
+        if pattern.search(section.title) or pattern.search(searched):
+            return f"{SUPERSEDED}:{rule_id}"
+    return CHECK
+
+
 class RunbookRule:
     """A rule compiled from one runbook command; module-like for the engine and reporters."""
 
@@ -52,9 +89,13 @@ class RunbookRule:
     SCOPE = "line"
     FILES = ("python", "env")
 
-    def __init__(self, rule_id: str, command: Command, pipeline: Pipeline) -> None:
+    def __init__(
+        self, rule_id: str, command: Command, pipeline: Pipeline, status: str = CHECK
+    ) -> None:
         section = command.section
         self.ID = rule_id
+        self.STATUS = status  # CHECK, DIAGNOSTIC or "superseded:<rule id>"
+        self.DEFAULT = status == CHECK  # run without being selected by its id
         self.TITLE = section.title
         self.MESSAGE = f"line matches the runbook check `{command.text}`"
         self.FIX = section.fields.get("fix") or f'Follow the runbook section "{section.title}".'
@@ -136,9 +177,21 @@ def _rule_id(section: Section, taken: set[str]) -> str:
     return rule_id
 
 
+def built_in_coverage() -> dict[str, re.Pattern[str]]:
+    """rule id -> what its concern looks like in a runbook title or a grep pattern."""
+    from hooks.rules import all_rules
+
+    return {
+        rule_id: re.compile(rule.COVERS)
+        for rule_id, rule in all_rules().items()
+        if getattr(rule, "COVERS", "")
+    }
+
+
 def compile_sections(sections: list[Section]) -> Compiled:
     """Compile every grep command of these runbook sections."""
     result = Compiled({}, [], [])
+    covers = built_in_coverage()
     by_text: dict[str, str] = {}
     taken: set[str] = set()
     for command in find_commands(sections):
@@ -157,7 +210,8 @@ def compile_sections(sections: list[Section]) -> Compiled:
             continue
         rule_id = _rule_id(command.section, taken)
         by_text[key] = rule_id
-        result.rules[rule_id] = RunbookRule(rule_id, command, pipeline)
+        status = classify(command, pipeline, covers)
+        result.rules[rule_id] = RunbookRule(rule_id, command, pipeline, status)
     return result
 
 

@@ -55,6 +55,9 @@ KEYWORDS = (
     "not sent",
 )
 RUNBOOK = "COMMON_MISTAKES.md#critical-event-no-longer-emitted"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)missing (websocket )?events"
 
 
 def _is_code(path: str, run: Run) -> bool:

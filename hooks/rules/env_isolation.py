@@ -67,6 +67,9 @@ KEYWORDS = (
     "env files",
 )
 RUNBOOK = "COMMON_MISTAKES.md#environment-config-leaking-across-environments"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)environment isolation|config(uration)? leakage"
 
 # Words that name an environment inside a host, id or database name.
 ALIASES = {

@@ -63,6 +63,9 @@ KEYWORDS = (
     "atomic",
 )
 RUNBOOK = "COMMON_MISTAKES.md#initialisation-that-is-not-idempotent"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)idempotent"
 
 NODES = (ast.If,)
 FLAG = re.compile(

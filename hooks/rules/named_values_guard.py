@@ -53,6 +53,9 @@ KEYWORDS = (
     "critical values",
 )
 RUNBOOK = "COMMON_MISTAKES.md#named-value-changed-without-its-index"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)named values"
 
 DEPLOYED = ("staging", "production")
 QUOTED = re.compile(r"""^\s*(?:[rbuf]?(["'])(.*?)\1)""")

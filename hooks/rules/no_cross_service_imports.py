@@ -53,6 +53,9 @@ KEYWORDS = (
     "shared",
 )
 RUNBOOK = "COMMON_MISTAKES.md#importing-another-services-package"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)cross[- ]service"
 
 NODES = (ast.Import, ast.ImportFrom, ast.Call)
 

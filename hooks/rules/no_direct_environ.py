@@ -49,6 +49,9 @@ SCOPE = "node"
 FILES = "python"
 KEYWORDS = ("os.environ", "os.getenv", "environ", "IsolatedEnvironment", "bypassing", "env access")
 RUNBOOK = "COMMON_MISTAKES.md#reading-osenviron-directly"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)os\W{0,2}(environ|getenv)|direct (os\.)?environ"
 
 NODES = (ast.Attribute, ast.Call, ast.ImportFrom)
 ENVIRON_FUNCTIONS = frozenset({"getenv", "putenv", "unsetenv", "getenvb"})

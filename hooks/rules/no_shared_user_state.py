@@ -64,6 +64,9 @@ KEYWORDS = (
     "class",
 )
 RUNBOOK = "COMMON_MISTAKES.md#state-shared-between-users"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)shared state"
 
 NODES = (ast.ClassDef,)
 MUTABLE_CALLS = frozenset({"dict", "list", "set", "defaultdict", "OrderedDict", "deque", "Counter"})

@@ -74,6 +74,9 @@ KEYWORDS = (
     "0.00s",
 )
 RUNBOOK = "COMMON_MISTAKES.md#coroutine-called-without-await"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)missing await|never awaited|0\.00 ?s"
 
 NODES = (ast.Module,)
 # Coroutine functions of the standard library that code calls by their qualified name.

@@ -63,6 +63,9 @@ KEYWORDS = (
     "hardcoded",
 )
 RUNBOOK = "COMMON_MISTAKES.md#fallback-nobody-designed"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)\bfallbacks?\b"
 
 NODES = (ast.Call, ast.BoolOp, ast.ExceptHandler)
 CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")

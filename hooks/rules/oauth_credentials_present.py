@@ -55,6 +55,9 @@ KEYWORDS = (
     "auth service fails",
 )
 RUNBOOK = "COMMON_MISTAKES.md#missing-oauth-credentials"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)oauth credentials"
 
 OAUTH_KEY = re.compile(r"(^|_)(OAUTH|CLIENT_ID|CLIENT_SECRET)($|_)")
 # Environments whose env files are deployed; local and example files may leave credentials out.

@@ -21,16 +21,18 @@ from netra_backend.app.websocket_core.manager import WebSocketManager
 ```
 
 ## Options
-None. Not reported: tests, `.pyi` stubs, `__init__.py` files, scripts (modules with an
-`if __name__ == "__main__":` block), archived copies (`backup/`, `archive/`, `deprecated/`
-folders), private `_names`, dunders, generic entry-point names (`main`, `setup`, `run`,
-`create_app`, ...), and functions a decorator registers under their name with a framework
-(`@router.get(...)` route handlers, `@pytest.fixture`, `@app.task`): many modules define those
-names on purpose; pytest hooks (`pytest_configure`); and, for a module of a service, a
-definition it could not import: one in another service (services may not import each other) or
-in a tool outside every service. Its own service and the shared packages count. A name that many
-modules already define is reported with where they are: a twelfth copy is the same mistake as
-the second.
+None. Not reported: tests, `.pyi` stubs, `__init__.py` files, standalone scripts (an
+`if __name__ == "__main__":` block outside any package), archived copies (`backup/`,
+`archive/`, `deprecated/` folders), private `_names`, dunders, generic entry-point names
+(`main`, `setup`, `run`, `create_app`, ...), one-word functions (`render`, `visit`: verbs many
+modules implement, not concepts), pytest hooks (`pytest_configure`), functions a decorator
+registers under their name with a framework (`@router.get(...)` route handlers,
+`@pytest.fixture`, `@app.task`), a function that three or more modules of one folder define (an
+interface those modules implement, such as each rule's `check_file`), and, for a module of a
+service, a definition it could not import: one in another service (services may not import
+each other) or in a tool outside every service. Its own service and the shared packages count.
+A name that many modules already define is reported with where they are: a twelfth copy is the
+same mistake as the second.
 
 ## Runbook
 SSOT: one implementation per concept.
@@ -60,6 +62,9 @@ KEYWORDS = (
     "single source of truth",
 )
 RUNBOOK = "COMMON_MISTAKES.md#a-second-definition-of-one-concept"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)\bssot\b|duplicate (class|definition)"
 
 NODES = (ast.Module,)
 # Names that many modules define on purpose: entry points, hooks, conventional helpers.
@@ -116,14 +121,17 @@ def _registers(stmt: ast.AST) -> bool:
     return False
 
 
-def _is_script(tree: ast.Module) -> bool:
-    return any(
+def _is_script(tree: ast.Module, ctx: NodeContext) -> bool:
+    """A standalone script: an `if __name__ == "__main__":` block, outside any package (a
+    package's module with such a block is imported too, and its definitions count)."""
+    guarded = any(
         isinstance(s, ast.If)
         and isinstance(s.test, ast.Compare)
         and isinstance(s.test.left, ast.Name)
         and s.test.left.id == "__name__"
         for s in tree.body
     )
+    return guarded and not ctx.run.repo.in_package(ctx.file.path)
 
 
 def _candidates(tree: ast.Module, ctx: NodeContext) -> list[ast.AST]:
@@ -135,6 +143,8 @@ def _candidates(tree: ast.Module, ctx: NodeContext) -> list[ast.AST]:
             continue
         if stmt.name.startswith("pytest_"):
             continue  # a pytest hook: every plugin implements it
+        if not isinstance(stmt, ast.ClassDef) and "_" not in stmt.name.strip("_"):
+            continue  # a one-word function (`render`, `visit`) is a verb, not a concept
         if not isinstance(stmt, ast.ClassDef) and _registers(stmt):
             continue
         found.append(stmt)
@@ -148,6 +158,29 @@ def _out_of_scope(path: str, ctx: NodeContext) -> bool:
         or path_matches(path, ctx.config.test_paths)
         or bool(ARCHIVED.search(path))
     )
+
+
+INTERFACE = 3  # modules of one folder defining one function name: they implement an interface
+
+
+def _folder_counts(path: str, others: list[str]) -> dict[str, int]:
+    folders: dict[str, int] = {}
+    for where in [path, *others]:
+        folder = where.rpartition("/")[0]
+        folders[folder] = folders.get(folder, 0) + 1
+    return folders
+
+
+def _implements_interface(path: str, others: list[str]) -> bool:
+    """Three or more modules of one folder define the function: each reporter's `render`,
+    each rule's `check_file`. They implement an interface; they do not repeat a concept."""
+    return _folder_counts(path, others)[path.rpartition("/")[0]] >= INTERFACE
+
+
+def _without_interfaces(path: str, others: list[str]) -> list[str]:
+    """The other definitions that are not one folder's implementations of an interface."""
+    folders = _folder_counts(path, others)
+    return [o for o in others if folders[o.rpartition("/")[0]] < INTERFACE]
 
 
 def _reusable(ctx: NodeContext, service: str | None, other: str) -> bool:
@@ -165,7 +198,7 @@ def _reusable(ctx: NodeContext, service: str | None, other: str) -> bool:
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
     path = ctx.file.path
-    if ctx.file.is_test or _out_of_scope(path, ctx) or _is_script(node):
+    if ctx.file.is_test or _out_of_scope(path, ctx) or _is_script(node, ctx):
         return
     candidates = _candidates(node, ctx)
     if not candidates:
@@ -184,6 +217,10 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
                 and _reusable(ctx, service, other)
             }
         )
+        if not isinstance(stmt, ast.ClassDef):
+            if _implements_interface(path, others):
+                continue  # this module is one of its folder's implementations of the name
+            others = _without_interfaces(path, others)
         if not others:
             continue
         kind = "class" if isinstance(stmt, ast.ClassDef) else "function"

@@ -57,6 +57,9 @@ KEYWORDS = (
     "authentication fails every minute",
 )
 RUNBOOK = "COMMON_MISTAKES.md#service-id-built-from-the-clock"
+# what this rule's concern looks like in a runbook title or grep pattern: the runbook's
+# own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
+COVERS = r"(?i)service_?id"
 
 NODES = (ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Call)
 SERVICE_ID_NAME = re.compile(r"(^|[^a-z])service[_-]?id$", re.I)

@@ -12,7 +12,7 @@ from hooks import cache, engine
 from tests.helpers import commit, findings, guard, guard_json, stage, write
 
 AWAITS = "async def ensure_ready():\n    return True\n"
-CALLER = "def start(bridge):\n    bridge.ensure_ready()\n"
+CALLER = "from app.bridge import ensure_ready\n\n\ndef start():\n    ensure_ready()\n"
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_an_answer_from_another_file_that_changes_invalidates_the_entry(
     write(git_repo, "app/bridge.py", AWAITS)
     write(git_repo, "app/start.py", CALLER)
     stage(git_repo, ".")
-    assert findings("--all-files") == {("no-unawaited-coroutine", "app/start.py", 2)}
+    assert findings("--all-files") == {("no-unawaited-coroutine", "app/start.py", 5)}
     # start.py is untouched; only what the repository says about `ensure_ready` changes
     write(git_repo, "app/bridge.py", AWAITS.replace("async def", "def"))
     stage(git_repo, ".")

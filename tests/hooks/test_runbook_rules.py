@@ -140,7 +140,9 @@ def test_rule_reports_the_sections_fix_and_link(git_repo: Path) -> None:
     write(git_repo, "tests/e2e/test_login.py", "from unittest.mock import patch\n")
     write(git_repo, "tests/unit/test_login.py", "from unittest.mock import patch\n")
     stage(git_repo, ".")
-    code, out, err = guard("run", "--format", "json", "--select", "runbook:ALL")
+    # superseded by no-mocks-in-e2e, so it runs only when named
+    rule = "runbook:8-mocked-services-in-e2e-tests"
+    code, out, err = guard("run", "--format", "json", "--select", rule)
     assert code == 1, err
     found = json.loads(out)["findings"]
     e2e = [f for f in found if f["rule"] == "runbook:8-mocked-services-in-e2e-tests"]
@@ -183,3 +185,71 @@ def test_a_line_that_only_mentions_grep_is_listed_not_dropped() -> None:
     compiled = load_sections(text)
     assert not compiled.rules
     assert [(c.line, reason) for c, reason in compiled.refused] == [(4, "`find` is not grep")]
+
+
+CLASSIFIED = """\
+# Runbook
+
+### 1. Timestamped service ids
+**Symptom**: Authentication fails every minute
+**How to Check**:
+```bash
+grep -r "SERVICE_ID.*datetime" .
+```
+
+### 2. Relative imports in tests
+**Symptom**: ModuleNotFoundError
+**Diagnosis**:
+```bash
+grep -r "from \\.\\." tests/ --include="*.py"
+```
+
+### 3. Events out of order
+**Check**: event timestamps
+```bash
+grep "WebSocket event" logs/backend.log | grep user_id
+```
+
+### When authentication breaks
+```bash
+grep SERVICE_ID app/core/services.py
+```
+
+### Configuration validation
+```bash
+# look for config issues
+grep -r "os\\.getenv" . --include="*.py"
+grep -rw "TODO" src/
+```
+"""
+
+
+def test_commands_are_checks_diagnostics_or_superseded() -> None:
+    compiled = load_sections(CLASSIFIED)
+    statuses = {rule_id: rule.STATUS for rule_id, rule in compiled.rules.items()}
+    assert statuses == {
+        # a built-in rule covers the section's concern
+        "runbook:1-timestamped-service-ids": "superseded:stable-service-id",
+        "runbook:2-relative-imports-in-tests": "check",
+        "runbook:3-events-out-of-order": "diagnostic",  # reads a log
+        "runbook:when-authentication-breaks": "diagnostic",  # a procedure's step
+        # the pattern searches for what a built-in rule finds, in a section of another title
+        "runbook:configuration-validation": "superseded:no-direct-environ",
+        "runbook:configuration-validation-2": "check",
+    }
+
+
+def test_only_checks_run_by_default_and_any_runs_when_named(git_repo: Path) -> None:
+    write(git_repo, "docs/runbooks/R.md", CLASSIFIED)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "src/app.py", "import os\n# TODO: read it once\nX = os.getenv('X')\n")
+    write(git_repo, "tests/test_a.py", "from ..app import X\n\n\ndef test_x():\n    assert X\n")
+    stage(git_repo, ".")
+    assert findings() == {
+        ("runbook:configuration-validation-2", "src/app.py", 2),
+        ("runbook:2-relative-imports-in-tests", "tests/test_a.py", 1),
+        ("no-direct-environ", "src/app.py", 3),
+    }
+    assert findings("--select", "runbook:configuration-validation") == {
+        ("runbook:configuration-validation", "src/app.py", 3)
+    }
