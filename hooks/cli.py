@@ -131,10 +131,11 @@ def _without_secrets(
     findings: list[Finding], notes: list[Note], rules: dict[str, Any]
 ) -> tuple[list[Finding], list[Note], bool]:
     """Secrets out of the text that does not come from our own rules: the team's runbook
-    commands and fixes (`runbook:*` rules) and the notes (paths, parser messages), and whether
-    anything was cut. Our rules' messages name identifiers, never values, so they are spared
-    the cost on every commit."""
-    if not notes and not any(f.rule.startswith("runbook:") for f in findings):
+    commands and fixes (`runbook:*` rules), the notes (paths, parser messages) and the paths
+    findings name (a file may be named after a token), and whether anything was cut. Our
+    rules' messages name identifiers, never values, so they are spared the cost on every
+    commit."""
+    if not notes and not findings:
         return findings, notes, False
     from hooks.findings import Note
     from hooks.secrets import redact
@@ -149,10 +150,12 @@ def _without_secrets(
 
     cleaned = [
         f._replace(
-            message=clean(f.message), fix=clean(f.fix or getattr(rules.get(f.rule), "FIX", ""))
+            path=clean(f.path),
+            message=clean(f.message),
+            fix=clean(f.fix or getattr(rules.get(f.rule), "FIX", "")),
         )
         if f.rule.startswith("runbook:")
-        else f
+        else f._replace(path=clean(f.path))
         for f in findings
     ]
     return cleaned, [Note(clean(n.path), clean(n.message)) for n in notes], cut

@@ -103,11 +103,12 @@ class SourceFile:
         is_e2e: bool = False,
         environment: str | None = None,  # for env files
         blob: str | None = None,  # the git object id of `text`, the cache's key
+        old_blob: str | None = None,  # the content before the change, when it had one
     ) -> None:
         self.path, self.text, self.added = path, text, added
         self.removed = [] if removed is None else removed
         self.kind, self.is_test, self.is_e2e = kind, is_test, is_e2e
-        self.environment, self.blob = environment, blob
+        self.environment, self.blob, self.old_blob = environment, blob, old_blob
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.kind})"
@@ -226,6 +227,12 @@ class RepoIndex:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         return summarize(tree, path)
+
+    def read(self, blob: str) -> bytes | None:
+        """A blob's content (the version of a file before the change, say)."""
+        if self._reader is None:
+            self._reader = git.BlobReader(self.root)
+        return self._reader.read(blob)
 
     def close(self) -> None:
         if self._reader is not None:

@@ -12,6 +12,7 @@ import functools
 import gc
 import io
 import os
+import sys
 import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -35,6 +36,8 @@ from hooks.rules import all_rules
 from hooks.suppressions import apply_suppressions
 
 _T = TypeVar("_T")
+SYNTAX_ERROR = "syntax-error"
+PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 Visitor = Callable[[ast.AST, NodeContext], Iterable[Finding]]
 
 
@@ -173,6 +176,7 @@ def build_run(
                 is_e2e=path_matches(change.path, config.e2e_paths),
                 environment=environment,
                 blob=change.blob,
+                old_blob=change.old_blob,
             )
         )
     run = Run(root, config, files, changes, RepoIndex(root, ref, token), all_files=all_files)
@@ -209,13 +213,35 @@ def _kinds(rule: ModuleType) -> tuple[str, ...]:
     return files if isinstance(files, tuple) else (files,)
 
 
-def _parse(file: SourceFile) -> tuple[ast.Module | None, str | None]:
+def _parse(file: SourceFile) -> tuple[ast.Module | None, str | None, int]:
+    """(tree, why it cannot be parsed, the line of a syntax error or 0). A tree too deep for
+    the parser (RecursionError, MemoryError) is no syntax error: there is no line to fix."""
     try:
-        return ast.parse(file.text, filename=file.path), None
+        return ast.parse(file.text, filename=file.path), None, 0
     except SyntaxError as e:
-        return None, f"cannot be parsed (line {e.lineno}: {e.msg}), skipped"
+        return None, f"line {e.lineno}: {e.msg}", e.lineno or 1
     except (ValueError, RecursionError, MemoryError) as e:
-        return None, f"cannot be parsed ({type(e).__name__}), skipped"
+        return None, type(e).__name__, 0
+
+
+def _parses(data: bytes) -> bool:
+    try:
+        ast.parse(decode(data, python=True)[0])
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _broken_by_change(file: SourceFile, run: Run) -> bool:
+    """Did this change leave the file unparseable? A new file, or one whose version before the
+    change parsed. A file that was broken already is the change's business no more than any
+    other old line, and stays a note (as does every file of an --all-files run)."""
+    if file.added is None:
+        return False
+    if file.old_blob is None:
+        return True
+    old = run.repo.read(file.old_blob)
+    return old is not None and _parses(old)
 
 
 def _statement(node: ast.AST, stack: list[ast.AST]) -> tuple[int, int] | None:
@@ -308,10 +334,13 @@ def check_file(
         for m in kind_rules.values()
         if hasattr(m, "visit") and (not hasattr(m, "applies") or m.applies(file))
     ]
-    if file.kind == "python" and visitors:
-        tree, problem = _parse(file)
-        if problem:
-            notes.append(Note(file.path, problem))
+    if file.kind == "python" and (visitors or SYNTAX_ERROR in enabled):
+        tree, problem, line = _parse(file)
+        if problem and line and SYNTAX_ERROR in enabled and _broken_by_change(file, run):
+            message = f"cannot be parsed ({problem}) by Python {PYTHON}, fix the syntax"
+            found.append(Finding(SYNTAX_ERROR, file.path, line, 1, message))
+        elif problem:
+            notes.append(Note(file.path, f"cannot be parsed ({problem}), skipped"))
         if tree is not None:
             dispatch: dict[type, list[Visitor]] = {}
             for rule in visitors:

@@ -45,7 +45,7 @@ class ChangedFile:
 
     (A plain class, as on the rest of the commit path: see the note in hooks/config.py.)"""
 
-    __slots__ = ("added", "binary", "blob", "old_path", "path", "removed", "status")
+    __slots__ = ("added", "binary", "blob", "old_blob", "old_path", "path", "removed", "status")
 
     def __init__(
         self,
@@ -60,6 +60,7 @@ class ChangedFile:
         self.path, self.blob, self.added = path, blob, added
         self.removed = [] if removed is None else removed
         self.old_path, self.status, self.binary = old_path, status, binary
+        self.old_blob: str | None = None  # the content before the change, when it had one
 
     def __repr__(self) -> str:
         return f"ChangedFile({self.path!r}, {self.status}, blob={self.blob!r})"
@@ -308,6 +309,8 @@ def parse_diff(patch: bytes) -> list[ChangedFile]:
             current.blob = None if set(new) == {"0"} else new
             if set(old.decode()) == {"0"}:
                 current.status = "A"
+            else:
+                current.old_blob = old.decode()
         elif line.startswith(b"new file mode"):
             current.status = "A"
         elif line.startswith(b"deleted file mode"):

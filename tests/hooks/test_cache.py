@@ -3,6 +3,7 @@ findings depend on (its content, its scope, other files, the configuration) inva
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_a_warm_run_reports_what_a_cold_one_does_without_checking_again(
     git_repo: Path, checked_files: list[str]
 ) -> None:
     write(git_repo, "app/a.py", "import os\nURL = os.environ['URL']\n")
-    write(git_repo, "app/b.py", "def f(:\n")  # unparseable: its note must come back too
+    write(git_repo, "app/b.py", "def f(:\n")  # unparseable: its finding must come back too
     stage(git_repo, ".")
     cold = guard("run", "--format", "json")
     assert sorted(checked_files) == ["app/a.py", "app/b.py"]
@@ -41,7 +42,10 @@ def test_a_warm_run_reports_what_a_cold_one_does_without_checking_again(
     warm = guard("run", "--format", "json")
     assert checked_files == []
     assert warm == cold
-    assert "app/b.py: cannot be parsed" in warm[2]
+    assert [(f["rule"], f["path"]) for f in json.loads(warm[1])["findings"]] == [
+        ("no-direct-environ", "app/a.py"),
+        ("syntax-error", "app/b.py"),
+    ]
     assert guard("run", "--format", "json", "--no-cache") == cold
 
 

@@ -80,13 +80,33 @@ def test_undecodable_text_is_a_note_not_a_crash(git_repo: Path) -> None:
     }
 
 
-def test_unparseable_python_is_a_note(git_repo: Path) -> None:
+def test_a_file_broken_before_the_change_is_a_note(git_repo: Path) -> None:
     write(git_repo, "broken.py", "def f(:\n")
+    stage(git_repo, "broken.py")
+    commit(git_repo, "broken already")
+    write(git_repo, "broken.py", "def f(:\n\n\nX = 1\n")
     write(git_repo, "ok.py", MISTAKE)
     stage(git_repo, ".")
     code, out, err = guard("run")
-    assert code == 1 and "ok.py:2:5" in out
+    assert code == 1 and "ok.py:2:5" in out and "broken.py" not in out
     assert "broken.py: cannot be parsed (line 1" in err
+
+
+def test_a_change_that_breaks_the_syntax_fails_the_commit(git_repo: Path) -> None:
+    write(git_repo, "app.py", "def load(path):\n    return path\n")
+    stage(git_repo, "app.py")
+    commit(git_repo, "parses")
+    write(git_repo, "app.py", "def load(path):\n    with open(path) as f\n        return f\n")
+    write(git_repo, "new.py", "class C\n")
+    stage(git_repo, ".")
+    code, out, err = guard("run")
+    assert code == 1, err
+    found = {line.split(" ")[0] for line in out.splitlines() if "syntax-error" in line}
+    assert found == {"app.py:2:1", "new.py:1:1"}
+    assert "expected ':'" in out and "cannot be parsed" not in err
+    # the same files with --all-files are notes: no change is judged there
+    code, out, err = guard("run", "--all-files")
+    assert "syntax-error" not in out and "app.py: cannot be parsed (line 2" in err
 
 
 @pytest.mark.parametrize(

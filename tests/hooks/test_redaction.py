@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hooks.secrets import MASK, redact, rule_of
-from tests.helpers import guard, stage, write
+from tests.helpers import commit, guard, stage, write
 
 ALNUM = "aB3dE5gH7jK9mN1pQ2sT4vW6yZ8"
 
@@ -119,10 +119,18 @@ def test_the_hooks_cut_secrets_from_runbook_commands_and_notes(git_repo: Path) -
         "**How to Check**:\n```bash\ngrep -rn 'hooks.slack' . --include=\"*.py\"\n```\n"
         f"**Fix**: rotate {slack} and read it from the vault\n",
     )
+    # a file named after a token: broken before the change (a note names it) and after it
+    # (a finding names it)
     write(git_repo, f"app/{SECRETS['npm-token']}.py", "def f(:\n")
+    write(git_repo, f"app/v2-{SECRETS['npm-token']}.py", "def g(:\n")
+    stage(git_repo, ".")
+    commit(git_repo, "broken already")
+    write(git_repo, f"app/{SECRETS['npm-token']}.py", "def f(:\nX = 1\n")
+    write(git_repo, "app/new.py", "class C\n")
+    write(git_repo, f"app/v2-{SECRETS['npm-token']}.py", "def g():\n    return (\n")
     write(git_repo, "app/notify.py", "URL = 'https://hooks.slack.com/x'\n")
     stage(git_repo, ".")
     code, out, err = guard("run")
-    assert code == 1 and "runbook:" in out
+    assert code == 1 and "runbook:" in out and "syntax-error" in out
     assert slack not in out + err and SECRETS["npm-token"] not in out + err
     assert MASK in out and MASK in err

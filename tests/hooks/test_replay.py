@@ -147,12 +147,12 @@ def test_a_new_runbook_runs_afresh(staged_mistake: Path) -> None:
 
 
 def test_a_secret_of_this_environment_in_the_report_is_never_replayed(git_repo: Path) -> None:
-    write(git_repo, "app/k7Qp2Xv9Lm4.py", "def broken(:\n")  # a note names the path
+    write(git_repo, "app/k7Qp2Xv9Lm4.py", "def broken(:\n")  # a finding names the path
     stage(git_repo, ".")
     guard_process(git_repo, "run")
-    _, _, err, replayed = _second_run(git_repo, "run", env={"DEPLOY_TOKEN": "k7Qp2Xv9Lm4"})
+    _, out, err, replayed = _second_run(git_repo, "run", env={"DEPLOY_TOKEN": "k7Qp2Xv9Lm4"})
     assert not replayed
-    assert "k7Qp2Xv9Lm4" not in err and "[REDACTED]" in err
+    assert "k7Qp2Xv9Lm4" not in out + err and "[REDACTED]" in out
     # a report secrets were cut from is not kept either
     assert not _second_run(git_repo, "run", env={"DEPLOY_TOKEN": "k7Qp2Xv9Lm4"})[3]
 
