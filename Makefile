@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench signal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# The hooks on a real repository (not part of `make test`): findings per rule and a seeded random
+# sample to judge by hand. REPO is a checkout, e.g. of netra-systems/zen at 9cdf11890.
+signal: $(STAMP)
+	@test -n "$(REPO)" || { echo "usage: make signal REPO=path/to/checkout [CONFIG=file]"; exit 2; }
+	$(BIN)/python bench/signal.py "$(REPO)" $(if $(CONFIG),--config "$(CONFIG)")

@@ -76,6 +76,13 @@ def _path_matches(path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+def in_test_folder(path: str) -> bool:
+    """Is the file under a folder named for tests (`test_framework/`, `testing/`, `tests/`)?
+    Test infrastructure outside the configured test paths sets up test runs: its local hosts,
+    made-up ids and passwords are the design there."""
+    return any(part.startswith("test") for part in path.split("/")[:-1])
+
+
 def env_name(path: str, config: Config) -> str | None:
     """The environment an env file belongs to (`.env.staging` -> staging), or None."""
     for name, file in config.environment.env_files.items():

@@ -36,6 +36,7 @@ class CodeBlock:
     lang: str
     code: str
     line: int  # line of the opening fence, 1-based
+    label: str = ""  # the last field label before it (`**How to Check**:` -> "how to check")
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,14 @@ def _code_blocks(lines: list[str], offset: int) -> tuple[CodeBlock, ...]:
     blocks: list[CodeBlock] = []
     fence: str | None = None
     lang, start, body = "", 0, []  # type: ignore[var-annotated]
+    label = ""
     for i, line in enumerate(lines):
         match = FENCE.match(line)
         if fence is None:
             if match and not (match[1][0] == "`" and "`" in match[2]):
                 fence, lang, start, body = match[1], match[2].strip().split(" ")[0], i, []
+            elif field := FIELD.match(line):
+                label = field[1].strip().lower()
             continue
         if (
             match
@@ -139,7 +143,7 @@ def _code_blocks(lines: list[str], offset: int) -> tuple[CodeBlock, ...]:
             and len(match[1]) >= len(fence)
             and not match[2].strip()
         ):
-            blocks.append(CodeBlock(lang.lower(), "\n".join(body), offset + start + 1))
+            blocks.append(CodeBlock(lang.lower(), "\n".join(body), offset + start + 1, label))
             fence = None
             continue
         body.append(line)

@@ -14,9 +14,11 @@ A compiled command runs on every commit (a *check*) unless it is:
   pattern searches for what the rule finds, such as `os.environ`). The built-in rule reads the
   code instead of its text, so it reports the same mistakes without comments, strings and
   lookalike words (`patch` in `dispatcher`), and one line gets one finding;
-- a *diagnostic*: a step of a procedure (a section with no symptom, cause, "How to Check" or
-  "Diagnosis" and no check in its title, such as "When Authentication Breaks" or "Unit Test
-  Failures"), or a command that reads log files. It lists candidates for a person to inspect.
+- a *diagnostic*: a step that investigates a failure that already happened (its block is
+  labelled "Diagnosis", "Debug", "Investigate"), a step of a procedure (no "How to Check" or
+  "Check" label, in a section with no symptom or cause and no check in its title, such as "When
+  Authentication Breaks" or "Unit Test Failures"), or a command that reads log files. It lists
+  candidates for a person to inspect, after the fact.
 Superseded and diagnostic commands are still compiled and listed (`check-links`, `rules`); an
 explicit `--select runbook:<id>` runs one, with GNU grep's meaning.
 """
@@ -49,6 +51,7 @@ class Command:
     line: int  # 1-based line of the command in the runbook
     text: str
     in_loop: bool = False
+    label: str = ""  # the field label before its block ("how to check", "diagnosis", ...)
 
 
 class Uncompiled(NamedTuple):
@@ -58,10 +61,12 @@ class Uncompiled(NamedTuple):
 
 
 CHECK, DIAGNOSTIC, SUPERSEDED = "check", "diagnostic", "superseded"
-# A section that describes a mistake, or a block labelled as the way to find it.
-CHECK_FIELDS = frozenset(
-    {"symptom", "symptoms", "root cause", "cause", "how to check", "diagnosis", "check", "detect"}
-)
+# The label before a command's block says what it is for: finding a mistake in the code...
+CHECK_LABELS = frozenset({"how to check", "check", "detect", "detection", "prevention"})
+# ...or investigating a failure that already happened.
+DIAGNOSTIC_LABELS = frozenset({"diagnosis", "debug", "debugging", "investigate", "verify"})
+# Without a label, a section that describes a mistake, or whose title names a check.
+MISTAKE_FIELDS = frozenset({"symptom", "symptoms", "root cause", "cause"})
 CHECK_TITLE = re.compile(
     r"\b(checks?|audit|validation|verification|verify|isolation|prevent\w*|detect\w*)\b", re.I
 )
@@ -73,7 +78,11 @@ def classify(command: Command, pipeline: Pipeline, covers: dict[str, re.Pattern[
     operands = pipeline.options.operands
     if operands and all(o.endswith(".log") or o.startswith("logs/") for o in operands):
         return DIAGNOSTIC
-    if not (CHECK_FIELDS & set(section.fields) or CHECK_TITLE.search(section.title)):
+    if command.label in DIAGNOSTIC_LABELS:
+        return DIAGNOSTIC
+    if command.label not in CHECK_LABELS and not (
+        MISTAKE_FIELDS & set(section.fields) or CHECK_TITLE.search(section.title)
+    ):
         return DIAGNOSTIC
     searched = " ".join(pipeline.options.patterns or [])
     for rule_id, pattern in covers.items():
@@ -151,7 +160,7 @@ def find_commands(sections: list[Section]) -> Iterator[Command]:
                 continue
             for line, text, in_loop in _logical_lines(block.code, block.line + 1):
                 if MENTIONS_GREP.search(text) and not text.startswith("#"):
-                    yield Command(section, line, text, in_loop)
+                    yield Command(section, line, text, in_loop, block.label)
 
 
 @dataclass

@@ -168,8 +168,8 @@ MUTATORS = frozenset(
 LOCK = re.compile(r"lock|mutex|semaphore|condition", re.I)
 # Names of containers that hold what one user, request or connection owns.
 PER_USER = re.compile(
-    r"user|session|request|connection|conn|client|context|execution|run|thread|dispatcher|"
-    r"handler|instance|websocket|socket|agent|result|emitter|subscriber|listener|job|task",
+    r"user|session|request|connection|client|context|execution|run|thread|dispatcher|"
+    r"websocket|agent|result|emitter|subscriber|listener|job|task",
     re.I,
 )
 

@@ -45,7 +45,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, SourceFile, finding, node_name
+from hooks.context import NodeContext, SourceFile, finding, in_test_folder, node_name
 from hooks.findings import Finding
 
 ID = "no-undesigned-fallback"
@@ -138,9 +138,7 @@ def _is_public(value: str) -> bool:
 def applies(file: SourceFile) -> bool:
     """Deployed code only: not tests or test infrastructure (`test_framework/`), whose local
     defaults are designed for the test run."""
-    if file.is_test:
-        return False
-    return not any(part.startswith("test") for part in file.path.split("/")[:-1])
+    return not file.is_test and not in_test_folder(file.path)
 
 
 def _in_deployed_code(ctx: NodeContext) -> bool:

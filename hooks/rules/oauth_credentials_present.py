@@ -26,6 +26,13 @@ GOOGLE_CLIENT_SECRET=<the staging client secret>
 - `environment.env-files`: environment name -> env file.
 - `environment.required-keys`: the keys every one of those files must define, non-empty.
 
+Without `required-keys`, a deployed environment's env file must define the OAuth client ids
+and secrets (`*_CLIENT_ID`, `*_CLIENT_SECRET`) that the env files beside it define, each under
+its own environment's name (`GOOGLE_OAUTH_CLIENT_ID_STAGING` beside it means
+`GOOGLE_OAUTH_CLIENT_ID_PRODUCTION` in production's). A key the file names in a comment
+(`# GOOGLE_CLIENT_SECRET=<set-via-secrets>`) is provided elsewhere, on purpose: not reported.
+Switches and URLs (`ENABLE_OAUTH`, `OAUTH_REDIRECT_URI`) are not credentials.
+
 ## Runbook
 Missing OAuth credentials. Values are never printed, only the keys.
 """
@@ -59,7 +66,12 @@ RUNBOOK = "COMMON_MISTAKES.md#missing-oauth-credentials"
 # own grep commands about it are superseded by this rule (hooks/runbook_rules.py)
 COVERS = r"(?i)oauth credentials"
 
-OAUTH_KEY = re.compile(r"(^|_)(OAUTH|CLIENT_ID|CLIENT_SECRET)($|_)")
+# A credential's key: `GOOGLE_CLIENT_ID`, `GOOGLE_OAUTH_CLIENT_SECRET_STAGING` (not a switch such
+# as `ENABLE_OAUTH` or a URL such as `OAUTH_REDIRECT_URI`).
+OAUTH_KEY = re.compile(r"(^|_)(CLIENT_ID|CLIENT_SECRET)($|_)")
+# `..._STAGING` in one file is `..._PRODUCTION` in production's: the key names its environment.
+ENV_SUFFIX = re.compile(r"_(DEVELOPMENT|DEV|STAGING|STAGE|PRODUCTION|PROD|TEST|LOCAL)$")
+COMMENTED = re.compile(r"^\s*#\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.M)
 # Environments whose env files are deployed; local and example files may leave credentials out.
 DEPLOYED = ("staging", "production", "prod", "preprod", "stage")
 
@@ -75,8 +87,16 @@ def _sibling_keys(file: SourceFile, run: Run) -> set[str]:
         if inside and path != file.path and path.rsplit("/", 1)[-1].startswith(".env"):
             for entry in envfiles.parse(text):
                 if OAUTH_KEY.search(entry.key):
-                    keys.add(entry.key)
+                    keys.add(_for_environment(entry.key, file.environment or ""))
     return keys
+
+
+def _for_environment(key: str, environment: str) -> str:
+    """The key's name in this environment's file (`X_STAGING` -> `X_PRODUCTION`)."""
+    if not ENV_SUFFIX.search(key):
+        return key
+    name = {"prod": "production", "stage": "staging"}.get(environment, environment)
+    return ENV_SUFFIX.sub(f"_{name.upper()}", key)
 
 
 def _required(file: SourceFile, run: Run) -> tuple[str, ...]:
@@ -95,9 +115,13 @@ def check_file(file: SourceFile, run: Run) -> Iterator[Finding]:
     if not required:
         return
     entries = {e.key: e for e in envfiles.parse(file.text)}
+    # `# GOOGLE_CLIENT_ID=<set-via-secrets>`: the file says where the value comes from
+    documented = set(COMMENTED.findall(file.text))
     removed = envfiles.removed_keys(file.removed)
     for key in required:
         entry = entries.get(key)
+        if entry is None and key in documented:
+            continue
         if entry is None:
             line = min(removed.get(key, 1), max(len(file.lines), 1))
             message = f"`{key}` is missing from the {file.environment} env file"

@@ -21,12 +21,13 @@ SERVICE_ID = "netra-backend"  # the stable value in the named-values index
 ## Options
 - `named-values.index` and inline `named-values` entries: the stable value of each id.
 
-Not reported: test code (tests build unstable ids on purpose, to prove this very check, and set
-whatever id a case needs), a value that names the id instead of being one (a header or key name
-such as `SERVICE_ID: Final[str] = "service_id"`, a secret's name such as
-`"service-id-staging"`), a table keyed by a service id (`last_seen[service_id] = time.time()`),
-and a literal that differs from the index's stable value when it is held by another name than
-the index's (`service_id = "auth-service"` names some service, `SERVICE_ID` is the index's).
+Not reported: test code and test infrastructure (`test_framework/`: tests build unstable ids
+on purpose, to prove this very check, and set whatever id a case needs), a value that names the
+id instead of being one (a header or key name such as `SERVICE_ID: Final[str] = "service_id"`,
+a secret's name such as `"service-id-staging"`), a table keyed by a service id
+(`last_seen[service_id] = time.time()`), and a literal that differs from the index's stable
+value when it is held by another name than the index's (`service_id = "auth-service"` names
+some service, `SERVICE_ID` is the index's).
 
 ## Runbook
 SERVICE_ID with timestamps.
@@ -39,7 +40,7 @@ import re
 from collections.abc import Iterator
 
 from hooks import envfiles
-from hooks.context import NodeContext, Run, SourceFile, finding
+from hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder
 from hooks.findings import Finding
 
 ID = "stable-service-id"
@@ -150,7 +151,7 @@ def _check_value(node: ast.AST, name: str, value: ast.AST, ctx: NodeContext) -> 
 def applies(file: SourceFile) -> bool:
     # tests build unstable ids on purpose (the negative tests of this very check) and set
     # whatever id the case needs
-    return not file.is_test
+    return not file.is_test and not in_test_folder(file.path)
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
@@ -182,7 +183,7 @@ DIGITS_SUFFIX = re.compile(r"[-_.]\d{6,}$|[-_.]\d{4}-?\d{2}-?\d{2}|[0-9a-f]{8}-[
 
 
 def check_file(file: SourceFile, run: Run) -> Iterator[Finding]:
-    if file.kind != "env" or file.is_test:
+    if file.kind != "env" or not applies(file):
         return
     stable_values = run.named_values.stable_values
     for entry in envfiles.parse(file.text):

@@ -199,9 +199,13 @@ grep -r "SERVICE_ID.*datetime" .
 
 ### 2. Relative imports in tests
 **Symptom**: ModuleNotFoundError
-**Diagnosis**:
+**How to Check**:
 ```bash
 grep -r "from \\.\\." tests/ --include="*.py"
+```
+**Diagnosis**:
+```bash
+grep -rn "import" tests/conftest.py
 ```
 
 ### 3. Events out of order
@@ -231,6 +235,7 @@ def test_commands_are_checks_diagnostics_or_superseded() -> None:
         # a built-in rule covers the section's concern
         "runbook:1-timestamped-service-ids": "superseded:stable-service-id",
         "runbook:2-relative-imports-in-tests": "check",
+        "runbook:2-relative-imports-in-tests-2": "diagnostic",  # after the failure
         "runbook:3-events-out-of-order": "diagnostic",  # reads a log
         "runbook:when-authentication-breaks": "diagnostic",  # a procedure's step
         # the pattern searches for what a built-in rule finds, in a section of another title
