@@ -76,6 +76,15 @@ def _path_matches(path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+# Folders of copies kept for reference, not code that runs or tests that are collected.
+ARCHIVED = re.compile(r"(^|/)(backups?|archived?|deprecated|legacy|_?old)(_[^/]*)?/", re.I)
+
+
+def in_archive(path: str) -> bool:
+    """Is the file an archived copy (`backup/`, `archive/`, `deprecated/`, `old/` folders)?"""
+    return bool(ARCHIVED.search(path))
+
+
 def in_test_folder(path: str) -> bool:
     """Is the file under a folder named for tests (`test_framework/`, `testing/`, `tests/`)?
     Test infrastructure outside the configured test paths sets up test runs: its local hosts,

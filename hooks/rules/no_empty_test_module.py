@@ -33,8 +33,11 @@ def test_charge():
   test modules.
 
 Not reported: a script named for what it tests (`scripts/test_staging.py` with an
-`if __name__ == "__main__":` block), and a module of pytest fixtures only (`test_fixtures.py`).
-A module whose tests are all commented out is reported: that is the mistake.
+`if __name__ == "__main__":` block or a `sys.exit(...)` at module level), a module of pytest
+fixtures only (`test_fixtures.py`), a helper library named `test_*.py` (it defines public
+helpers that other modules import, or an `__all__` of what it re-exports), and archived copies
+(`backup/`, `archive/` folders). A module whose tests are all commented out, or that only
+imports, is reported: that is the mistake.
 
 ## Runbook
 Zero-test modules: files that collect no tests.
@@ -45,7 +48,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name
+from hooks.context import NodeContext, finding, in_archive, node_name
 from hooks.findings import Finding
 
 ID = "no-empty-test-module"
@@ -113,6 +116,45 @@ def _is_script(tree: ast.Module) -> bool:
     return False
 
 
+def _exits(tree: ast.Module) -> bool:
+    """A script run directly: `sys.exit(...)` at module level, outside any function."""
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call) and node_name(node.func) == "exit":
+            return True
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _reexports(tree: ast.Module) -> bool:
+    """An explicit `__all__`: the module re-exports helpers, it holds no tests."""
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                return True
+    return False
+
+
+def _is_library(tree: ast.Module, ctx: NodeContext) -> bool:
+    """A helper library that happens to be named test_*: it defines public helpers and other
+    modules import it (`from test_framework.test_config import configure_environment`)."""
+    helpers = [
+        s.name
+        for s in tree.body
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and not s.name.startswith(("_", "test", "Test"))
+    ]
+    if not helpers:
+        return False
+    module = ctx.module_summary()["module"]
+    users = ctx.run.repo.mentions([module]).get(module, [])
+    return any(path != ctx.file.path for path, _line, _text in users)
+
+
 def _is_fixture_module(tree: ast.Module) -> bool:
     """Every function a pytest fixture (`test_fixtures.py` imported by a conftest)."""
     functions = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -123,7 +165,10 @@ def _is_fixture_module(tree: ast.Module) -> bool:
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
-    if not ctx.file.is_test or not _is_test_module(ctx.file.path):
+    if not ctx.file.is_test or not _is_test_module(ctx.file.path) or in_archive(ctx.file.path):
         return
-    if not _defines_tests(node) and not _is_script(node) and not _is_fixture_module(node):
-        yield finding(ID, ctx.file, None, MESSAGE, line=1, end_line=1, column=1)
+    if _defines_tests(node) or _is_script(node) or _exits(node):
+        return
+    if _is_fixture_module(node) or _reexports(node) or _is_library(node, ctx):
+        return
+    yield finding(ID, ctx.file, None, MESSAGE, line=1, end_line=1, column=1)

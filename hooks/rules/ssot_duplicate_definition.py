@@ -41,10 +41,9 @@ SSOT: one implementation per concept.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name, path_matches
+from hooks.context import NodeContext, finding, in_archive, node_name, path_matches
 from hooks.findings import Finding
 
 ID = "ssot-duplicate-definition"
@@ -105,8 +104,6 @@ GENERIC_NAMES = frozenset(
     }
 )
 DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-# Folders of copies kept for reference, not code that runs: a name there is no second concept.
-ARCHIVED = re.compile(r"(^|/)(backups?|archived?|deprecated|legacy|_?old)(_[^/]*)?/", re.I)
 SHOWN = 3  # other definitions named in the message
 
 
@@ -156,7 +153,7 @@ def _out_of_scope(path: str, ctx: NodeContext) -> bool:
         path.endswith((".pyi", "__init__.py"))
         or path.rsplit("/", 1)[-1].startswith("test")
         or path_matches(path, ctx.config.test_paths)
-        or bool(ARCHIVED.search(path))
+        or in_archive(path)
     )
 
 
