@@ -95,6 +95,7 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # The fields that hold statements: a call used as a statement is never inside an expression,
 # so the scan never descends into one (expressions are most of a tree's nodes).
 STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+MAX_HOPS = 3  # containers followed from a coroutine to where it is awaited
 
 
 class Scope:
@@ -192,18 +193,53 @@ def _assigned_name(stmt: ast.stmt) -> str | None:
     return target.id if isinstance(target, ast.Name) else None
 
 
-def _awaited_later(func: ast.AST, name: str) -> bool:
-    """Is the variable awaited, returned, scheduled or passed on anywhere in the function?"""
+def _names_in(node: ast.AST | None) -> Iterator[str]:
+    if node is not None:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                yield child.id
+
+
+# Methods that put a value into a container (which something may await later).
+ADDERS = frozenset({"append", "extend", "add", "insert", "put", "put_nowait", "appendleft"})
+DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _awaited_later(func: ast.AST, name: str, depth: int = 0) -> bool:
+    """Is the variable awaited, returned or yielded, or passed on as an argument for
+    something else to await, anywhere in the function? A coroutine put into a container
+    counts when the container is in turn awaited or passed on (`tasks.append((task, ctx))`
+    then `gather(*[t for t, _ in tasks])`); one kept in a dict that is only printed does not."""
     for node in ast.walk(func):
-        if (
-            isinstance(node, (ast.Await, ast.Return, ast.Yield, ast.YieldFrom))
-            and node.value is not None
-        ) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.value)):
-            return True
-        if isinstance(node, ast.Call):
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                if isinstance(arg, ast.Name) and arg.id == name:
+        if isinstance(node, (ast.Await, ast.Return, ast.Yield, ast.YieldFrom)):
+            if name in _names_in(node.value):
+                return True
+        elif isinstance(node, ast.Call):
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            for arg in arguments:
+                passed = arg.value if isinstance(arg, ast.Starred) else arg
+                if isinstance(passed, ast.Name) and passed.id == name:
                     return True
+            callee = node.func
+            if (
+                depth < MAX_HOPS
+                and isinstance(callee, ast.Attribute)
+                and callee.attr in ADDERS
+                and isinstance(callee.value, ast.Name)
+                and any(name in _names_in(arg) for arg in arguments)
+                and _awaited_later(func, callee.value.id, depth + 1)
+            ):
+                return True
+        elif (
+            isinstance(node, ast.Assign)
+            and depth < MAX_HOPS
+            and isinstance(node.value, DISPLAYS)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and name in _names_in(node.value)
+            and _awaited_later(func, node.targets[0].id, depth + 1)
+        ):
+            return True
     return False
 
 

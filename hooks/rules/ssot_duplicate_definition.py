@@ -30,7 +30,9 @@ registers under their name with a framework (`@router.get(...)` route handlers,
 `@pytest.fixture`, `@app.task`), a function that three or more modules of one folder define (an
 interface those modules implement, such as each rule's `check_file`), and, for a module of a
 service, a definition it could not import: one in another service (services may not import
-each other) or in a tool outside every service. Its own service and the shared packages count.
+each other) or in a tool outside every service, and for production code a definition in test
+infrastructure (`test_framework/`: code does not reuse a test helper; test helpers that repeat
+each other or the code are reported). Its own service and the shared packages count.
 A name that many modules already define is reported with where they are: a twelfth copy is the
 same mistake as the second.
 
@@ -43,7 +45,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, in_archive, node_name, path_matches
+from hooks.context import (
+    NodeContext,
+    finding,
+    in_archive,
+    in_test_folder,
+    node_name,
+    path_matches,
+)
 from hooks.findings import Finding
 
 ID = "ssot-duplicate-definition"
@@ -212,6 +221,7 @@ def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
                 and not script
                 and not _out_of_scope(other, ctx)
                 and _reusable(ctx, service, other)
+                and (in_test_folder(other) <= in_test_folder(path))
             }
         )
         if not isinstance(stmt, ast.ClassDef):
