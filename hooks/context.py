@@ -388,6 +388,23 @@ class NodeContext:
         root = self.stack[0] if self.stack else None
         return root.body if isinstance(root, ast.Module) else []
 
+    def in_deployed_code(self) -> bool:
+        """Does this module run deployed? Scripts (`if __name__ == "__main__":`) and, when
+        the repository names its services, everything outside the services and the shared
+        packages (dev launchers, tools) run on a developer's machine."""
+        run = self.run
+        if run.services.packages:
+            shared = tuple(p.strip("/").replace(".", "/") + "/" for p in run.services.shared)
+            if run.service_of(self.file.path) is None and not self.file.path.startswith(shared):
+                return False
+        return not any(
+            isinstance(s, ast.If)
+            and isinstance(s.test, ast.Compare)
+            and isinstance(s.test.left, ast.Name)
+            and s.test.left.id == "__name__"
+            for s in self.module_body()
+        )
+
     def module_summary(self) -> Summary:
         """What this module defines and imports (hooks/summary.py), computed once per file."""
         if self._summary is None:

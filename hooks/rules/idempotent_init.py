@@ -31,7 +31,8 @@ None. A flag is a name containing `initialized`, `initialised`, `ready`, `starte
 mutex, semaphore or condition. Not reported: a check and set with nothing between them that
 lets another task run (no `await`, `async with` or `async for`) or another thread (no sleep,
 join or executor hand-off): under asyncio such code runs to the set before any other coroutine
-can pass the check.
+can pass the check. Tests, test infrastructure (`test_framework/`) and archived copies are not
+checked: a test's set-up runs once per test, not under concurrent requests.
 
 ## Runbook
 Non-idempotent initialization; race pattern "non-atomic check then set".
@@ -43,7 +44,14 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name
+from hooks.context import (
+    NodeContext,
+    SourceFile,
+    finding,
+    in_archive,
+    in_test_folder,
+    node_name,
+)
 from hooks.findings import Finding
 
 ID = "idempotent-init"
@@ -155,6 +163,11 @@ def _between(stmts: list[ast.stmt], setter: ast.stmt) -> list[ast.stmt]:
         if any(node is setter for node in ast.walk(stmt)):
             break
     return out
+
+
+def applies(file: SourceFile) -> bool:
+    # a test's set-up runs once per test, not under concurrent requests; archives never run
+    return not (file.is_test or in_test_folder(file.path) or in_archive(file.path))
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:

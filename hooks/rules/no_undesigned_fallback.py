@@ -141,24 +141,6 @@ def applies(file: SourceFile) -> bool:
     return not file.is_test and not in_test_folder(file.path)
 
 
-def _in_deployed_code(ctx: NodeContext) -> bool:
-    """Scripts (`if __name__ == "__main__":`) and, when the repository names its services,
-    everything outside the services and shared packages (dev launchers, tools) run on a
-    developer's machine, where localhost is the design."""
-    run = ctx.run
-    if run.services.packages:
-        shared = tuple(p.strip("/").replace(".", "/") + "/" for p in run.services.shared)
-        if run.service_of(ctx.file.path) is None and not ctx.file.path.startswith(shared):
-            return False
-    return not any(
-        isinstance(s, ast.If)
-        and isinstance(s.test, ast.Compare)
-        and isinstance(s.test.left, ast.Name)
-        and s.test.left.id == "__name__"
-        for s in ctx.module_body()
-    )
-
-
 def _getter(call: ast.Call) -> tuple[str, ast.AST] | None:
     """(key, default) of `os.getenv("KEY", d)` / `x.get("KEY", d)` with an UPPER_CASE key."""
     name = node_name(call.func)
@@ -221,7 +203,7 @@ def _in_local_branch(ctx: NodeContext) -> bool:
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
-    if not _in_deployed_code(ctx) or _in_local_branch(ctx):
+    if not ctx.in_deployed_code() or _in_local_branch(ctx):
         return
     if isinstance(node, ast.Call):
         found = _getter(node)

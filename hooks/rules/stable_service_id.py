@@ -27,7 +27,9 @@ id instead of being one (a header or key name such as `SERVICE_ID: Final[str] = 
 a secret's name such as `"service-id-staging"`), a table keyed by a service id
 (`last_seen[service_id] = time.time()`), and a literal that differs from the index's stable
 value when it is held by another name than the index's (`service_id = "auth-service"` names
-some service, `SERVICE_ID` is the index's).
+some service, `SERVICE_ID` is the index's) or set by code that does not run deployed (a script,
+a dev tool outside the services: the value it sets is that tool's business). A timestamped id
+is reported wherever it is built.
 
 ## Runbook
 SERVICE_ID with timestamps.
@@ -139,6 +141,7 @@ def _check_value(node: ast.AST, name: str, value: ast.AST, ctx: NodeContext) -> 
         and isinstance(literal, str)
         and literal != stable
         and not _is_reference(literal)
+        and ctx.in_deployed_code()
     ):
         yield finding(
             ID,
