@@ -125,6 +125,7 @@ class SourceFile:
         self.removed = [] if removed is None else removed
         self.kind, self.is_test, self.is_e2e = kind, is_test, is_e2e
         self.environment, self.blob, self.old_blob = environment, blob, old_blob
+        self.undecodable: str | None = None  # why the bytes are not valid text, if they are not
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.kind})"

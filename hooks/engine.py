@@ -161,8 +161,9 @@ def build_run(
             continue
         if b"\0" in data[:8000]:
             continue  # binary, as git itself would judge it
-        text, problem = decode(data, python=change.path.endswith(PYTHON_SUFFIXES))
-        if problem:
+        python = change.path.endswith(PYTHON_SUFFIXES)
+        text, problem = decode(data, python=python)
+        if problem and not python:
             notes.append(Note(change.path, problem))
         kind, environment = classify(change.path, config)
         files.append(
@@ -179,6 +180,9 @@ def build_run(
                 old_blob=change.old_blob,
             )
         )
+        # Python cannot read a module that is not valid in its encoding (a SyntaxError at
+        # import): the engine judges it with the syntax (check_file)
+        files[-1].undecodable = problem if python else None
     run = Run(root, config, files, changes, RepoIndex(root, ref, token), all_files=all_files)
     return run, notes
 
@@ -225,8 +229,11 @@ def _parse(file: SourceFile) -> tuple[ast.Module | None, str | None, int]:
 
 
 def _parses(data: bytes) -> bool:
+    text, problem = decode(data, python=True)
+    if problem:
+        return False
     try:
-        ast.parse(decode(data, python=True)[0])
+        ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
@@ -334,6 +341,12 @@ def check_file(
         for m in kind_rules.values()
         if hasattr(m, "visit") and (not hasattr(m, "applies") or m.applies(file))
     ]
+    if file.kind == "python" and file.undecodable:
+        if SYNTAX_ERROR in enabled and _broken_by_change(file, run):
+            message = f"{file.undecodable.split(',')[0]}: Python cannot read the module, fix it"
+            found.append(Finding(SYNTAX_ERROR, file.path, 1, 1, message))
+        else:
+            notes.append(Note(file.path, file.undecodable))
     if file.kind == "python" and (visitors or SYNTAX_ERROR in enabled):
         tree, problem, line = _parse(file)
         if problem and line and SYNTAX_ERROR in enabled and _broken_by_change(file, run):

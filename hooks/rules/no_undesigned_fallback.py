@@ -183,27 +183,42 @@ LOCAL_NAME = re.compile(
 )
 
 
-def _in_local_branch(ctx: NodeContext) -> bool:
-    """Is the fallback the design of a development or test branch? Inside
-    `if environment == "development":`, a `DevClickHouseConfig` class or `dev_redirect_uri`."""
-    for node in ctx.stack:
-        if isinstance(node, ast.If):
-            words = [
-                n.value
-                for n in ast.walk(node.test)
-                if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            ]
-            if any(LOCAL_WORDS.match(w) for w in words):
+def _in_local_branch(node: ast.AST, ctx: NodeContext) -> bool:
+    """Is the fallback the design of a development or test branch? Inside the branch that
+    `if environment == "development":` takes (not its `else`), a `DevClickHouseConfig` class or
+    a `dev_redirect_uri` variable."""
+    path = [*ctx.stack, node]
+    for i, ancestor in enumerate(ctx.stack):
+        if isinstance(ancestor, ast.If) and _names_local(ancestor.test):
+            child = path[i + 1]
+            in_body = any(statement is child for statement in ancestor.body)
+            if in_body != _negated(ancestor.test):
                 return True
         elif isinstance(
-            node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-        ) and LOCAL_NAME.search(node.name):
+            ancestor, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+        ) and LOCAL_NAME.search(ancestor.name):
             return True
     return bool(LOCAL_NAME.search(_target_name(ctx).split(".")[-1]))
 
 
+def _names_local(test: ast.expr) -> bool:
+    return any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and LOCAL_WORDS.match(n.value)
+        for n in ast.walk(test)
+    )
+
+
+def _negated(test: ast.expr) -> bool:
+    """`env != "development"` / `env not in ("dev", "test")`: the body is the other branch."""
+    return (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.NotEq, ast.NotIn, ast.IsNot))
+    ) or (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not))
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
-    if not ctx.in_deployed_code() or _in_local_branch(ctx):
+    if not ctx.in_deployed_code() or _in_local_branch(node, ctx):
         return
     if isinstance(node, ast.Call):
         found = _getter(node)

@@ -1,6 +1,8 @@
 """## What it does
 Reports a Python file that the change leaves unparseable: a new file that does not parse, or
-a file that parsed before the change and does not after it.
+a file that parsed before the change and does not after it. A module whose bytes are not valid
+in its encoding (UTF-8, or the one its `# -*- coding: ... -*-` line declares) is unparseable
+too: Python refuses to import it.
 
 ## Why is this bad?
 Nothing else can check a file Python cannot parse, and nothing can import it: every rule would

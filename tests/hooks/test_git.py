@@ -67,17 +67,25 @@ def test_deleted_and_binary_files_are_skipped(git_repo: Path) -> None:
     assert findings() == set()
 
 
-def test_undecodable_text_is_a_note_not_a_crash(git_repo: Path) -> None:
-    write(git_repo, "latin.py", "# caf\xe9\nimport os\nX = os.environ['A']\n".encode("latin-1"))
+def test_undecodable_text_is_read_with_replacements_not_a_crash(git_repo: Path) -> None:
+    latin = "# caf\xe9\nimport os\nX = os.environ['A']\n".encode("latin-1")
+    write(git_repo, "old_latin.py", latin)
+    stage(git_repo, ".")
+    commit(git_repo, "undecodable already")
+    write(git_repo, "old_latin.py", latin + b"Y = os.environ['B']\n")
+    write(git_repo, "latin.py", latin)
     write(git_repo, "bom.py", b"\xef\xbb\xbf" + MISTAKE.encode())
     write(git_repo, "crlf.py", MISTAKE.replace("\n", "\r\n").encode())
     stage(git_repo, ".")
     code, out, err = guard("run")
     assert code == 1
-    assert "latin.py: not valid UTF-8" in err
-    assert {"latin.py:3:5", "bom.py:2:5", "crlf.py:2:5"} <= {
+    # a module Python cannot read because of its encoding: a new one fails the commit, one
+    # that was so before is a note; both are still checked, read with replacements
+    assert "old_latin.py: not valid UTF-8 at byte 5, read with replacements" in err
+    assert {"latin.py:1:1", "latin.py:3:5", "old_latin.py:4:5", "bom.py:2:5", "crlf.py:2:5"} <= {
         line.split()[0] for line in out.splitlines()
     }
+    assert "latin.py:1:1 syntax-error not valid UTF-8 at byte 5: Python cannot read" in out
 
 
 def test_a_file_broken_before_the_change_is_a_note(git_repo: Path) -> None:
