@@ -258,3 +258,21 @@ def test_only_checks_run_by_default_and_any_runs_when_named(git_repo: Path) -> N
     assert findings("--select", "runbook:configuration-validation") == {
         ("runbook:configuration-validation", "src/app.py", 3)
     }
+
+
+def test_the_teams_runbooks_leave_no_command_blocking_what_a_rule_reads_better() -> None:
+    """On the team's real runbooks every grep command is a diagnostic or superseded by the
+    built-in rule that covers its concern: none blocks a commit on comments and lookalikes."""
+    need_shared()
+    sections = [
+        section
+        for path in sorted((NETRA / "checklists").glob("*.md"))
+        for section in parse(path.read_text(encoding="utf-8"), f"checklists/{path.name}")
+    ]
+    statuses = {r.ID: r.STATUS for r in compile_sections(sections).rules.values()}
+    assert statuses["runbook:4-direct-osenviron-access"] == "superseded:no-direct-environ"
+    assert statuses["runbook:8-mocked-services-in-e2e-tests"] == "superseded:no-mocks-in-e2e"
+    assert statuses["runbook:configuration-validation"] == "superseded:no-direct-environ"
+    assert statuses["runbook:unit-test-failures"] == "diagnostic"
+    assert statuses["runbook:6-import-errors"] == "diagnostic"  # a Diagnosis step
+    assert "check" not in statuses.values()
