@@ -28,11 +28,11 @@ None. Not reported: tests, `.pyi` stubs, `__init__.py` files, standalone scripts
 modules implement, not concepts), pytest hooks (`pytest_configure`), functions a decorator
 registers under their name with a framework (`@router.get(...)` route handlers,
 `@pytest.fixture`, `@app.task`), a function that three or more modules of one folder define (an
-interface those modules implement, such as each rule's `check_file`), and, for a module of a
-service, a definition it could not import: one in another service (services may not import
-each other) or in a tool outside every service, and for production code a definition in test
-infrastructure (`test_framework/`: code does not reuse a test helper; test helpers that repeat
-each other or the code are reported). Its own service and the shared packages count.
+interface those modules implement, such as each rule's `check_file`), for a module of a service
+a definition in another service (services may not import each other, so the name there is that
+service's own), and for production code a definition in test infrastructure (`test_framework/`:
+code does not reuse a test helper; test helpers that repeat each other or the code are
+reported). Its own service, the shared packages and tools outside the services count.
 A name that many modules already define is reported with where they are: a twelfth copy is the
 same mistake as the second.
 
@@ -190,15 +190,11 @@ def _without_interfaces(path: str, others: list[str]) -> list[str]:
 
 
 def _reusable(ctx: NodeContext, service: str | None, other: str) -> bool:
-    """Could this module import the other definition? A service's code may import its own
-    service and the shared packages, not another service (the cross-service rule) nor tools
-    outside every service; code outside the services may import anything."""
-    if service is None:
-        return True
-    if ctx.run.service_of(other) == service:
-        return True
-    shared = ctx.run.services.shared
-    return any(other.startswith(package.strip("/").replace(".", "/") + "/") for package in shared)
+    """Is the other definition one this module could have reused? Not when it belongs to
+    another service: services may not import each other (the cross-service rule), so the same
+    name there is that service's own. Shared packages and tools outside the services count."""
+    owner = ctx.run.service_of(other)
+    return service is None or owner is None or owner == service
 
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
