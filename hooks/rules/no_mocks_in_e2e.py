@@ -31,8 +31,8 @@ async def test_chat_reply(real_client):
 ## Options
 - `e2e-paths`: the globs that name end-to-end tests (default `tests/e2e/**`, `**/e2e/**`).
 
-Not reported: `patch.dict(os.environ, ...)` and `monkeypatch.setenv` (they set the test's
-environment, no service is replaced), checks that an object is *not* a mock
+Not reported: `patch.dict(os.environ, ...)`, `patch("shared.isolated_environment.get_env")`
+and `monkeypatch.setenv` (they set the test's environment, no service is replaced), checks that an object is *not* a mock
 (`isinstance(client, Mock)` in a test that guards against mocks), and undefined names that only
 look like mock names (`MagicNone` is ruff's F821). An import of a mock library is reported
 unless every use of it is one of these.
@@ -85,6 +85,8 @@ DOUBLE = re.compile(r"^_?(Mock|Fake|Stub|Dummy)[A-Z0-9_]|^_?[A-Z]\w*[a-z0-9](Moc
 # ...unless the name says what else it is: the error a mock detector raises, the detector itself
 NOT_DOUBLE = re.compile(r"(Error|Exception|Warning|Detector|Detection|Checker|Validator|Guard)$")
 INSPECTIONS = frozenset({"isinstance", "issubclass"})
+# What a patch replaces when it only sets the test's environment.
+ENVIRONMENT_TARGET = re.compile(r"(^|\.)(environ|getenv|get_env|isolated_environment)(\.|$)")
 
 
 def _is_double(name: str) -> bool:
@@ -142,6 +144,16 @@ def _harmless(use: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
                 isinstance(target, ast.Constant) and "environ" in str(target.value)
             ):
                 return True
+    # patch("shared.isolated_environment.get_env"): the test's environment, no service
+    call = parents.get(node)
+    if (
+        isinstance(call, ast.Call)
+        and call.func is node
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and ENVIRONMENT_TARGET.search(str(call.args[0].value))
+    ):
+        return True
     # isinstance(x, (Mock, MagicMock)): a guard against mocks, not a mock
     parent = parents.get(use)
     while isinstance(parent, ast.Tuple):
