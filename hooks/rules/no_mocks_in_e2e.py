@@ -32,10 +32,10 @@ async def test_chat_reply(real_client):
 - `e2e-paths`: the globs that name end-to-end tests (default `tests/e2e/**`, `**/e2e/**`).
 
 Not reported: `patch.dict(os.environ, ...)`, `patch("shared.isolated_environment.get_env")`
-and `monkeypatch.setenv` (they set the test's environment, no service is replaced), checks that an object is *not* a mock
-(`isinstance(client, Mock)` in a test that guards against mocks), and undefined names that only
-look like mock names (`MagicNone` is ruff's F821). An import of a mock library is reported
-unless every use of it is one of these.
+and `monkeypatch.setenv` (they set the test's environment, no service is replaced), checks that
+an object is *not* a mock (`isinstance(client, Mock)` in a test that guards against mocks), and
+undefined names that only look like mock names (`MagicNone` is ruff's F821). An import of a mock
+library is reported unless every use of it is one of these.
 
 ## Runbook
 Mocked services in E2E tests.
