@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from hooks import git
 from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
-from hooks.summary import Summary, module_paths, scan_definitions, summarize
+from hooks.store import IndexStore
+from hooks.summary import Summary, module_paths, summarize
 
 if TYPE_CHECKING:
     from hooks.named_values import NamedValues
@@ -152,23 +153,38 @@ class SourceFile:
 
 
 class RepoIndex:
-    """Repository-wide questions, answered once per run from the index (or the `--to-ref` tree).
+    """Repository-wide questions about the state a run checks: the index (HEAD plus the staged
+    changes), or the `--to-ref` commit.
 
-    Answers come from `git grep` over the staged content, so they see exactly what the commit
-    will contain. The tables behind them are memoised in `tables`, which the cache keeps per
-    repository state (`token`), and while `recording` is a list every question a rule asks is
-    written into it with its answer: the cache reuses a file's findings only while the answers
-    stay the same.
+    What the repository's Python modules define (top-level definitions, module summaries) comes
+    from the repository index on disk (hooks/store.py): kept per blob, moved to the run's base
+    commit with `git diff-tree`, the staged changes laid over each answer. Text questions (env
+    files, mentions of a word) are `git grep`s over the same state, memoised in `tables`, which
+    the result cache keeps per repository state (`token`). While `recording` is a list, every
+    question a rule asks is written into it with its answer: the cache reuses a file's findings
+    only while the answers stay the same.
     """
 
-    def __init__(self, root: Path, ref: str | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        ref: str | None = None,
+        token: str | None = None,
+        *,
+        base: str | None = None,
+        overlay: dict[str, str | None] | None = None,
+    ) -> None:
         self.root = root
         self.ref = ref
         self.token = token  # names this exact repository state, or None
+        self.base = base  # the commit the state is built on (None: no commit yet)
+        self.overlay = {} if overlay is None else overlay  # path -> blob the state changes
+        self.persistent = False  # keep the repository index on disk (the cache is on)
         self.tables: dict[str, Any] = {}
         self.recording: list[tuple[str, tuple[Any, ...], Any]] | None = None
-        self.summaries: dict[str, Summary | None] = {}  # blob id -> its module's summary
+        self.summaries: dict[tuple[str, str], Summary | None] = {}  # (blob, path) -> summary
         self._reader: git.BlobReader | None = None
+        self._store: IndexStore | None = None
 
     def _table(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self.tables:
@@ -188,39 +204,42 @@ class RepoIndex:
         finally:
             self.recording = recording
 
-    def _grep(
-        self, patterns: Sequence[str], fixed: bool, *, keep: bool = True
-    ) -> list[tuple[str, int, str]]:
-        """`git grep` once per question; `keep=False` for the raw lines a table is built from
-        (the table is what the cache keeps, not every `def` line of the repository)."""
-        if not keep:
-            return git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref)
+    def _grep(self, patterns: Sequence[str], fixed: bool) -> list[tuple[str, int, str]]:
+        """`git grep` once per question."""
         return self._table(
             f"grep:{fixed}:" + "\0".join(patterns),
             lambda: git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref),
         )
 
-    def _blob_ids(self) -> dict[str, str]:
-        """path -> blob id of every file in the index (or the `--to-ref` tree): one `git
-        ls-files`, a few milliseconds even for a large repository."""
-        return self._table(
-            "blobs",
-            lambda: {f.path: f.blob for f in git.indexed_files(self.root, self.ref) if f.blob},
-        )
+    def store(self) -> IndexStore:
+        """The repository index, at this run's base (opened once per process: a forked worker
+        opens its own connection)."""
+        if self._store is None or not self._store.usable_here():
+            from hooks import replay
+
+            folder = replay.cache_dir(os.fspath(self.root)) if self.persistent else None
+            self._store = IndexStore.open(self.root, folder, self._blob_reader())
+            self._store.sync(self.base)
+        return self._store
+
+    def _blob_reader(self) -> git.BlobReader:
+        if self._reader is None:
+            self._reader = git.BlobReader(self.root)
+        return self._reader
 
     def module_file(self, name: str) -> tuple[str, str] | None:
         """(path, blob id) of the module `name` in this repository state, or None."""
-        blobs = self._blob_ids()
-        for path in module_paths(name):
-            blob = blobs.get(path)
-            if blob:
-                return self._record("module_file", (name,), (path, blob))
+        candidates = module_paths(name)
+        blobs = self.store().blobs(candidates, self.overlay)
+        for path in candidates:
+            if path in blobs:
+                return self._record("module_file", (name,), (path, blobs[path]))
         return self._record("module_file", (name,), None)
 
     def in_package(self, path: str) -> bool:
         """Is the file's folder a package (it holds an `__init__.py`)?"""
         init = f"{path.rpartition('/')[0]}/__init__.py".lstrip("/")
-        return self._record("in_package", (path,), init in self._blob_ids())
+        return self._record("in_package", (path,), bool(self.store().blobs([init], self.overlay)))
 
     def module(self, name: str) -> Summary | None:
         """What the module `name` of this repository defines and imports (hooks/summary.py),
@@ -229,14 +248,14 @@ class RepoIndex:
         if found is None:
             return None
         path, blob = found
-        if blob not in self.summaries:
-            self.summaries[blob] = self._summarize(path, blob)
-        return self.summaries[blob]
+        if (blob, path) not in self.summaries:
+            self.summaries[blob, path] = self.store().summary(
+                path, blob, lambda: self._summarize(path, blob)
+            )
+        return self.summaries[blob, path]
 
     def _summarize(self, path: str, blob: str) -> Summary | None:
-        if self._reader is None:
-            self._reader = git.BlobReader(self.root)
-        data = self._reader.read(blob)
+        data = self.read(blob)
         if data is None:
             return None
         try:
@@ -247,49 +266,24 @@ class RepoIndex:
 
     def read(self, blob: str) -> bytes | None:
         """A blob's content (the version of a file before the change, say)."""
-        if self._reader is None:
-            self._reader = git.BlobReader(self.root)
-        return self._reader.read(blob)
+        return self._blob_reader().read(blob)
 
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def grep(self, patterns: Sequence[str], fixed: bool = False) -> list[tuple[str, int, str]]:
         return self._record("grep", (tuple(patterns), fixed), self._grep(patterns, fixed))
-
-    def _top_level(self) -> dict[str, list[tuple[str, int, bool, bool]]]:
-        """Every top-level class and function of the repository's Python modules, by name:
-        (path, line, registered by a decorator, the module is a script)."""
-
-        def compute() -> dict[str, list[tuple[str, int, bool, bool]]]:
-            if self._reader is None:
-                self._reader = git.BlobReader(self.root)
-            index: dict[str, list[tuple[str, int, bool, bool]]] = {}
-            blobs = self._blob_ids()
-            for path, blob in blobs.items():
-                if not path.endswith(PYTHON_SUFFIXES):
-                    continue
-                data = self._reader.read(blob)
-                if data is None:
-                    continue
-                guarded, found = scan_definitions(data)
-                # a standalone script: run, never imported (no package around it)
-                script = (
-                    guarded and f"{path.rpartition('/')[0]}/__init__.py".lstrip("/") not in blobs
-                )
-                for d in found:
-                    index.setdefault(d.name, []).append((path, d.line, d.registered, script))
-            return index
-
-        return self._table("top-level", compute)
 
     def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int, bool, bool]]]:
         """Where each name is defined as a top-level class or function: (path, line,
         registered by a decorator such as `@router.get`, the module is a script)."""
         wanted = tuple(sorted(set(names)))
-        table = self._top_level()
-        return self._record("definitions", (wanted,), {n: table.get(n, []) for n in wanted})
+        found = self.store().definitions(wanted, self.overlay)
+        return self._record("definitions", (wanted,), {n: found.get(n, []) for n in wanted})
 
     def mentions(self, words: Iterable[str]) -> dict[str, list[tuple[str, int, str]]]:
         """Every line naming each word (as a whole word)."""

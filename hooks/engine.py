@@ -128,18 +128,27 @@ def build_run(
     `staged_patch` the staged diff when the caller has it already (hooks/replay.py)."""
     ref = to_ref if from_ref and to_ref else None
     token: str | None = None  # names the repository state the rules' git greps will see
+    # the repository index's base commit, and what the checked state changes of it
+    base: str | None
+    overlay: dict[str, str | None] = {}
+    if ref is not None:
+        base = git.commit_id(root, ref)
+    else:
+        if head == "":
+            head = git.head_commit(root)
+        base = head
     if all_files:
         changes = git.indexed_files(root, ref)
         if ref is None:
             token = _state_token("index", [(c.path, c.blob) for c in changes])
+            overlay = _overlay(git.staged_changes(root, head))
     elif from_ref and to_ref:
         changes = git.changes_between(root, from_ref, to_ref)
     else:
-        if head == "":
-            head = git.head_commit(root)
         changes = git.staged_changes(root, head, staged_patch)
         staged = [(c.path, c.blob, c.status, c.old_path) for c in changes]
         token = _state_token("staged", [head, staged])
+        overlay = _overlay(changes)
     wanted = set(paths)
     in_scope = []
     for change in changes:
@@ -183,8 +192,19 @@ def build_run(
         # Python cannot read a module that is not valid in its encoding (a SyntaxError at
         # import): the engine judges it with the syntax (check_file)
         files[-1].undecodable = problem if python else None
-    run = Run(root, config, files, changes, RepoIndex(root, ref, token), all_files=all_files)
+    repo = RepoIndex(root, ref, token, base=base, overlay=overlay)
+    run = Run(root, config, files, changes, repo, all_files=all_files)
     return run, notes
+
+
+def _overlay(changes: Iterable[git.ChangedFile]) -> dict[str, str | None]:
+    """What the index changes of HEAD: path -> its staged blob (None: deleted, or moved)."""
+    overlay: dict[str, str | None] = {}
+    for change in changes:
+        if change.old_path and change.old_path != change.path:
+            overlay.setdefault(change.old_path, None)
+        overlay[change.path] = None if change.status == "D" else change.blob
+    return overlay
 
 
 def _state_token(kind: str, state: object) -> str:
@@ -408,6 +428,7 @@ def _check_files(
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return [_check_recorded(file, run, rules) for file in files]
+    run.repo.store()  # brought to this run's base once, before the workers fork
     global _SHARED
     _SHARED = (run, rules, files)
     try:
@@ -453,16 +474,16 @@ def _check_cached(
 def check(
     run: Run, rules: dict[str, ModuleType], *, jobs: int = 1, use_cache: bool = False
 ) -> Result:
+    run.repo.persistent = use_cache
     result = Result(files=len(run.files))
     by_path: dict[str, list[Finding]] = {f.path: [] for f in run.files}
     for path, found, notes, _ in _without_gc(_check_cached, run, rules, jobs, use_cache):
         by_path[path].extend(found)
         result.notes.extend(notes)
-    for rule in rules.values():
-        if hasattr(rule, "check_repo"):
-            for f in rule.check_repo(run):
-                if rule.ID in _enabled_for(f.path, {rule.ID: rule}, run.config):
-                    by_path.setdefault(f.path, []).append(f)
+    try:
+        _check_repo_rules(run, rules, by_path)
+    finally:
+        run.repo.close()
     files = {f.path: f for f in run.files}
     for path, found in by_path.items():
         file = files.get(path)
@@ -475,6 +496,16 @@ def check(
     result.findings = _one_per_line(result.findings)
     result.notes.sort()
     return result
+
+
+def _check_repo_rules(
+    run: Run, rules: dict[str, ModuleType], by_path: dict[str, list[Finding]]
+) -> None:
+    for rule in rules.values():
+        if hasattr(rule, "check_repo"):
+            for f in rule.check_repo(run):
+                if rule.ID in _enabled_for(f.path, {rule.ID: rule}, run.config):
+                    by_path.setdefault(f.path, []).append(f)
 
 
 def _without_gc(work: Callable[..., _T], *args: object) -> _T:

@@ -483,3 +483,89 @@ class BlobReader:
                 proc.wait(timeout=5)
             except Exception:
                 proc.kill()
+
+
+def _regular(mode: bytes) -> bool:
+    """A regular file (not a symlink, a submodule or a deleted entry)."""
+    return mode.startswith(b"100")
+
+
+def tree_files(root: Path, commit: str) -> dict[str, str]:
+    """path -> blob id of every regular file of a commit."""
+    out = _run(["ls-tree", "-r", "-z", "--full-tree", commit], cwd=root)
+    files: dict[str, str] = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, _kind, oid = meta.split(b" ")
+        if _regular(mode):
+            files[os.fsdecode(path)] = oid.decode()
+    return files
+
+
+def tree_changes(root: Path, old: str, new: str) -> list[tuple[str, str | None]]:
+    """(path, its blob in `new`, or None where `new` has no regular file there) for every
+    path that differs between two commits."""
+    out = _run(["diff-tree", "-r", "-z", "--no-renames", "--no-ext-diff", old, new], cwd=root)
+    fields = out.split(b"\0")
+    changes: list[tuple[str, str | None]] = []
+    for i in range(0, len(fields) - 1, 2):
+        meta, path = fields[i], fields[i + 1]
+        if not meta.startswith(b":"):
+            continue
+        _old_mode, new_mode, _old_oid, new_oid, _status = meta[1:].split(b" ")
+        blob = new_oid.decode() if _regular(new_mode) else None
+        changes.append((os.fsdecode(path), blob))
+    return changes
+
+
+def commit_id(root: Path, ref: str) -> str:
+    """The commit a ref names."""
+    return (
+        _run(["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"], cwd=root)
+        .decode()
+        .strip()
+    )
+
+
+def stream_blobs(root: Path, oids: Sequence[str]) -> Iterable[tuple[str, bytes]]:
+    """(id, content) of each blob, read through one `git cat-file --batch` as it comes (the
+    ids are written from a thread, so neither pipe fills while the other waits)."""
+    import subprocess
+    import threading
+
+    if not oids:
+        return
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin = proc.stdin
+
+    def feed() -> None:
+        try:
+            stdin.write("".join(f"{oid}\n" for oid in oids).encode())
+        except OSError:
+            pass
+        finally:
+            stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for oid in oids:
+            header = proc.stdout.readline().split(b" ")
+            if len(header) != 3:
+                continue  # `<oid> missing`
+            size = int(header[2])
+            data = proc.stdout.read(size + 1)[:size]
+            yield oid, data
+    finally:
+        proc.stdout.close()
+        proc.wait()
+        writer.join(timeout=5)

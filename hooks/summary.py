@@ -360,9 +360,10 @@ def ancestry(lookup: Lookup, summary: Summary, name: str, depth: int = 0) -> set
 
 
 # Top-level definitions found by reading lines, not by parsing: every module of a large
-# repository is read for them, and a regex over the bytes costs a fraction of `ast.parse`.
-TOP_LEVEL_DEFINITION = re.compile(rb"^(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)", re.M)
-MAIN_GUARD = re.compile(rb"^if[ \t]+__name__[ \t]*==", re.M)
+# repository is read for them, and searching bytes for a line start is ~10x a regex over them.
+DEFINITION_STARTS = (b"def ", b"class ", b"async def ")
+NAME = re.compile(rb"(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
+MAIN_GUARD = re.compile(rb"if[ \t]+__name__[ \t]*==")
 # `@router.get("/")`, `@app.task(...)`, `@pytest.fixture`: the decorator registers the function
 # under its own name with a framework, which is why many modules define the same name.
 REGISTERING = re.compile(rb"^@[\w.]+\.\w+[ \t]*\(|^@(?:pytest\.)?fixture\b|^@\w+\.(?:command|task)")
@@ -375,33 +376,60 @@ class Definition(NamedTuple):
     registered: bool  # decorated by a registering decorator
 
 
+def _line_starts(data: bytes, prefix: bytes) -> Iterator[int]:
+    """Offsets of the lines that start with `prefix`."""
+    if data.startswith(prefix):
+        yield 0
+    needle = b"\n" + prefix
+    at = data.find(needle)
+    while at != -1:
+        yield at + 1
+        at = data.find(needle, at + 1)
+
+
 def scan_definitions(data: bytes) -> tuple[bool, list[Definition]]:
-    """(is the module a script, its top-level classes and functions)."""
+    """(does the module have an `if __name__ == "__main__":` guard, its top-level classes and
+    functions)."""
+    starts = sorted({at for prefix in DEFINITION_STARTS for at in _line_starts(data, prefix)})
     found = []
-    for match in TOP_LEVEL_DEFINITION.finditer(data):
-        start = match.start()
-        line = data.count(b"\n", 0, start) + 1
+    line, counted = 1, 0
+    for start in starts:
+        match = NAME.match(data, start)
+        if match is None:
+            continue
+        line += data.count(b"\n", counted, start)  # counted once, from the last match on
+        counted = start
         found.append(
             Definition(match[2].decode(), line, match[1].decode(), _registered(data, start))
         )
-    return bool(MAIN_GUARD.search(data)), found
+    guarded = any(MAIN_GUARD.match(data, at) for at in _line_starts(data, b"if "))
+    return guarded, found
 
 
 def _registered(data: bytes, start: int) -> bool:
     """Is the definition at `start` decorated by a registering decorator? Looks back over the
     decorator lines (a multi-line decorator's first line is the one at column 0 with `@`)."""
     end = start
+    in_decorator = False  # inside a multi-line decorator's arguments, read bottom up
     for _ in range(30):  # decorators are a few lines; a definition is never searched far
         if end <= 0:
             return False
         begin = data.rfind(b"\n", 0, end - 1) + 1
         line = data[begin : end - 1] if end - 1 > begin else b""
         end = begin
-        if not line.strip() or line[:1] in (b" ", b"\t", b")", b"]", b"}", b"#"):
-            continue  # a decorator's continuation, a comment or a blank line
+        if not line.strip() or line[:1] == b"#":
+            continue
+        if line[:1] in (b")", b"]", b"}"):
+            in_decorator = True
+            continue
+        if line[:1] in (b" ", b"\t"):
+            if in_decorator:
+                continue
+            return False  # the body of what came before: no decorator
         if line.startswith(b"@"):
             if REGISTERING.match(line):
                 return True
+            in_decorator = False
             continue
         return False
     return False

@@ -1,0 +1,332 @@
+"""The repository index on disk: what every Python module of the repository defines, kept per
+blob in `.git/runbook-guard/index.sqlite`, so that a commit pays for the files it changes and a
+lookup, never for the size of the repository.
+
+Git already names every file's content (its blob id). The index keeps:
+- `scans`: per blob, the module's top-level definitions and whether it has a `__main__` guard
+  (hooks/summary.py `scan_definitions`); per blob and path, the module summary rules resolve
+  names through (`summarize`). Content-addressed: an entry is never stale.
+- `files` and `defs`: every file of one *base* commit and the definitions of its modules, by
+  name. A run moves the base to its commit (HEAD, or `--to-ref`) with `git diff-tree` from the
+  base it finds, reading only the blobs that differ; what the index adds to the commit (the
+  staged changes) is an *overlay* applied to each answer, never written into the base.
+
+The answers are exactly those a scan of the whole tree would give (`--no-cache` asks the same
+questions of an index built in memory, from nothing). The file is opened only when it is a
+regular file; a damaged or foreign one is rebuilt, and stored text is read only below a size
+limit, so no cache file can hang or exhaust a run. No journal file is written beside it (a
+symlink planted there could redirect the write): a run killed mid-write leaves a file that
+fails its check and is rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from hooks import git
+from hooks.summary import Definition, Summary, scan_definitions
+
+FORMAT = "1"
+NAME = "index.sqlite"
+MAX_TEXT = 8 << 20  # a stored text above this is read as a miss
+CHUNK = 500  # names per query (sqlite's variable limit is 999 on old builds)
+PARALLEL_MIN = 2000  # blobs to scan before a second process pays for itself
+PROGRESS_MIN = 2000  # blobs to scan before the first run says what it is doing
+PYTHON = (".py", ".pyi")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, blob TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scans(blob TEXT PRIMARY KEY, guarded INTEGER, defs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS defs(
+    name TEXT NOT NULL, path TEXT NOT NULL, line INTEGER, registered INTEGER, guarded INTEGER
+);
+CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
+CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
+CREATE TABLE IF NOT EXISTS summaries(
+    blob TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(blob, path)
+);
+"""
+
+# (path, line, registered by a decorator, the module is a standalone script)
+Place = tuple[str, int, bool, bool]
+Overlay = Mapping[str, "str | None"]  # path -> its blob in the state checked, None: deleted
+Scan = tuple[bool, list[Definition]]
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=MEMORY")
+    connection.execute("PRAGMA synchronous=OFF")
+    connection.execute("PRAGMA trusted_schema=OFF")
+    return connection
+
+
+def _is_regular_or_absent(path: str) -> bool:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    import stat
+
+    return stat.S_ISREG(info.st_mode)
+
+
+class IndexStore:
+    """One connection to the index (on disk, or in memory for `--no-cache`)."""
+
+    def __init__(
+        self,
+        root: Path,
+        connection: sqlite3.Connection,
+        reader: git.BlobReader,
+        *,
+        in_memory: bool = False,
+    ) -> None:
+        self.root, self.db, self.reader = root, connection, reader
+        self.pid = os.getpid()
+        # a forked worker may go on with an index in memory (its own copy of the pages); a
+        # file's connection must not cross a fork, so the worker opens its own
+        self.in_memory = in_memory
+
+    def usable_here(self) -> bool:
+        return self.in_memory or self.pid == os.getpid()
+
+    @classmethod
+    def open(cls, root: Path, folder: str | None, reader: git.BlobReader) -> IndexStore:
+        """The index in `folder` (the cache directory), else one in memory."""
+        if folder is not None:
+            path = os.path.join(folder, NAME)
+            try:
+                os.makedirs(folder, mode=0o700, exist_ok=True)
+                if _is_regular_or_absent(path):
+                    store = cls(root, _connect(path), reader)
+                    if store._usable():
+                        return store
+                    store.db.close()
+                    os.unlink(path)  # damaged or another version's: built afresh
+                    store = cls(root, _connect(path), reader)
+                    if store._usable():
+                        return store
+            except (OSError, sqlite3.Error):
+                pass  # an unusable cache is no reason to fail a commit: index in memory
+        store = cls(root, _connect(":memory:"), reader, in_memory=True)
+        store._usable()
+        return store
+
+    def _usable(self) -> bool:
+        try:
+            self.db.executescript(SCHEMA)
+            found = self.db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+            if found is None:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES('format', ?)", (FORMAT,))
+                return True
+            return found[0] == FORMAT
+        except sqlite3.Error:
+            return False
+
+    # -- the base commit ---------------------------------------------------------------------
+
+    def base(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key='base'").fetchone()
+        return row[0] if row else None
+
+    def sync(self, commit: str | None) -> None:
+        """Move the base to `commit` (None: the empty tree of a repository before its first
+        commit), reading only the blobs that differ from the base found."""
+        current = self.base()
+        if current == (commit or ""):
+            return
+        changes: list[tuple[str, str | None]] | None = None
+        if current and commit:
+            try:
+                changes = git.tree_changes(self.root, current, commit)
+            except git.GitError:
+                changes = None  # the old base is gone (a rebase, a gc): start afresh
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self.base() == (commit or ""):  # another run moved it while we waited
+                self.db.execute("COMMIT")
+                return
+            if changes is None:
+                self.db.execute("DELETE FROM files")
+                self.db.execute("DELETE FROM defs")
+                changes = list(git.tree_files(self.root, commit).items()) if commit else []
+            self._apply(changes)
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES('base', ?)", (commit or "",))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _apply(self, changes: list[tuple[str, str | None]]) -> None:
+        paths = [path for path, _ in changes]
+        for start in range(0, len(paths), CHUNK):
+            chunk = paths[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM files WHERE path IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM defs WHERE path IN ({marks})", chunk)
+        present = [(path, blob) for path, blob in changes if blob]
+        self.db.executemany("INSERT OR REPLACE INTO files VALUES(?, ?)", present)
+        modules = [(path, blob) for path, blob in present if path.endswith(PYTHON)]
+        scans = self.scans({blob for _, blob in modules})
+        rows = []
+        for path, blob in modules:
+            guarded, found = scans.get(blob, (False, []))
+            rows.extend((d.name, path, d.line, d.registered, guarded) for d in found)
+        self.db.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?)", rows)
+
+    # -- per blob ----------------------------------------------------------------------------
+
+    def scans(self, blobs: Iterable[str]) -> dict[str, Scan]:
+        """Each blob's definitions: stored ones read, the rest scanned (and stored)."""
+        wanted = sorted(set(blobs))
+        found: dict[str, Scan] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT blob, guarded, defs FROM scans WHERE blob IN ({marks})"
+            for blob, guarded, text in self.db.execute(query, chunk):
+                parsed = _load_defs(text)
+                if parsed is not None:
+                    found[blob] = (bool(guarded), parsed)
+        missing = [blob for blob in wanted if blob not in found]
+        if missing:
+            scanned = _scan_blobs(self.root, missing)
+            rows = [
+                (blob, guarded, json.dumps([list(d) for d in defs]))
+                for blob, (guarded, defs) in scanned.items()
+            ]
+            self.db.executemany("INSERT OR REPLACE INTO scans VALUES(?, ?, ?)", rows)
+            found.update(scanned)
+        return found
+
+    def summary(self, path: str, blob: str, compute: Callable[[], Summary | None]) -> Any:
+        """The module summary of `blob` at `path`: stored, else computed and stored."""
+        row = self.db.execute(
+            "SELECT data FROM summaries WHERE blob=? AND path=?", (blob, path)
+        ).fetchone()
+        if row is not None and len(row[0]) < MAX_TEXT:
+            try:
+                stored = json.loads(row[0])
+            except ValueError:
+                stored = None
+            if isinstance(stored, dict) and "summary" in stored:
+                return stored["summary"]
+        summary = compute()
+        with contextlib.suppress(sqlite3.Error):  # a read-only cache still answers
+            self.db.execute(
+                "INSERT OR REPLACE INTO summaries VALUES(?, ?, ?)",
+                (blob, path, json.dumps({"summary": summary})),
+            )
+        return summary
+
+    # -- questions, with the overlay applied -------------------------------------------------
+
+    def blobs(self, paths: Iterable[str], overlay: Overlay) -> dict[str, str]:
+        """path -> blob in the state checked (the base, changed by the overlay)."""
+        wanted = sorted(set(paths))
+        found = {}
+        rest = [p for p in wanted if p not in overlay]
+        for start in range(0, len(rest), CHUNK):
+            chunk = rest[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT path, blob FROM files WHERE path IN ({marks})"
+            found.update(dict(self.db.execute(query, chunk).fetchall()))
+        for path in wanted:
+            blob = overlay.get(path)
+            if blob:
+                found[path] = blob
+        return found
+
+    def definitions(self, names: Iterable[str], overlay: Overlay) -> dict[str, list[Place]]:
+        """Where each name is defined at the top level of a module, in the state checked."""
+        wanted = sorted(set(names))
+        raw: dict[str, list[tuple[str, int, bool, bool]]] = {n: [] for n in wanted}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = (
+                f"SELECT name, path, line, registered, guarded FROM defs WHERE name IN ({marks})"
+            )
+            for name, path, line, registered, guarded in self.db.execute(query, chunk):
+                if path not in overlay:
+                    raw[name].append((path, line, bool(registered), bool(guarded)))
+        changed = {p: b for p, b in overlay.items() if b and p.endswith(PYTHON)}
+        scans = self.scans(changed.values())
+        for path, blob in changed.items():
+            guarded, found = scans.get(blob, (False, []))
+            for d in found:
+                if d.name in raw:
+                    raw[d.name].append((path, d.line, d.registered, guarded))
+        # a standalone script: a `__main__` guard with no package around it (run, not imported)
+        guarded_paths = {place[0] for places in raw.values() for place in places if place[3]}
+        inits = {_init_of(p) for p in guarded_paths}
+        packages = set(self.blobs(inits, overlay))
+        return {
+            name: sorted(
+                (path, line, registered, guarded and _init_of(path) not in packages)
+                for path, line, registered, guarded in places
+            )
+            for name, places in raw.items()
+        }
+
+    def close(self) -> None:
+        if self.pid == os.getpid():
+            self.db.close()
+
+
+def _init_of(path: str) -> str:
+    return f"{path.rpartition('/')[0]}/__init__.py".lstrip("/")
+
+
+def _load_defs(text: str) -> list[Definition] | None:
+    if len(text) > MAX_TEXT:
+        return None
+    try:
+        rows = json.loads(text)
+        return [Definition(str(n), int(line), str(k), bool(r)) for n, line, k, r in rows]
+    except (ValueError, TypeError):
+        return None  # a damaged entry is a miss: scanned again
+
+
+def _scan_blobs(root: Path, blobs: list[str]) -> dict[str, Scan]:
+    """Scan blobs for their definitions: one `git cat-file` stream, over two processes when
+    there are many (a first run on a large repository), saying so on stderr."""
+    started = time.monotonic()
+    if len(blobs) >= PROGRESS_MIN:
+        sys.stderr.write(
+            f"runbook-guard: indexing {len(blobs):,} Python modules of the repository "
+            "(once; later runs read only what changed)\n"
+        )
+    jobs = min(os.cpu_count() or 1, 2) if len(blobs) >= PARALLEL_MIN else 1
+    if jobs > 1:
+        import multiprocessing
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            half = len(blobs) // 2
+            with multiprocessing.get_context("fork").Pool(2) as pool:
+                parts = pool.starmap(_scan_part, [(root, blobs[:half]), (root, blobs[half:])])
+            found = {k: v for part in parts for k, v in part.items()}
+        else:
+            found = _scan_part(root, blobs)
+    else:
+        found = _scan_part(root, blobs)
+    if len(blobs) >= PROGRESS_MIN:
+        took = time.monotonic() - started
+        sys.stderr.write(f"runbook-guard: indexed {len(blobs):,} modules in {took:.1f} s\n")
+    return found
+
+
+def _scan_part(root: Path, blobs: list[str]) -> dict[str, Scan]:
+    return {blob: scan_definitions(data) for blob, data in git.stream_blobs(root, blobs)}
