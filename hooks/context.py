@@ -93,6 +93,12 @@ def in_test_folder(path: str) -> bool:
     return any(part.startswith("test") for part in path.split("/")[:-1])
 
 
+def env_file_globs(config: Config) -> tuple[str, ...]:
+    """Globs (git's `:(glob)` pathspecs) naming every file `env_name` gives an environment."""
+    configured = (f.lstrip("/").removeprefix("./") for f in config.environment.env_files.values())
+    return ("**/.env", "**/.env.*", "**/*.env", *configured)
+
+
 def env_name(path: str, config: Config) -> str | None:
     """The environment an env file belongs to (`.env.staging` -> staging), or None."""
     for name, file in config.environment.env_files.items():
@@ -204,11 +210,13 @@ class RepoIndex:
         finally:
             self.recording = recording
 
-    def _grep(self, patterns: Sequence[str], fixed: bool) -> list[tuple[str, int, str]]:
+    def _grep(
+        self, patterns: Sequence[str], fixed: bool, paths: Sequence[str] = ()
+    ) -> list[tuple[str, int, str]]:
         """`git grep` once per question."""
         return self._table(
-            f"grep:{fixed}:" + "\0".join(patterns),
-            lambda: git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref),
+            f"grep:{fixed}:" + "\0".join(patterns) + "\1" + "\0".join(paths),
+            lambda: git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref, paths=paths),
         )
 
     def store(self) -> IndexStore:
@@ -258,11 +266,12 @@ class RepoIndex:
         data = self.read(blob)
         if data is None:
             return None
+        text = data.decode("utf-8", "replace")
         try:
-            tree = ast.parse(data.decode("utf-8", "replace"))
+            tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        return summarize(tree, path)
+        return summarize(tree, path, text)
 
     def read(self, blob: str) -> bytes | None:
         """A blob's content (the version of a file before the change, say)."""
@@ -275,8 +284,16 @@ class RepoIndex:
             self._store.close()
             self._store = None
 
-    def grep(self, patterns: Sequence[str], fixed: bool = False) -> list[tuple[str, int, str]]:
-        return self._record("grep", (tuple(patterns), fixed), self._grep(patterns, fixed))
+    def grep(
+        self, patterns: Sequence[str], fixed: bool = False, paths: Sequence[str] = ()
+    ) -> list[tuple[str, int, str]]:
+        """Lines matching the patterns, in the files the `paths` globs name (all without)."""
+        answer = self._grep(patterns, fixed, tuple(paths))
+        return self._record("grep", (tuple(patterns), fixed, tuple(paths)), answer)
+
+    def importers(self, module: str) -> list[str]:
+        """The repository's modules that import `module`, or a name from it."""
+        return self._record("importers", (module,), self.store().importers(module, self.overlay))
 
     def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int, bool, bool]]]:
         """Where each name is defined as a top-level class or function: (path, line,
@@ -371,15 +388,24 @@ class Run:
 class NodeContext:
     """What an AST rule sees while the engine walks one file's tree."""
 
-    __slots__ = ("_summary", "file", "run", "stack")
+    __slots__ = ("_summary", "file", "run", "stack", "tree")
 
-    def __init__(self, file: SourceFile, run: Run, stack: list[ast.AST] | None = None) -> None:
+    def __init__(
+        self,
+        file: SourceFile,
+        run: Run,
+        stack: list[ast.AST] | None = None,
+        tree: ast.Module | None = None,
+    ) -> None:
         self.file, self.run = file, run
         self.stack = [] if stack is None else stack  # ancestors, outermost first
+        self.tree = tree  # the module being walked
         self._summary: Summary | None = None
 
     def module_body(self) -> list[ast.stmt]:
         """The statements of the module being walked."""
+        if self.tree is not None:
+            return self.tree.body
         root = self.stack[0] if self.stack else None
         return root.body if isinstance(root, ast.Module) else []
 
@@ -403,7 +429,8 @@ class NodeContext:
     def module_summary(self) -> Summary:
         """What this module defines and imports (hooks/summary.py), computed once per file."""
         if self._summary is None:
-            self._summary = summarize(ast.Module(self.module_body(), []), self.file.path)
+            module = self.tree or ast.Module(self.module_body(), [])
+            self._summary = summarize(module, self.file.path, self.file.text)
         return self._summary
 
     @property

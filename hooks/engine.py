@@ -380,7 +380,7 @@ def check_file(
                 for node_type in rule.NODES:
                     dispatch.setdefault(node_type, []).append(rule.visit)
             by_id = {m.ID: m for m in visitors}
-            ctx = NodeContext(file, run)
+            ctx = NodeContext(file, run, tree=tree)
             try:
                 for f in _walk(tree, ctx, dispatch):
                     if _in_scope(by_id[f.rule], f, file):

@@ -409,15 +409,23 @@ def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
 
 
 def grep_index(
-    root: Path, patterns: Sequence[str], *, fixed: bool = False, ref: str | None = None
+    root: Path,
+    patterns: Sequence[str],
+    *,
+    fixed: bool = False,
+    ref: str | None = None,
+    paths: Sequence[str] = (),
 ) -> list[tuple[str, int, str]]:
-    """`git grep` over the index (or a commit): (path, line, text) of every matching line."""
+    """`git grep` over the index (or a commit): (path, line, text) of every matching line,
+    in the files the `paths` globs name (every file without them)."""
     if not patterns:
         return []
     args = ["grep", "-n", "-z", "-I", "--no-color", "-F" if fixed else "-E"]
     for pattern in patterns:
         args += ["-e", pattern]
     args += [ref] if ref else ["--cached"]
+    if paths:
+        args += ["--", *(f":(glob){path}" for path in paths)]
     try:
         out = _run(args, cwd=root)
     except GitError:

@@ -29,12 +29,19 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hooks import git
-from hooks.summary import Definition, Summary, scan_definitions
+from hooks.summary import (
+    Definition,
+    ImportLine,
+    Summary,
+    imported_modules,
+    scan_definitions,
+    scan_imports,
+)
 
-FORMAT = "1"
+FORMAT = "2"
 NAME = "index.sqlite"
 MAX_TEXT = 8 << 20  # a stored text above this is read as a miss
 CHUNK = 500  # names per query (sqlite's variable limit is 999 on old builds)
@@ -45,12 +52,17 @@ PYTHON = (".py", ".pyi")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, blob TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS scans(blob TEXT PRIMARY KEY, guarded INTEGER, defs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scans(
+    blob TEXT PRIMARY KEY, guarded INTEGER, defs TEXT NOT NULL, imports TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS defs(
     name TEXT NOT NULL, path TEXT NOT NULL, line INTEGER, registered INTEGER, guarded INTEGER
 );
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
 CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
+CREATE TABLE IF NOT EXISTS imports(module TEXT NOT NULL, path TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS imports_module ON imports(module);
+CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
 CREATE TABLE IF NOT EXISTS summaries(
     blob TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(blob, path)
 );
@@ -59,7 +71,12 @@ CREATE TABLE IF NOT EXISTS summaries(
 # (path, line, registered by a decorator, the module is a standalone script)
 Place = tuple[str, int, bool, bool]
 Overlay = Mapping[str, "str | None"]  # path -> its blob in the state checked, None: deleted
-Scan = tuple[bool, list[Definition]]
+
+
+class Scan(NamedTuple):
+    guarded: bool  # an `if __name__ == "__main__":` block
+    defs: list[Definition]
+    imports: list[ImportLine]
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -176,15 +193,18 @@ class IndexStore:
             marks = ",".join("?" * len(chunk))
             self.db.execute(f"DELETE FROM files WHERE path IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM defs WHERE path IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM imports WHERE path IN ({marks})", chunk)
         present = [(path, blob) for path, blob in changes if blob]
         self.db.executemany("INSERT OR REPLACE INTO files VALUES(?, ?)", present)
         modules = [(path, blob) for path, blob in present if path.endswith(PYTHON)]
         scans = self.scans({blob for _, blob in modules})
-        rows = []
+        rows, imports = [], []
         for path, blob in modules:
-            guarded, found = scans.get(blob, (False, []))
-            rows.extend((d.name, path, d.line, d.registered, guarded) for d in found)
+            scan = scans.get(blob, EMPTY)
+            rows.extend((d.name, path, d.line, d.registered, scan.guarded) for d in scan.defs)
+            imports.extend((name, path) for name in imported_modules(path, scan.imports))
         self.db.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?)", rows)
+        self.db.executemany("INSERT INTO imports VALUES(?, ?)", imports)
 
     # -- per blob ----------------------------------------------------------------------------
 
@@ -195,19 +215,19 @@ class IndexStore:
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT blob, guarded, defs FROM scans WHERE blob IN ({marks})"
-            for blob, guarded, text in self.db.execute(query, chunk):
-                parsed = _load_defs(text)
-                if parsed is not None:
-                    found[blob] = (bool(guarded), parsed)
+            query = f"SELECT blob, guarded, defs, imports FROM scans WHERE blob IN ({marks})"
+            for blob, guarded, defs, imports in self.db.execute(query, chunk):
+                scan = _load_scan(bool(guarded), defs, imports)
+                if scan is not None:
+                    found[blob] = scan
         missing = [blob for blob in wanted if blob not in found]
         if missing:
             scanned = _scan_blobs(self.root, missing)
             rows = [
-                (blob, guarded, json.dumps([list(d) for d in defs]))
-                for blob, (guarded, defs) in scanned.items()
+                (blob, scan.guarded, json.dumps(scan.defs), json.dumps(scan.imports))
+                for blob, scan in scanned.items()
             ]
-            self.db.executemany("INSERT OR REPLACE INTO scans VALUES(?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO scans VALUES(?, ?, ?, ?)", rows)
             found.update(scanned)
         return found
 
@@ -265,10 +285,10 @@ class IndexStore:
         changed = {p: b for p, b in overlay.items() if b and p.endswith(PYTHON)}
         scans = self.scans(changed.values())
         for path, blob in changed.items():
-            guarded, found = scans.get(blob, (False, []))
-            for d in found:
+            scan = scans.get(blob, EMPTY)
+            for d in scan.defs:
                 if d.name in raw:
-                    raw[d.name].append((path, d.line, d.registered, guarded))
+                    raw[d.name].append((path, d.line, d.registered, scan.guarded))
         # a standalone script: a `__main__` guard with no package around it (run, not imported)
         guarded_paths = {place[0] for places in raw.values() for place in places if place[3]}
         inits = {_init_of(p) for p in guarded_paths}
@@ -281,6 +301,17 @@ class IndexStore:
             for name, places in raw.items()
         }
 
+    def importers(self, module: str, overlay: Overlay) -> list[str]:
+        """The modules that import `module` (or a name from it) in the state checked."""
+        rows = self.db.execute("SELECT path FROM imports WHERE module=?", (module,)).fetchall()
+        paths = {path for (path,) in rows if path not in overlay}
+        changed = {p: b for p, b in overlay.items() if b and p.endswith(PYTHON)}
+        scans = self.scans(changed.values())
+        for path, blob in changed.items():
+            if module in imported_modules(path, scans.get(blob, EMPTY).imports):
+                paths.add(path)
+        return sorted(paths)
+
     def close(self) -> None:
         if self.pid == os.getpid():
             self.db.close()
@@ -290,12 +321,21 @@ def _init_of(path: str) -> str:
     return f"{path.rpartition('/')[0]}/__init__.py".lstrip("/")
 
 
-def _load_defs(text: str) -> list[Definition] | None:
-    if len(text) > MAX_TEXT:
+EMPTY = Scan(False, [], [])
+
+
+def _load_scan(guarded: bool, defs: str, imports: str) -> Scan | None:
+    if len(defs) > MAX_TEXT or len(imports) > MAX_TEXT:
         return None
     try:
-        rows = json.loads(text)
-        return [Definition(str(n), int(line), str(k), bool(r)) for n, line, k, r in rows]
+        return Scan(
+            guarded,
+            [Definition(str(n), int(line), str(k), bool(r)) for n, line, k, r in json.loads(defs)],
+            [
+                (int(level), str(m), [str(n) for n in names])
+                for level, m, names in json.loads(imports)
+            ],
+        )
     except (ValueError, TypeError):
         return None  # a damaged entry is a miss: scanned again
 
@@ -329,4 +369,9 @@ def _scan_blobs(root: Path, blobs: list[str]) -> dict[str, Scan]:
 
 
 def _scan_part(root: Path, blobs: list[str]) -> dict[str, Scan]:
-    return {blob: scan_definitions(data) for blob, data in git.stream_blobs(root, blobs)}
+    return {blob: _scan(data) for blob, data in git.stream_blobs(root, blobs)}
+
+
+def _scan(data: bytes) -> Scan:
+    guarded, defs = scan_definitions(data)
+    return Scan(guarded, defs, scan_imports(data))

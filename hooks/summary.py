@@ -79,26 +79,59 @@ def _decorator_name(node: ast.expr) -> str:
     return ""
 
 
+# Fields that never hold a node (names, flags, operators' leaves): skipped by the walks here,
+# which run over every async function and class of every module a run resolves names in.
+LEAF_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind", "type_comment", "names"}
+)
+STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _children(node: ast.AST) -> Iterator[ast.AST]:
+    for name in node._fields:
+        if name in LEAF_FIELDS:
+            continue
+        value = getattr(node, name, None)
+        if type(value) is list:
+            yield from (item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            yield value
+
+
 def _yields(func: ast.AST) -> bool:
     """Does the function's own body (not a nested function or lambda) yield?"""
-    todo = list(ast.iter_child_nodes(func))
+    todo = list(_children(func))
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return True
-        if isinstance(node, (*FUNCTIONS, ast.Lambda, ast.ClassDef)):
-            continue
-        todo.extend(ast.iter_child_nodes(node))
+        if not isinstance(node, SCOPES):
+            todo.extend(_children(node))
     return False
 
 
-def function_kind(func: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in a body and the bodies nested in it (not expressions: a statement
+    walk is a fraction of a full one)."""
+    todo = list(reversed(body))
+    while todo:
+        stmt = todo.pop()
+        yield stmt
+        for name in STATEMENT_FIELDS:
+            nested = getattr(stmt, name, None)
+            if nested:
+                todo.extend(reversed(nested))
+
+
+def function_kind(func: ast.FunctionDef | ast.AsyncFunctionDef, yields: bool = True) -> str:
+    """The function's kind; `yields=False` when the module's text has no `yield` at all."""
     if not isinstance(func, ast.AsyncFunctionDef):
         # a sync function stays sync under any decorator we could not see through, except
         # the ones that are known to make coroutines (`@sync_to_async`, `@asyncify`)
         names = {_decorator_name(d) for d in func.decorator_list}
         return UNKNOWN if any("async" in n for n in names) else SYNC
-    if _yields(func):
+    if yields and _yields(func):
         return ASYNCGEN
     if any(_decorator_name(d) not in PRESERVING_DECORATORS for d in func.decorator_list):
         return UNKNOWN
@@ -198,11 +231,11 @@ def imports_of(module: str, is_package: bool, body: list[ast.stmt]) -> dict[str,
     return imports
 
 
-def class_summary(cls: ast.ClassDef) -> dict[str, Any]:
+def class_summary(cls: ast.ClassDef, yields: bool = True) -> dict[str, Any]:
     methods: dict[str, str] = {}
     for stmt in cls.body:
         if isinstance(stmt, FUNCTIONS):
-            merge_kind(methods, stmt.name, function_kind(stmt))
+            merge_kind(methods, stmt.name, function_kind(stmt, yields))
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             # `run = other_function`: a method whose kind we cannot see here
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -221,7 +254,7 @@ def _attribute_types(cls: ast.ClassDef) -> dict[str, str]:
     for stmt in cls.body:
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             seen[stmt.target.id] = annotated_class(stmt.annotation)
-    for node in ast.walk(cls):
+    for node in statements(cls.body):
         if not isinstance(node, (ast.Assign, ast.AnnAssign)):
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -244,22 +277,25 @@ def _attribute_types(cls: ast.ClassDef) -> dict[str, str]:
     return {name: made for name, made in seen.items() if made}
 
 
-def summarize(tree: ast.Module, path: str) -> Summary:
+def summarize(tree: ast.Module, path: str, text: str | None = None) -> Summary:
+    """The module's summary. Given the module's `text`, a module without the word `yield`
+    is known to define no async generator without walking its functions."""
     module, is_package = module_name(path)
+    yields = text is None or "yield" in text
     functions: dict[str, str] = {}
     classes: dict[str, dict[str, Any]] = {}
-    statements = list(_top_statements(tree.body))
-    for stmt in statements:
+    top = list(_top_statements(tree.body))
+    for stmt in top:
         if isinstance(stmt, FUNCTIONS):
-            merge_kind(functions, stmt.name, function_kind(stmt))
+            merge_kind(functions, stmt.name, function_kind(stmt, yields))
         elif isinstance(stmt, ast.ClassDef):
-            classes[stmt.name] = class_summary(stmt)
+            classes[stmt.name] = class_summary(stmt, yields)
     return {
         "module": module,
         "package": is_package,
         "functions": functions,
         "classes": classes,
-        "imports": imports_of(module, is_package, statements),
+        "imports": imports_of(module, is_package, top),
     }
 
 
@@ -404,6 +440,68 @@ def scan_definitions(data: bytes) -> tuple[bool, list[Definition]]:
         )
     guarded = any(MAIN_GUARD.match(data, at) for at in _line_starts(data, b"if "))
     return guarded, found
+
+
+IMPORT_LINE = re.compile(
+    rb"[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)?|[^\n#;]*)"
+    rb"|import[ \t]+([^\n#;]*))"
+)
+# (dots of a relative import, module, names imported from it)
+ImportLine = tuple[int, str, list[str]]
+
+
+def scan_imports(data: bytes) -> list[ImportLine]:
+    """Every `import a.b` and `from .a import b, c` of a module, at any indentation (imports
+    inside functions and `try:` blocks count), read from its lines."""
+    found: list[ImportLine] = []
+    seen_lines: set[int] = set()
+    at = data.find(b"import")
+    while at != -1:
+        start = data.rfind(b"\n", 0, at) + 1
+        if start not in seen_lines:
+            seen_lines.add(start)
+            match = IMPORT_LINE.match(data, start)
+            if match:
+                found.extend(_import_parts(match))
+        at = data.find(b"import", at + 6)
+    return found
+
+
+def _words(text: bytes) -> list[str]:
+    names = []
+    for part in text.strip(b"()\\ \t\r\n").replace(b"\n", b",").split(b","):
+        name = part.strip(b" \t\r()\\").split(b" ")[0]
+        if name and name != b"*" and re.fullmatch(rb"[\w.]+", name):
+            names.append(name.decode())
+    return names
+
+
+def _import_parts(match: re.Match[bytes]) -> list[ImportLine]:
+    if match[4] is not None:
+        return [(0, name, []) for name in _words(match[4])]
+    level = len(match[1] or b"")
+    return [(level, (match[2] or b"").decode(), _words(match[3] or b""))]
+
+
+def imported_modules(path: str, imports: list[ImportLine]) -> set[str]:
+    """The absolute names a module's imports name: `from a.b import c` names `a.b` and `a.b.c`
+    (c may be a module or a name in it), relative imports resolved against the module's path."""
+    module, is_package = module_name(path)
+    names: set[str] = set()
+    for level, source, imported in imports:
+        if level:
+            parts = module.split(".") if module else []
+            if not is_package:
+                parts = parts[:-1]
+            if level - 1 > len(parts):
+                continue
+            parts = parts[: len(parts) - (level - 1)]
+            source = ".".join([*parts, source] if source else parts)
+        if not source:
+            continue
+        names.add(source)
+        names.update(f"{source}.{name}" for name in imported)
+    return names
 
 
 def _registered(data: bytes, start: int) -> bool:

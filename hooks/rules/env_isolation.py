@@ -47,7 +47,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from hooks import envfiles
-from hooks.context import Run, SourceFile, env_name, finding
+from hooks.context import Run, SourceFile, env_file_globs, env_name, finding
 from hooks.findings import Finding
 
 ID = "env-isolation"
@@ -169,7 +169,7 @@ def _usage(run: Run, file: SourceFile) -> Usage:
         for env, example in variable.examples.items():
             usage.add(name, canonical(env) or env, example)
     pattern = r"^[[:space:]]*(export[[:space:]]+)?[A-Za-z_][A-Za-z0-9_]*="
-    for path, _line, text in run.repo.grep([pattern]):
+    for path, _line, text in run.repo.grep([pattern], paths=env_file_globs(run.config)):
         other = canonical(env_name(path, run.config))
         if other is None or path == file.path:
             continue

@@ -151,8 +151,7 @@ def _is_library(tree: ast.Module, ctx: NodeContext) -> bool:
     if not helpers:
         return False
     module = ctx.module_summary()["module"]
-    users = ctx.run.repo.mentions([module]).get(module, [])
-    return any(path != ctx.file.path for path, _line, _text in users)
+    return any(path != ctx.file.path for path in ctx.run.repo.importers(module))
 
 
 def _is_fixture_module(tree: ast.Module) -> bool:

@@ -55,7 +55,6 @@ from hooks.summary import (
     merge_kind,
     resolve,
     resolve_dotted,
-    summarize,
 )
 
 ID = "no-unawaited-coroutine"
@@ -100,15 +99,17 @@ MAX_HOPS = 3  # containers followed from a coroutine to where it is awaited
 
 class Scope:
     """What one function binds: the names it assigns, its nested functions, the class of each
-    local variable made by one constructor, and the attributes it overwrites."""
+    local variable made by one constructor, and the attributes it overwrites. Read from the
+    function's statements (a binding is a statement's target; expressions are not walked),
+    when a call in the function first needs it."""
 
-    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef, source: list[str]) -> None:
         self.func = func
+        self.source = source  # the module's lines
         self.bound: set[str] = set()
         self.nested: dict[str, str] = {}
         self.made: dict[str, str | None] = {}  # variable -> the class it holds, if one
         self.overwritten: set[tuple[str, str]] = set()  # (variable, attribute) assigned
-        self.strings: set[str] = set()  # `patch.object(x, "name")` replaces x.name
         arguments = func.args
         for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
             self.bound.add(arg.arg)
@@ -118,51 +119,80 @@ class Scope:
         for arg in (arguments.vararg, arguments.kwarg):
             if arg:
                 self.bound.add(arg.arg)
-        todo: list[ast.AST] = list(func.body)
+        yields = any("yield" in line for line in self._lines())
+        todo: list[ast.stmt] = list(func.body)
         while todo:
-            node = todo.pop()
-            if isinstance(node, FUNCTIONS):
-                self.bound.add(node.name)
-                merge_kind(self.nested, node.name, function_kind(node))
+            stmt = todo.pop()
+            if isinstance(stmt, FUNCTIONS):
+                self.bound.add(stmt.name)
+                merge_kind(self.nested, stmt.name, function_kind(stmt, yields))
                 continue
-            if isinstance(node, (ast.Lambda, ast.ClassDef)):
-                if isinstance(node, ast.ClassDef):
-                    self.bound.add(node.name)
+            if isinstance(stmt, ast.ClassDef):
+                self.bound.add(stmt.name)
                 continue
-            self._note(node)
-            todo.extend(ast.iter_child_nodes(node))
+            self._note(stmt)
+            for name in STATEMENT_FIELDS:
+                todo.extend(getattr(stmt, name, None) or ())
 
-    def _note(self, node: ast.AST) -> None:
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            self.bound.add(node.id)
-        elif isinstance(node, ast.alias):
-            self.bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            self.bound.add(node.name)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            self.strings.add(node.value)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            value = node.value
+    def _lines(self) -> list[str]:
+        return self.source[self.func.lineno - 1 : self.func.end_lineno or self.func.lineno]
+
+    def names_in_strings(self, name: str) -> bool:
+        """Does the function name `name` in a string (`patch.object(x, "name")` replaces it)?"""
+        return any(f'"{name}"' in line or f"'{name}'" in line for line in self._lines())
+
+    def _bind(self, target: ast.AST) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                self.bound.add(node.id)
+
+    def _note(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                self.bound.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._bind(stmt.target)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    self._bind(item.optional_vars)
+        elif isinstance(stmt, ast.Try):
+            for handler in stmt.handlers:
+                if handler.name:
+                    self.bound.add(handler.name)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                self._bind(target)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value = stmt.value
             for target in targets:
                 if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
                     self.overwritten.add((target.value.id, target.attr))
-                if not isinstance(target, ast.Name) or isinstance(node, ast.AugAssign):
+                if isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
+                    self._bind(target)
+                if not isinstance(target, ast.Name):
+                    continue
+                self.bound.add(target.id)
+                if isinstance(stmt, ast.AugAssign):
                     continue
                 made = dotted(value.func) if isinstance(value, ast.Call) else None
-                if made is None and isinstance(node, ast.AnnAssign):
-                    made = annotated_class(node.annotation)
+                if made is None and isinstance(stmt, ast.AnnAssign):
+                    made = annotated_class(stmt.annotation)
                 known = self.made.get(target.id, made)
                 self.made[target.id] = made if known == made else None
 
 
+Functions = tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]
+
+
 def _statement_calls(
     tree: ast.Module, touched: Callable[[int, int], bool]
-) -> Iterator[tuple[list[Scope], str | None, ast.Call, str | None]]:
-    """(enclosing scopes, innermost first; the class when the outermost function is a method;
-    the call; the name its result is assigned to) for each call used as a statement or
-    assigned, in the touched statements of every function."""
-    todo: list[tuple[ast.AST, list[Scope], str | None]] = [(tree, [], None)]
+) -> Iterator[tuple[Functions, str | None, ast.Call, str | None]]:
+    """(enclosing functions, innermost first; the class when the outermost function is a
+    method; the call; the name its result is assigned to) for each call used as a statement
+    or assigned, in the touched statements of every function."""
+    todo: list[tuple[ast.AST, Functions, str | None]] = [(tree, (), None)]
     while todo:
         node, scopes, cls = todo.pop()
         for name in STATEMENT_FIELDS:
@@ -170,7 +200,7 @@ def _statement_calls(
                 if isinstance(child, ast.stmt) and not touched(child.lineno, child.end_lineno or 0):
                     continue
                 if isinstance(child, FUNCTIONS):
-                    todo.append((child, [Scope(child), *scopes], cls))
+                    todo.append((child, (child, *scopes), cls))
                     continue
                 if isinstance(child, ast.ClassDef):
                     # only a module-level class is in the summary that resolves `self`
@@ -250,7 +280,7 @@ class Resolver:
     """Resolves what a call calls, through the module's own summary and the repository's."""
 
     def __init__(self, tree: ast.Module, ctx: NodeContext) -> None:
-        self.summary = summarize(tree, ctx.file.path)
+        self.summary = ctx.module_summary()
         self.lookup = ctx.run.repo.module
 
     def _method(self, class_name: str | None, method: str) -> Callee | None:
@@ -292,7 +322,7 @@ class Resolver:
             return None
         for scope in scopes:
             if first in scope.bound:
-                if rest or (first, method) in scope.overwritten or method in scope.strings:
+                if rest or (first, method) in scope.overwritten or scope.names_in_strings(method):
                     return None
                 return self._method(scope.made.get(first), method)
         qualified = self.summary["imports"].get(first)
@@ -315,9 +345,15 @@ def _is_method_receiver(scopes: list[Scope], name: str) -> bool:
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
     resolver: Resolver | None = None
-    for scopes, cls, call, target in _statement_calls(node, ctx.file.touched):
+    built: dict[int, Scope] = {}
+    for functions, cls, call, target in _statement_calls(node, ctx.file.touched):
         if resolver is None:
             resolver = Resolver(node, ctx)
+        scopes = []
+        for func in functions:
+            if id(func) not in built:
+                built[id(func)] = Scope(func, ctx.file.lines)
+            scopes.append(built[id(func)])
         callee = resolver.callee(call, scopes, cls)
         if callee is None or callee[0] != ASYNC:
             continue

@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterator
 
 from hooks import envfiles
-from hooks.context import Run, SourceFile, finding
+from hooks.context import Run, SourceFile, env_file_globs, finding
 from hooks.findings import Finding
 
 ID = "oauth-credentials-present"
@@ -81,7 +81,8 @@ def _sibling_keys(file: SourceFile, run: Run) -> set[str]:
     folder = file.path.rsplit("/", 1)[0] + "/" if "/" in file.path else ""
     keys: set[str] = set()
     for path, _line, text in run.repo.grep(
-        [r"^[[:space:]]*(export[[:space:]]+)?[A-Z_]*(CLIENT_ID|CLIENT_SECRET|OAUTH)"]
+        [r"^[[:space:]]*(export[[:space:]]+)?[A-Z_]*(CLIENT_ID|CLIENT_SECRET|OAUTH)"],
+        paths=env_file_globs(run.config),
     ):
         inside = path.startswith(folder) and "/" not in path[len(folder) :]
         if inside and path != file.path and path.rsplit("/", 1)[-1].startswith(".env"):
