@@ -16,8 +16,12 @@ entries, never corrupt the file. `--no-cache` or `RUNBOOK_GUARD_NO_CACHE=1` turn
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import marshal
 import os
+import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -28,10 +32,11 @@ from hooks import __version__, replay
 from hooks.config import Config, index_source
 from hooks.context import Run, SourceFile
 from hooks.findings import Finding, Link, Note
+from hooks.store import MAX_TEXT, IndexStore
 
 FORMAT = 1
-MAX_ENTRIES = 50_000  # per settings file; the ones written longest ago go first
-MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its entries
+MAX_ENTRIES = 100_000  # results kept; the ones written longest ago go first
+MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its links
 
 # (method, arguments, answer) of one question a rule asked the repository index
 Dependency = tuple[str, tuple[Any, ...], Any]
@@ -95,36 +100,51 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
     replay.write_atomically(os.fspath(path), data)
 
 
-class Store:
-    """The entries of one settings key, and the repository tables of one repository state."""
+def _plain(value: Any) -> Any:
+    """A value as JSON keeps it (tuples become lists): how a stored answer compares."""
+    return json.loads(json.dumps(value))
 
-    def __init__(self, folder: Path, settings: str, repo_token: str | None) -> None:
-        self.folder = folder
-        self.settings, self.repo_token = settings, repo_token
-        self.path = folder / f"results-{_name(settings)}.marshal"
-        self.repo_path = folder / f"repo-{_name(repo_token)}.marshal" if repo_token else None
-        data = _load(self.path, "settings", settings)
-        self.generation: int = data.get("generation", 0) + 1
-        self.entries: dict[str, tuple[int, Any]] = data.get("entries", {})
-        self.changed = False
-        repo = _load(self.repo_path, "token", repo_token) if self.repo_path else {}
-        self.repo_tables: dict[str, Any] = repo.get("tables", {})
-        self.repo_tables_loaded = len(self.repo_tables)
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+class Store:
+    """The entries of one settings key, in the repository index's database (hooks/store.py):
+    looked up one file at a time, so a run reads the entries of the files it checks and no
+    others, however many an `--all-files` run left."""
+
+    def __init__(self, index: IndexStore, settings: str) -> None:
+        self.db = index.db
+        self.settings = _digest(settings)
+        self.pending: list[tuple[str, str, str]] = []
 
     def get(self, key: str, run: Run) -> Entry | None:
         """The entry for `key`, if the repository still answers its questions the same way."""
-        stored = self.entries.get(key)
-        if stored is None:
+        try:
+            row = self.db.execute(
+                "SELECT data FROM results WHERE settings=? AND key=?",
+                (self.settings, _digest(key)),
+            ).fetchone()
+        except sqlite3.Error:
             return None
-        _generation, (findings, notes, dependencies) = stored
+        if row is None or len(row[0]) > MAX_TEXT:
+            return None
+        try:
+            stored = json.loads(row[0])
+            if stored.get("key") != key:
+                return None  # two keys that share a digest
+            findings = [Finding(*_finding_fields(f)) for f in stored["findings"]]
+            notes = [Note(*n) for n in stored["notes"]]
+            dependencies = [(str(m), tuple(a), answer) for m, a, answer in stored["asked"]]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None  # a damaged or foreign entry is a miss
         for method, args, answer in dependencies:
-            if run.repo.ask(method, args) != answer:
+            if method not in QUESTIONS:
                 return None
-        return (
-            [Finding(*f) for f in findings],
-            [Note(*n) for n in notes],
-            dependencies,
-        )
+            if _plain(run.repo.ask(method, args)) != answer:
+                return None
+        return findings, notes, dependencies
 
     def put(
         self,
@@ -133,51 +153,60 @@ class Store:
         notes: Sequence[Note],
         dependencies: list[Dependency],
     ) -> None:
-        value = ([tuple(f) for f in findings], [tuple(n) for n in notes], dependencies)
-        self.entries[key] = (self.generation, value)
-        self.changed = True
+        data = {
+            "key": key,
+            "findings": [list(f) for f in findings],
+            "notes": [list(n) for n in notes],
+            "asked": [[m, list(a), answer] for m, a, answer in dependencies],
+        }
+        self.pending.append((self.settings, _digest(key), json.dumps(data)))
 
-    def save(self, repo_tables: dict[str, Any]) -> None:
+    def save(self) -> None:
         """Write what changed; a cache that cannot be written is no reason to fail a commit."""
+        if not self.pending:
+            return
         try:
-            if self.changed:
-                entries = self.entries
-                if len(entries) > MAX_ENTRIES:
-                    newest = sorted(entries.items(), key=lambda item: item[1][0])[-MAX_ENTRIES:]
-                    entries = dict(newest)
-                _dump(
-                    self.path,
-                    {
-                        "format": FORMAT,
-                        "settings": self.settings,
-                        "generation": self.generation,
-                        "entries": entries,
-                    },
-                )
-                _prune(self.folder, "results-", MAX_SETTINGS_FILES)
-            if self.repo_path and len(repo_tables) > self.repo_tables_loaded:
-                _dump(
-                    self.repo_path,
-                    {"format": FORMAT, "token": self.repo_token, "tables": repo_tables},
-                )
-                _prune(self.folder, "repo-", 2)
-        except OSError:
-            pass
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO results(settings, key, data) VALUES(?, ?, ?)",
+                self.pending,
+            )
+            # the entries written longest ago go first
+            self.db.execute(
+                "DELETE FROM results WHERE rowid <= (SELECT MAX(rowid) FROM results) - ?",
+                (MAX_ENTRIES,),
+            )
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+        self.pending = []
+
+
+# The questions an entry may ask again: a stored name outside these is a foreign entry.
+QUESTIONS = frozenset({"grep", "definitions", "module_file", "in_package", "importers", "mentions"})
+
+
+def _finding_fields(fields: list[Any]) -> list[Any]:
+    """A stored finding's fields, the statement span back to a tuple."""
+    if len(fields) > 8 and isinstance(fields[8], list):
+        fields = [*fields[:8], tuple(fields[8])]
+    return fields
+
+
+def open_store(run: Run, rules: dict[str, ModuleType]) -> Store | None:
+    if directory(run.root) is None:
+        return None
+    index = run.repo.store()
+    if index.in_memory:
+        return None
+    return Store(index, settings_key(run, rules))
 
 
 def _prune(folder: Path, prefix: str, keep: int) -> None:
     files = sorted(folder.glob(f"{prefix}*.marshal"), key=lambda p: p.stat().st_mtime_ns)
     for old in files[:-keep]:
         old.unlink(missing_ok=True)
-
-
-def open_store(run: Run, rules: dict[str, ModuleType]) -> Store | None:
-    folder = directory(run.root)
-    if folder is None:
-        return None
-    store = Store(folder, settings_key(run, rules), run.repo.token)
-    run.repo.tables = store.repo_tables
-    return store
 
 
 def _runbook_stamp(root: Path, config: Config) -> list[tuple[str, int, int]]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hooks import git
 from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
-from hooks.store import IndexStore
+from hooks.store import MISSING, IndexStore
 from hooks.summary import Summary, module_paths, summarize
 
 if TYPE_CHECKING:
@@ -84,6 +84,13 @@ ARCHIVED = re.compile(r"(^|/)(backups?|archived?|deprecated|legacy|_?old)(_[^/]*
 def in_archive(path: str) -> bool:
     """Is the file an archived copy (`backup/`, `archive/`, `deprecated/`, `old/` folders)?"""
     return bool(ARCHIVED.search(path))
+
+
+def _plain(value: Any) -> Any:
+    """As JSON keeps it: tuples become lists (stored and fresh answers compare alike)."""
+    import json
+
+    return json.loads(json.dumps(value))
 
 
 def in_test_folder(path: str) -> bool:
@@ -193,9 +200,17 @@ class RepoIndex:
         self._store: IndexStore | None = None
 
     def _table(self, name: str, compute: Callable[[], Any]) -> Any:
-        if name not in self.tables:
-            self.tables[name] = compute()
-        return self.tables[name]
+        """A repository table: memoised for the run, and kept in the repository index for this
+        exact repository state (a repeated run answers it without asking git)."""
+        if name in self.tables:
+            return self.tables[name]
+        stored = self.store().table(self.token, name) if self.persistent and self.token else MISSING
+        if stored is MISSING:
+            stored = _plain(compute())
+            if self.persistent and self.token:
+                self.store().put_table(self.token, name, stored)
+        self.tables[name] = stored
+        return stored
 
     def _record(self, method: str, args: tuple[Any, ...], answer: Any) -> Any:
         if self.recording is not None:

@@ -467,7 +467,7 @@ def _check_cached(
         if key:
             store.put(key, found, notes, questions)
         results[path] = (path, found, notes, questions)
-    store.save(run.repo.tables)
+    store.save()
     return [results[file.path] for file in run.files]
 
 

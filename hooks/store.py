@@ -41,13 +41,15 @@ from hooks.summary import (
     scan_imports,
 )
 
-FORMAT = "2"
+FORMAT = "3"
 NAME = "index.sqlite"
 MAX_TEXT = 8 << 20  # a stored text above this is read as a miss
 CHUNK = 500  # names per query (sqlite's variable limit is 999 on old builds)
 PARALLEL_MIN = 2000  # blobs to scan before a second process pays for itself
 PROGRESS_MIN = 2000  # blobs to scan before the first run says what it is doing
 PYTHON = (".py", ".pyi")
+MAX_TABLES = 64  # repository tables kept, over all states
+MISSING = object()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,6 +65,12 @@ CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
 CREATE TABLE IF NOT EXISTS imports(module TEXT NOT NULL, path TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS imports_module ON imports(module);
 CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
+CREATE TABLE IF NOT EXISTS results(
+    settings TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(settings, key)
+);
+CREATE TABLE IF NOT EXISTS tables(
+    token TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(token, name)
+);
 CREATE TABLE IF NOT EXISTS summaries(
     blob TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY(blob, path)
 );
@@ -85,6 +93,15 @@ def _connect(path: str) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=OFF")
     connection.execute("PRAGMA trusted_schema=OFF")
     return connection
+
+
+def _create_private(path: str) -> None:
+    """Create the file for the owner alone (it holds the findings of the repository's code),
+    never through a link someone planted in its place."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _is_regular_or_absent(path: str) -> bool:
@@ -127,11 +144,13 @@ class IndexStore:
             try:
                 os.makedirs(folder, mode=0o700, exist_ok=True)
                 if _is_regular_or_absent(path):
+                    _create_private(path)
                     store = cls(root, _connect(path), reader)
                     if store._usable():
                         return store
                     store.db.close()
                     os.unlink(path)  # damaged or another version's: built afresh
+                    _create_private(path)
                     store = cls(root, _connect(path), reader)
                     if store._usable():
                         return store
@@ -311,6 +330,30 @@ class IndexStore:
             if module in imported_modules(path, scans.get(blob, EMPTY).imports):
                 paths.add(path)
         return sorted(paths)
+
+    def table(self, token: str, name: str) -> Any:
+        """A repository table (a `git grep` answer) stored for one repository state, or
+        MISSING."""
+        row = self.db.execute(
+            "SELECT data FROM tables WHERE token=? AND name=?", (token, name)
+        ).fetchone()
+        if row is None or len(row[0]) > MAX_TEXT:
+            return MISSING
+        try:
+            return json.loads(row[0])
+        except ValueError:
+            return MISSING
+
+    def put_table(self, token: str, name: str, value: Any) -> None:
+        with contextlib.suppress(sqlite3.Error):  # a read-only cache still answers
+            self.db.execute(
+                "INSERT OR REPLACE INTO tables VALUES(?, ?, ?)", (token, name, json.dumps(value))
+            )
+            # the tables of the states written longest ago go first
+            self.db.execute(
+                "DELETE FROM tables WHERE rowid <= (SELECT MAX(rowid) FROM tables) - ?",
+                (MAX_TABLES,),
+            )
 
     def close(self) -> None:
         if self.pid == os.getpid():

@@ -55,7 +55,7 @@ def test_the_cache_lives_in_the_git_directory_and_leaves_the_work_tree_clean(
     write(git_repo, "app/a.py", "import os\nURL = os.environ['URL']\n")
     stage(git_repo, ".")
     guard("run")
-    assert list((git_repo / ".git" / "runbook-guard").glob("results-*.marshal"))
+    assert (git_repo / ".git" / "runbook-guard" / "index.sqlite").is_file()
     status = subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all"],
         cwd=git_repo,
