@@ -98,10 +98,8 @@ def _connect(path: str) -> sqlite3.Connection:
 def _create_private(path: str) -> None:
     """Create the file for the owner alone (it holds the findings of the repository's code),
     never through a link someone planted in its place."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
-    except FileExistsError:
-        pass
 
 
 def _is_regular_or_absent(path: str) -> bool:
