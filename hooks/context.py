@@ -27,6 +27,30 @@ if TYPE_CHECKING:
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
+def decode(data: bytes, *, python: bool = False) -> tuple[str, str | None]:
+    """Text of a file's bytes, and a note when it could not be decoded exactly. Python files
+    honour their PEP 263 coding declaration (`# -*- coding: latin-1 -*-`)."""
+    import codecs
+
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    encoding = "utf-8"
+    if python and b"coding" in data[:400]:
+        import io
+        import tokenize
+
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError:
+            encoding = "utf-8"
+    try:
+        return data.decode(encoding), None
+    except (UnicodeDecodeError, LookupError) as e:
+        where = f" at byte {e.start}" if isinstance(e, UnicodeDecodeError) else ""
+        note = f"not valid {encoding.upper()}{where}, read with replacements"
+        return data.decode("utf-8", "replace"), note
+
+
 @lru_cache(maxsize=512)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """A path glob where `**` spans directories and `*` stays within one (gitignore-like)."""
@@ -122,10 +146,14 @@ def env_name(path: str, config: Config) -> str | None:
 
 
 class SourceFile:
+    """One file in scope. Its text is given, or read on first use from `loader` (the blob's
+    bytes): an `--all-files` run hands thousands of files to worker processes, each of which
+    reads only its own, and `release()` lets a checked file's text go."""
+
     def __init__(
         self,
         path: str,
-        text: str,
+        text: str | None,
         added: frozenset[int] | None,  # None: every line is in scope
         removed: list[tuple[int, bytes]] | None = None,
         kind: str = "other",  # python, env, other
@@ -134,12 +162,51 @@ class SourceFile:
         environment: str | None = None,  # for env files
         blob: str | None = None,  # the git object id of `text`, the cache's key
         old_blob: str | None = None,  # the content before the change, when it had one
+        loader: Callable[[], bytes | None] | None = None,
     ) -> None:
-        self.path, self.text, self.added = path, text, added
+        self.path, self._text, self.added = path, text, added
         self.removed = [] if removed is None else removed
         self.kind, self.is_test, self.is_e2e = kind, is_test, is_e2e
         self.environment, self.blob, self.old_blob = environment, blob, old_blob
-        self.undecodable: str | None = None  # why the bytes are not valid text, if they are not
+        self._loader = loader
+        self.undecodable: str | None = None  # why a module's bytes are not valid text
+        self.decode_note: str | None = None  # the same, for a file that is not Python
+        self.binary = False  # NUL bytes: git's own test for binary content
+        self.unreadable = False  # git could not give the blob
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._load(self._loader() if self._loader else None)
+        return self._text or ""
+
+    def _load(self, data: bytes | None) -> None:
+        self._text = ""
+        if data is None:
+            self.unreadable = True
+        elif b"\0" in data[:8000]:
+            self.binary = True
+        else:
+            python = self.path.endswith(PYTHON_SUFFIXES)
+            self._text, problem = decode(data, python=python)
+            if python:
+                self.undecodable = problem
+            else:
+                self.decode_note = problem
+
+    def has_text(self, needle: str) -> bool:
+        """Does the file contain `needle`? Asked of a file not yet read, its bytes are searched
+        and not kept."""
+        if self._text is not None or self._loader is None:
+            return needle in self.text
+        data = self._loader()
+        return data is not None and needle.encode() in data
+
+    def release(self) -> None:
+        """Let the text go (it is read again if asked for)."""
+        if self._loader is not None:
+            self._text = None
+            self.__dict__.pop("lines", None)
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.kind})"

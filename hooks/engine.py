@@ -7,14 +7,12 @@ and inline suppressions, and reports files it cannot read as one-line notes.
 from __future__ import annotations
 
 import ast
-import codecs
 import functools
 import gc
-import io
 import os
 import sys
-import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -27,6 +25,7 @@ from hooks.context import (
     RepoIndex,
     Run,
     SourceFile,
+    decode,
     env_name,
     path_matches,
 )
@@ -82,25 +81,6 @@ def select_rules(
             rules.clear()
         rules.pop(rule_id, None)
     return rules
-
-
-def decode(data: bytes, *, python: bool = False) -> tuple[str, str | None]:
-    """Text of a file's bytes, and a note when it could not be decoded exactly. Python files
-    honour their PEP 263 coding declaration (`# -*- coding: latin-1 -*-`)."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    encoding = "utf-8"
-    if python and b"coding" in data[:400]:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        except SyntaxError:
-            encoding = "utf-8"
-    try:
-        return data.decode(encoding), None
-    except (UnicodeDecodeError, LookupError) as e:
-        where = f" at byte {e.start}" if isinstance(e, UnicodeDecodeError) else ""
-        note = f"not valid {encoding.upper()}{where}, read with replacements"
-        return data.decode("utf-8", "replace"), note
 
 
 def classify(path: str, config: Config) -> tuple[str, str | None]:
@@ -160,39 +140,35 @@ def build_run(
         if kind == "other":
             continue
         in_scope.append(change)
-    blobs = git.read_blobs(root, (c.blob for c in in_scope if c.blob))
+    repo = RepoIndex(root, ref, token, base=base, overlay=overlay)
+    # a few files are read now, in one `git cat-file`; thousands (--all-files) by the
+    # processes that check them, one at a time
+    blobs = {} if all_files else git.read_blobs(root, (c.blob for c in in_scope if c.blob))
     notes: list[Note] = []
     files: list[SourceFile] = []
     for change in in_scope:
-        data = blobs.get(change.blob or "")
-        if data is None:
-            notes.append(Note(change.path, "could not be read from git, skipped"))
-            continue
-        if b"\0" in data[:8000]:
-            continue  # binary, as git itself would judge it
-        python = change.path.endswith(PYTHON_SUFFIXES)
-        text, problem = decode(data, python=python)
-        if problem and not python:
-            notes.append(Note(change.path, problem))
         kind, environment = classify(change.path, config)
-        files.append(
-            SourceFile(
-                path=change.path,
-                text=text,
-                added=change.added,
-                removed=change.removed,
-                kind=kind,
-                is_test=path_matches(change.path, config.test_paths),
-                is_e2e=path_matches(change.path, config.e2e_paths),
-                environment=environment,
-                blob=change.blob,
-                old_blob=change.old_blob,
-            )
+        file = SourceFile(
+            path=change.path,
+            text=None,
+            added=change.added,
+            removed=change.removed,
+            kind=kind,
+            is_test=path_matches(change.path, config.test_paths),
+            is_e2e=path_matches(change.path, config.e2e_paths),
+            environment=environment,
+            blob=change.blob,
+            old_blob=change.old_blob,
+            loader=partial(repo.read, change.blob) if all_files and change.blob else None,
         )
-        # Python cannot read a module that is not valid in its encoding (a SyntaxError at
-        # import): the engine judges it with the syntax (check_file)
-        files[-1].undecodable = problem if python else None
-    repo = RepoIndex(root, ref, token, base=base, overlay=overlay)
+        if not all_files:
+            file._load(blobs.get(change.blob or ""))
+            if file.unreadable:
+                notes.append(Note(change.path, "could not be read from git, skipped"))
+                continue
+            if file.binary:
+                continue  # binary, as git itself would judge it
+        files.append(file)
     run = Run(root, config, files, changes, repo, all_files=all_files)
     return run, notes
 
@@ -348,10 +324,15 @@ def check_file(
     file: SourceFile, run: Run, rules: dict[str, ModuleType]
 ) -> tuple[list[Finding], list[Note]]:
     """Every finding the rules make in one file, before suppressions."""
+    file.text  # noqa: B018 (read the file now: what it is decides what follows)
+    if file.unreadable:
+        return [], [Note(file.path, "could not be read from git, skipped")]
+    if file.binary:
+        return [], []  # binary, as git itself would judge it
     enabled = _enabled_for(file.path, rules, run.config)
     kind_rules = {r: m for r, m in enabled.items() if file.kind in _kinds(m)}
     found: list[Finding] = []
-    notes: list[Note] = []
+    notes: list[Note] = [Note(file.path, file.decode_note)] if file.decode_note else []
     for rule in kind_rules.values():
         if hasattr(rule, "check_file"):
             found.extend(f for f in rule.check_file(file, run) if _in_scope(rule, f, file))
@@ -401,6 +382,7 @@ def _check_recorded(file: SourceFile, run: Run, rules: dict[str, ModuleType]) ->
         return file.path, found, notes, run.repo.recording
     finally:
         run.repo.recording = None
+        file.release()
 
 
 # Below this many files a process pool costs more than it saves.

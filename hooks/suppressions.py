@@ -85,7 +85,7 @@ def apply_suppressions(
 ) -> list[Finding]:
     """The findings no suppression silences, plus findings about the suppressions themselves."""
     findings = list(findings)
-    if MARKER not in file.text:
+    if not file.has_text(MARKER):
         return findings
     comments = _python_comments(file.text) if file.kind == "python" else None
     suppressions = find_suppressions(file.lines, comments)
