@@ -40,7 +40,8 @@ MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its links
 
 # (method, arguments, answer) of one question a rule asked the repository index
 Dependency = tuple[str, tuple[Any, ...], Any]
-Entry = tuple[list[Finding], list[Note], list[Dependency]]
+# findings, notes, questions asked, and whether the file holds a suppression comment
+Entry = tuple[list[Finding], list[Note], list[Dependency], bool]
 
 
 def directory(root: Path) -> Path | None:
@@ -137,6 +138,7 @@ class Store:
             findings = [Finding(*_finding_fields(f)) for f in stored["findings"]]
             notes = [Note(*n) for n in stored["notes"]]
             dependencies = [(str(m), tuple(a), answer) for m, a, answer in stored["asked"]]
+            marked = bool(stored["marked"])
         except (ValueError, TypeError, KeyError, AttributeError):
             return None  # a damaged or foreign entry is a miss
         for method, args, answer in dependencies:
@@ -144,7 +146,7 @@ class Store:
                 return None
             if _plain(run.repo.ask(method, args)) != answer:
                 return None
-        return findings, notes, dependencies
+        return findings, notes, dependencies, marked
 
     def put(
         self,
@@ -152,12 +154,14 @@ class Store:
         findings: Sequence[Finding],
         notes: Sequence[Note],
         dependencies: list[Dependency],
+        marked: bool,
     ) -> None:
         data = {
             "key": key,
             "findings": [list(f) for f in findings],
             "notes": [list(n) for n in notes],
             "asked": [[m, list(a), answer] for m, a, answer in dependencies],
+            "marked": marked,
         }
         self.pending.append((self.settings, _digest(key), json.dumps(data)))
 

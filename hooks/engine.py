@@ -32,7 +32,7 @@ from hooks.context import (
 from hooks.errors import ConfigError
 from hooks.findings import ERROR, Finding, Note
 from hooks.rules import all_rules
-from hooks.suppressions import apply_suppressions
+from hooks.suppressions import MARKER, apply_suppressions
 
 _T = TypeVar("_T")
 SYNTAX_ERROR = "syntax-error"
@@ -371,7 +371,9 @@ def check_file(
     return found, notes
 
 
-Checked = tuple[str, list[Finding], list[Note], list[Any]]  # path, findings, notes, questions
+# path, findings, notes, the questions asked of the repository, and whether the file holds a
+# suppression comment (the parent reads a file again only when it does)
+Checked = tuple[str, list[Finding], list[Note], list[Any], bool]
 
 
 def _check_recorded(file: SourceFile, run: Run, rules: dict[str, ModuleType]) -> Checked:
@@ -379,7 +381,7 @@ def _check_recorded(file: SourceFile, run: Run, rules: dict[str, ModuleType]) ->
     run.repo.recording = []
     try:
         found, notes = check_file(file, run, rules)
-        return file.path, found, notes, run.repo.recording
+        return file.path, found, notes, run.repo.recording, file.has_text(MARKER)
     finally:
         run.repo.recording = None
         file.release()
@@ -445,10 +447,10 @@ def _check_cached(
         else:
             results[file.path] = (file.path, *entry)
     checked = _check_files(run, [file for file, _ in todo], rules, jobs)
-    for (_file, key), (path, found, notes, questions) in zip(todo, checked, strict=True):
+    for (_file, key), (path, found, notes, questions, marked) in zip(todo, checked, strict=True):
         if key:
-            store.put(key, found, notes, questions)
-        results[path] = (path, found, notes, questions)
+            store.put(key, found, notes, questions, marked)
+        results[path] = (path, found, notes, questions, marked)
     store.save()
     return [results[file.path] for file in run.files]
 
@@ -459,9 +461,14 @@ def check(
     run.repo.persistent = use_cache
     result = Result(files=len(run.files))
     by_path: dict[str, list[Finding]] = {f.path: [] for f in run.files}
-    for path, found, notes, _ in _without_gc(_check_cached, run, rules, jobs, use_cache):
+    marked: set[str] = set()
+    for path, found, notes, _, has_marker in _without_gc(
+        _check_cached, run, rules, jobs, use_cache
+    ):
         by_path[path].extend(found)
         result.notes.extend(notes)
+        if has_marker:
+            marked.add(path)
     try:
         _check_repo_rules(run, rules, by_path)
     finally:
@@ -469,7 +476,7 @@ def check(
     files = {f.path: f for f in run.files}
     for path, found in by_path.items():
         file = files.get(path)
-        if file is None:
+        if file is None or path not in marked:  # no suppression comment in it
             result.findings.extend(found)
             continue
         result.findings.extend(
