@@ -265,6 +265,7 @@ class RepoIndex:
         self.summaries: dict[tuple[str, str], Summary | None] = {}  # (blob, path) -> summary
         self._reader: git.BlobReader | None = None
         self._store: IndexStore | None = None
+        self._module_files: dict[str, tuple[str, str] | None] = {}
 
     def _table(self, name: str, compute: Callable[[], Any]) -> Any:
         """A repository table: memoised for the run, and kept in the repository index for this
@@ -319,12 +320,12 @@ class RepoIndex:
 
     def module_file(self, name: str) -> tuple[str, str] | None:
         """(path, blob id) of the module `name` in this repository state, or None."""
-        candidates = module_paths(name)
-        blobs = self.store().blobs(candidates, self.overlay)
-        for path in candidates:
-            if path in blobs:
-                return self._record("module_file", (name,), (path, blobs[path]))
-        return self._record("module_file", (name,), None)
+        if name not in self._module_files:  # asked again and again while names resolve
+            candidates = module_paths(name)
+            blobs = self.store().blobs(candidates, self.overlay)
+            found = next(((p, blobs[p]) for p in candidates if p in blobs), None)
+            self._module_files[name] = found
+        return self._record("module_file", (name,), self._module_files[name])
 
     def in_package(self, path: str) -> bool:
         """Is the file's folder a package (it holds an `__init__.py`)?"""

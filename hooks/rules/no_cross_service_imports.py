@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name
+from hooks.context import NodeContext, Run, finding, node_name
 from hooks.findings import Finding
 
 ID = "no-cross-service-imports"
@@ -58,6 +58,12 @@ RUNBOOK = "COMMON_MISTAKES.md#importing-another-services-package"
 COVERS = r"(?i)cross[- ]service"
 
 NODES = (ast.Import, ast.ImportFrom, ast.Call)
+
+
+def wants(text: str, run: Run) -> bool:
+    """Only a module that names another service's package can import it."""
+    packages = run.services.packages
+    return any(p.strip("/").replace("/", ".") in text for p in packages.values())
 
 
 def _owner(path: str, packages: dict[str, str]) -> str | None:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, path_matches
+from hooks.context import NodeContext, Run, finding, path_matches
 from hooks.findings import Finding
 
 ID = "no-direct-environ"
@@ -55,6 +55,11 @@ COVERS = r"(?i)os\W{0,2}(environ|getenv)|direct (os\.)?environ"
 
 NODES = (ast.Attribute, ast.Call, ast.ImportFrom)
 ENVIRON_FUNCTIONS = frozenset({"getenv", "putenv", "unsetenv", "getenvb"})
+
+
+def wants(text: str, run: Run) -> bool:
+    """A module that never names the environment needs no walk of its expressions."""
+    return "environ" in text or "getenv" in text or "putenv" in text
 
 
 def _is_os(node: ast.AST) -> bool:

@@ -45,7 +45,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, SourceFile, finding, in_test_folder, node_name
+from hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder, node_name
 from hooks.findings import Finding
 
 ID = "no-undesigned-fallback"
@@ -68,6 +68,19 @@ RUNBOOK = "COMMON_MISTAKES.md#fallback-nobody-designed"
 COVERS = r"(?i)\bfallbacks?\b"
 
 NODES = (ast.Call, ast.BoolOp, ast.ExceptHandler)
+# What a fallback this rule reports has somewhere in its text: a local or remote host, a port, a
+# credential's key, a default constant. A module without any needs no walk of its expressions.
+MAY_FALL_BACK = re.compile(
+    r"localhost|127\.0\.0\.1|::1|://|\.(?:internal|local|com|net|io|ai|org|cloud)\b"
+    r"|:\d{2,5}[\"'/]|SECRET|PASSWORD|PASSWD|TOKEN|API_KEY|PRIVATE_KEY|CLIENT_ID|CREDENTIAL"
+    r"|DEFAULT|FALLBACK"
+)
+
+
+def wants(text: str, run: Run) -> bool:
+    return MAY_FALL_BACK.search(text) is not None
+
+
 CONFIG_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # A credential's key ends in one of these (`JWT_SECRET_KEY`, `DB_PASSWORD`; not
 # `ACCESS_TOKEN_EXPIRE_MINUTES`, whose default is a designed number).

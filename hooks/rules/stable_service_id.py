@@ -65,6 +65,14 @@ RUNBOOK = "COMMON_MISTAKES.md#service-id-built-from-the-clock"
 COVERS = r"(?i)service_?id"
 
 NODES = (ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Call)
+NAMES_AN_ID = re.compile(r"service[_-]?id", re.I)
+
+
+def wants(text: str, run: Run) -> bool:
+    """Only a module that names a service id can set one."""
+    return NAMES_AN_ID.search(text) is not None
+
+
 SERVICE_ID_NAME = re.compile(r"(^|[^a-z])service[_-]?id$", re.I)
 VOLATILE_CALLS = re.compile(
     r"(^|\.)(now|utcnow|today|time|time_ns|monotonic|perf_counter|uuid1|uuid4|token_hex|"
