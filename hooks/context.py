@@ -385,16 +385,19 @@ class RepoIndex:
         found = self.store().definitions(wanted, self.overlay)
         return self._record("definitions", (wanted,), {n: found.get(n, []) for n in wanted})
 
-    def mentions(self, words: Iterable[str]) -> dict[str, list[tuple[str, int, str]]]:
-        """Every line naming each word (as a whole word)."""
+    def mentions(
+        self, words: Iterable[str], paths: Sequence[str] = ()
+    ) -> dict[str, list[tuple[str, int, str]]]:
+        """Every line naming each word (as a whole word), in the files the `paths` globs name."""
         wanted = tuple(sorted(set(words)))
         found: dict[str, list[tuple[str, int, str]]] = {w: [] for w in wanted}
         if wanted:
-            for path, line, text in self._grep(wanted, True):
-                for word in wanted:
-                    if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text):
+            patterns = [(w, re.compile(rf"(?<![\w]){re.escape(w)}(?![\w])")) for w in wanted]
+            for path, line, text in self._grep(wanted, True, tuple(paths)):
+                for word, pattern in patterns:
+                    if word in text and pattern.search(text):
                         found[word].append((path, line, text))
-        return self._record("mentions", (wanted,), found)
+        return self._record("mentions", (wanted, tuple(paths)), found)
 
 
 SERVICE_NAME = re.compile(r"^[A-Za-z_]\w*?[_-]?(service|backend|api|worker|gateway)$")

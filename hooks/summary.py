@@ -88,7 +88,7 @@ STATEMENT_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _children(node: ast.AST) -> Iterator[ast.AST]:
+def children(node: ast.AST) -> Iterator[ast.AST]:
     for name in node._fields:
         if name in LEAF_FIELDS:
             continue
@@ -99,15 +99,25 @@ def _children(node: ast.AST) -> Iterator[ast.AST]:
             yield value
 
 
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (itself first), depth first, skipping the fields that never
+    hold one: `ast.walk` for the hot paths, a few times faster."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        todo.extend(children(current))
+
+
 def _yields(func: ast.AST) -> bool:
     """Does the function's own body (not a nested function or lambda) yield?"""
-    todo = list(_children(func))
+    todo = list(children(func))
     while todo:
         node = todo.pop()
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return True
         if not isinstance(node, SCOPES):
-            todo.extend(_children(node))
+            todo.extend(children(node))
     return False
 
 

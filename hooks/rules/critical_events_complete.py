@@ -67,7 +67,7 @@ def _is_code(path: str, run: Run) -> bool:
 def _emitted(events: tuple[str, ...], run: Run) -> set[str]:
     """Events some non-comment line of non-test Python code still names."""
     found = set()
-    for event, hits in run.repo.mentions(events).items():
+    for event, hits in run.repo.mentions(events, ("**/*.py", "**/*.pyi")).items():
         if any(_is_code(path, run) and not text.lstrip().startswith("#") for path, _, text in hits):
             found.add(event)
     return found

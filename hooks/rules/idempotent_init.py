@@ -53,6 +53,7 @@ from hooks.context import (
     node_name,
 )
 from hooks.findings import Finding
+from hooks.summary import children, walk
 
 ID = "idempotent-init"
 TITLE = "Non-idempotent initialization"
@@ -107,7 +108,7 @@ def _flag(test: ast.expr) -> tuple[str, bool] | None:
 
 def _sets_flag(stmts: list[ast.stmt], flag: str) -> ast.stmt | None:
     for stmt in stmts:
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if any(ast.unparse(t) == flag for t in targets):
@@ -151,7 +152,7 @@ def _yields_control(stmts: list[ast.stmt]) -> bool:
         if isinstance(node, ast.Call) and node_name(node.func) in HANDOFFS:
             return True
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(node))
+            todo.extend(children(node))
     return False
 
 
@@ -160,7 +161,7 @@ def _between(stmts: list[ast.stmt], setter: ast.stmt) -> list[ast.stmt]:
     out = []
     for stmt in stmts:
         out.append(stmt)
-        if any(node is setter for node in ast.walk(stmt)):
+        if any(node is setter for node in walk(stmt)):
             break
     return out
 

@@ -49,7 +49,7 @@ from collections.abc import Iterator
 
 from hooks.context import NodeContext, SourceFile, finding
 from hooks.findings import Finding
-from hooks.summary import dotted
+from hooks.summary import children, dotted
 
 ID = "no-mocks-in-e2e"
 TITLE = "Mocked services in E2E tests"
@@ -101,28 +101,44 @@ def applies(file: SourceFile) -> bool:
     return file.is_e2e
 
 
-def _mock_imports(tree: ast.Module) -> tuple[dict[str, ast.stmt], list[ast.stmt]]:
+def _mock_imports(
+    imports: list[ast.Import | ast.ImportFrom],
+) -> tuple[dict[str, ast.stmt], list[ast.stmt]]:
     """Names bound to mock modules or mock objects (name -> its import), and the imports."""
     bound: dict[str, ast.stmt] = {}
-    imports: list[ast.stmt] = []
-    for node in ast.walk(tree):
+    found: list[ast.stmt] = []
+    for node in imports:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name in MOCK_MODULES or alias.name.startswith("unittest.mock"):
                     bound[alias.asname or alias.name.split(".")[0]] = node
-                    imports.append(node)
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if module in MOCK_MODULES or module.startswith("unittest.mock"):
-                for alias in node.names:
-                    bound[alias.asname or alias.name] = node
-                imports.append(node)
-            elif module == "unittest" and any(a.name == "mock" for a in node.names):
-                for alias in node.names:
-                    if alias.name == "mock":
-                        bound[alias.asname or "mock"] = node
-                imports.append(node)
-    return bound, imports
+                    found.append(node)
+            continue
+        module = node.module or ""
+        if module in MOCK_MODULES or module.startswith("unittest.mock"):
+            for alias in node.names:
+                bound[alias.asname or alias.name] = node
+            found.append(node)
+        elif module == "unittest" and any(a.name == "mock" for a in node.names):
+            for alias in node.names:
+                if alias.name == "mock":
+                    bound[alias.asname or "mock"] = node
+            found.append(node)
+    return bound, found
+
+
+def _index(tree: ast.Module) -> tuple[dict[ast.AST, ast.AST], list[ast.AST]]:
+    """One pass over the tree: each node's parent, and every node in order."""
+    parents: dict[ast.AST, ast.AST] = {}
+    order: list[ast.AST] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        order.append(node)
+        for child in children(node):
+            parents[child] = node
+            todo.append(child)
+    return parents, order
 
 
 def _is_environment(node: ast.AST) -> bool:
@@ -167,21 +183,14 @@ def _harmless(use: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
-    bound, imports = _mock_imports(node)
+    parents, nodes = _index(node)
+    import_nodes = [n for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom))]
+    bound, imports = _mock_imports(import_nodes)
     # `Mock` re-exported by a helper module is a mock too; an undefined `MagicNone` is not
-    imported = {
-        alias.asname or alias.name
-        for child in ast.walk(node)
-        if isinstance(child, (ast.Import, ast.ImportFrom))
-        for alias in child.names
-    }
-    parents: dict[ast.AST, ast.AST] = {}
-    for parent in ast.walk(node):
-        for child in ast.iter_child_nodes(parent):
-            parents[child] = parent
+    imported = {alias.asname or alias.name for n in import_nodes for alias in n.names}
     used_for_real = False
     used = False
-    for child in ast.walk(node):
+    for child in nodes:
         if isinstance(child, ast.ClassDef) and _is_double(child.name):
             yield finding(
                 ID, ctx.file, child, _message(f"class {child.name}"), end_line=child.lineno

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 
 from hooks.context import NodeContext, SourceFile, finding, node_name
 from hooks.findings import Finding
-from hooks.summary import ancestry, dotted
+from hooks.summary import ancestry, children, dotted
 
 ID = "no-shared-user-state"
 TITLE = "Shared state between users"
@@ -210,7 +210,7 @@ class Uses:
                     self._scan([node], locked)
                     continue
                 self._note(node, locked)
-                todo.extend(ast.iter_child_nodes(node))
+                todo.extend(children(node))
 
     def _note(self, node: ast.AST, locked: bool) -> None:
         target = None

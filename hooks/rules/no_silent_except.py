@@ -50,7 +50,7 @@ from collections.abc import Iterator
 
 from hooks.context import NodeContext, finding, node_name
 from hooks.findings import Finding
-from hooks.summary import dotted
+from hooks.summary import children, dotted, walk
 
 ID = "no-silent-except"
 TITLE = "Silent error suppression"
@@ -112,7 +112,7 @@ def _is_silent(handler: ast.ExceptHandler) -> bool:
     if handler.name and any(
         isinstance(n, ast.Name) and n.id == handler.name
         for stmt in handler.body
-        for n in ast.walk(stmt)
+        for n in walk(stmt)
     ):
         return False
     return all(_is_silent_statement(stmt) for stmt in handler.body)
@@ -126,7 +126,7 @@ def _raises_itself(body: list[ast.stmt]) -> bool:
         if isinstance(node, ast.Raise) and node.exc is not None:
             return True
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, *TRY)):
-            todo.extend(ast.iter_child_nodes(node))
+            todo.extend(children(node))
     return False
 
 

@@ -55,6 +55,7 @@ from hooks.summary import (
     merge_kind,
     resolve,
     resolve_dotted,
+    walk,
 )
 
 ID = "no-unawaited-coroutine"
@@ -142,7 +143,7 @@ class Scope:
         return any(f'"{name}"' in line or f"'{name}'" in line for line in self._lines())
 
     def _bind(self, target: ast.AST) -> None:
-        for node in ast.walk(target):
+        for node in walk(target):
             if isinstance(node, ast.Name):
                 self.bound.add(node.id)
 
@@ -225,7 +226,7 @@ def _assigned_name(stmt: ast.stmt) -> str | None:
 
 def _names_in(node: ast.AST | None) -> Iterator[str]:
     if node is not None:
-        for child in ast.walk(node):
+        for child in walk(node):
             if isinstance(child, ast.Name):
                 yield child.id
 
@@ -240,7 +241,7 @@ def _awaited_later(func: ast.AST, name: str, depth: int = 0) -> bool:
     something else to await, anywhere in the function? A coroutine put into a container
     counts when the container is in turn awaited or passed on (`tasks.append((task, ctx))`
     then `gather(*[t for t, _ in tasks])`); one kept in a dict that is only printed does not."""
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, (ast.Await, ast.Return, ast.Yield, ast.YieldFrom)):
             if name in _names_in(node.value):
                 return True

@@ -44,6 +44,7 @@ from collections.abc import Iterator
 from hooks import envfiles
 from hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder
 from hooks.findings import Finding
+from hooks.summary import walk
 
 ID = "stable-service-id"
 TITLE = "SERVICE_ID with timestamps"
@@ -83,7 +84,7 @@ VOLATILE_NAMES = re.compile(r"timestamp|(^|_)ts$|(^|_)now$|epoch|uuid|random|non
 
 def _volatile(expr: ast.AST) -> str | None:
     """What makes the expression change from run to run, if anything."""
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, ast.Call):
             name = ast.unparse(node.func)
             if VOLATILE_CALLS.search(name):
