@@ -37,7 +37,9 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: str | None = None, env: dict | None = None) -> tuple[float, int, int]:
+def measure(
+    command: list[str], cwd: str | None = None, env: dict | None = None
+) -> tuple[float, int, int]:
     """(wall seconds, peak summed RSS in bytes, exit code)."""
     start = time.perf_counter()
     proc = subprocess.Popen(

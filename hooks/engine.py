@@ -121,14 +121,14 @@ def build_run(
         changes = git.indexed_files(root, ref)
         if ref is None:
             token = _state_token("index", [(c.path, c.blob) for c in changes])
-            overlay = _overlay(git.staged_changes(root, head))
+            overlay = _overlay(root, git.staged_changes(root, head))
     elif from_ref and to_ref:
         changes = git.changes_between(root, from_ref, to_ref)
     else:
         changes = git.staged_changes(root, head, staged_patch)
         staged = [(c.path, c.blob, c.status, c.old_path) for c in changes]
         token = _state_token("staged", [head, staged])
-        overlay = _overlay(changes)
+        overlay = _overlay(root, changes)
     wanted = set(paths)
     in_scope = []
     for change in changes:
@@ -173,13 +173,18 @@ def build_run(
     return run, notes
 
 
-def _overlay(changes: Iterable[git.ChangedFile]) -> dict[str, str | None]:
+def _overlay(root: Path, changes: Iterable[git.ChangedFile]) -> dict[str, str | None]:
     """What the index changes of HEAD: path -> its staged blob (None: deleted, or moved)."""
     overlay: dict[str, str | None] = {}
+    unnamed = []  # a pure rename's diff names no blob: the index does
     for change in changes:
         if change.old_path and change.old_path != change.path:
             overlay.setdefault(change.old_path, None)
         overlay[change.path] = None if change.status == "D" else change.blob
+        if change.status != "D" and change.blob is None and not change.binary:
+            unnamed.append(change.path)
+    if unnamed:
+        overlay.update(git.index_blobs(root, unnamed))
     return overlay
 
 

@@ -577,3 +577,17 @@ def stream_blobs(root: Path, oids: Sequence[str]) -> Iterable[tuple[str, bytes]]
         proc.stdout.close()
         proc.wait()
         writer.join(timeout=5)
+
+
+def index_blobs(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """path -> the blob the index holds for it, for the regular files among `paths`."""
+    out = _run(["ls-files", "-s", "-z", "--", *paths], cwd=root)
+    found: dict[str, str] = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, oid, _stage = meta.split(b" ")
+        if _regular(mode):
+            found[os.fsdecode(path)] = oid.decode()
+    return found

@@ -1,0 +1,319 @@
+"""`make bench-large`: runbook-guard on a large repository built from real code.
+
+With `ZEN=path` (a clone of the team's repository, `netra-systems/zen`), it measures on the
+repository the product is built for:
+- a 3-file commit: cold (no cache), warm full run (a new staged state each time, over warm
+  caches) and replayed (the same staged state again), beside `python -c pass`;
+- the team's own 22 pre-commit hooks on their commit 02d63fb8d, in the same run, through real
+  pre-commit, beside runbook-guard's warm full run on the same staged commit;
+- `--all-files` cold: wall time and the peak of the memory of every process summed, beside
+  semgrep's five equivalent rules (bench/semgrep/rules.yml);
+- the scaling of the warm full run from 1,000 to 50,000 files, on repositories made of the
+  team's Python files (copied into as many folders as it takes).
+Without `ZEN`, the same is measured on a synthetic repository of 20,000 generated modules.
+
+Work goes to bench/.work/large/ (not tracked); the results to bench/.work/large/RESULTS.md, or
+to bench/RESULTS-large.md with `--write`. Progress is printed as it goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from treerss import measure  # noqa: E402 (bench/ is not a package)
+
+WORK = HERE / ".work" / "large"
+RUNS = 5
+TEAM_COMMIT = "02d63fb8d"
+SIZES = (1_000, 5_000, 20_000, 50_000)
+CONFIG = """\
+runbooks = ["checklists/*.md"]
+e2e-paths = ["tests/e2e/**"]
+
+[services]
+netra_backend = "netra_backend"
+auth_service = "auth_service"
+analytics_service = "analytics_service"
+shared = ["shared", "test_framework"]
+
+[environment]
+accessor-modules = ["shared/isolated_environment.py"]
+"""
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+}
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, input=data, capture_output=True, check=True, env=env
+    ).stdout
+
+
+def export_tree(source: Path, commit: str, dest: Path, only_python: bool = False) -> int:
+    """Write a commit's files into `dest` (blobs the clone lacks are skipped: a snapshot can
+    miss its largest files). Returns the number of files written."""
+    listing = git(source, "ls-tree", "-r", "-z", "--full-tree", commit)
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, _kind, oid = meta.split(b" ")
+        name = os.fsdecode(path)
+        if mode.startswith(b"100") and (not only_python or name.endswith(".py")):
+            entries.append((name, oid.decode(), mode == b"100755"))
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=source,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    import threading
+
+    stdin = proc.stdin
+    threading.Thread(
+        target=lambda: (
+            stdin.write("".join(f"{o}\n" for _, o, _ in entries).encode()),
+            stdin.close(),
+        ),
+        daemon=True,
+    ).start()
+    written = 0
+    for name, _oid, executable in entries:
+        header = proc.stdout.readline().split(b" ")
+        if len(header) != 3:
+            continue
+        data = proc.stdout.read(int(header[2]) + 1)[:-1]
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if executable:
+            target.chmod(0o755)
+        written += 1
+    proc.wait()
+    return written
+
+
+def new_repo(folder: Path) -> None:
+    git(folder, "init", "-q")
+    git(folder, "add", "-A", "-f")  # the tree as committed, ignored files too
+    git(folder, "commit", "-q", "--no-verify", "-m", "base")
+
+
+def guard(repo: Path, *args: str, skip: str = "") -> list[str]:
+    env_skip = f"SKIP={skip}" if skip else "SKIP="
+    return ["env", env_skip, str(Path(sys.executable).parent / "runbook-guard"), *args]
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def three_file_edit(repo: Path, files: list[str], n: int) -> None:
+    """A new staged state: a line added to each of three modules (a new function in one)."""
+    for i, path in enumerate(files):
+        with open(repo / path, "a", encoding="utf-8") as handle:
+            if i == 0:
+                handle.write(f"\n\ndef bench_helper_{n}(value):\n    return value\n")
+            else:
+                handle.write(f"\n# bench edit {n}\n")
+    git(repo, "add", *files)
+
+
+def commit_runs(repo: Path, files: list[str]) -> dict[str, float]:
+    """Cold, warm full and replayed runs of a 3-file commit (medians of RUNS)."""
+    cache = repo / ".git" / "runbook-guard"
+    shutil.rmtree(cache, ignore_errors=True)
+    three_file_edit(repo, files, 0)
+    cold = timed(guard(repo, "run", skip="cold"), repo)
+    warm = []
+    for n in range(1, RUNS + 1):
+        three_file_edit(repo, files, n)
+        warm.append(timed(guard(repo, "run", skip=f"warm-{n}"), repo))
+    timed(guard(repo, "run", skip="replay"), repo)
+    replay = [timed(guard(repo, "run", skip="replay"), repo) for _ in range(RUNS)]
+    git(repo, "reset", "-q", "--hard")
+    return {"cold": cold, "warm": statistics.median(warm), "replay": statistics.median(replay)}
+
+
+def floor() -> float:
+    return statistics.median(timed([sys.executable, "-c", "pass"], HERE) for _ in range(RUNS))
+
+
+def team_hooks(zen: Path) -> dict[str, float] | None:
+    """The team's own pre-commit hooks on their commit, and ours on the same staged change."""
+    repo = WORK / "team-commit"
+    if not repo.exists():
+        say(f"exporting the team's tree at {TEAM_COMMIT}^ ...")
+        repo.mkdir(parents=True)
+        export_tree(zen, f"{TEAM_COMMIT}^", repo)
+        (repo / ".runbook-guard.toml").write_text(CONFIG, encoding="utf-8")
+        new_repo(repo)
+    changed = git(zen, "diff", "--name-only", f"{TEAM_COMMIT}^", TEAM_COMMIT).decode().split()
+    theirs, ours = [], []
+    pre_commit = str(Path(sys.executable).parent / "pre-commit")
+    for n in range(RUNS):
+        for name in changed:
+            data = git(zen, "show", f"{TEAM_COMMIT}:{name}")
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_bytes(data + f"\n# run {n}\n".encode())
+        git(repo, "add", *changed)
+        theirs.append(timed([pre_commit, "run"], repo))
+        ours.append(timed(guard(repo, "run", skip=f"team-{n}"), repo))
+        git(repo, "reset", "-q", "--hard")
+    return {"theirs": statistics.median(theirs), "ours": statistics.median(ours)}
+
+
+def scaled_repo(zen: Path, size: int) -> Path:
+    """A repository of `size` Python files: the team's modules, copied into as many folders
+    as it takes."""
+    repo = WORK / f"scale-{size}"
+    if repo.exists():
+        return repo
+    say(f"building a repository of {size:,} Python files ...")
+    source = WORK / "python-files"
+    if not source.exists():
+        source.mkdir(parents=True)
+        export_tree(zen, "HEAD", source, only_python=True)
+    files = sorted(p.relative_to(source) for p in source.rglob("*.py"))
+    repo.mkdir(parents=True)
+    copy = 0
+    written = 0
+    while written < size:
+        for rel in files:
+            if written >= size:
+                break
+            target = repo / f"copy{copy}" / rel if copy else repo / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / rel, target)
+            written += 1
+        copy += 1
+    new_repo(repo)
+    return repo
+
+
+def edit_targets(repo: Path) -> list[str]:
+    listed = git(repo, "ls-files", "*.py").decode().split()
+    modules = [p for p in listed if not p.rsplit("/", 1)[-1].startswith(("test", "__init__"))]
+    step = max(1, len(modules) // 3)
+    return [modules[0], modules[step], modules[2 * step]]
+
+
+def all_files(repo: Path) -> dict[str, float]:
+    shutil.rmtree(repo / ".git" / "runbook-guard", ignore_errors=True)
+    seconds, peak, _ = measure(guard(repo, "run", "--all-files"), cwd=str(repo))
+    semgrep = HERE / ".work" / "semgrep-venv" / "bin" / "semgrep"
+    result = {"ours": seconds, "ours_peak_mb": peak / 2**20}
+    if semgrep.exists():
+        command = [
+            str(semgrep),
+            "scan",
+            "--metrics=off",
+            "--disable-version-check",
+            "--config",
+            str(HERE / "semgrep" / "rules.yml"),
+            "-q",
+            ".",
+        ]
+        seconds, peak, _ = measure(command, cwd=str(repo))
+        result.update({"semgrep": seconds, "semgrep_peak_mb": peak / 2**20})
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--zen", type=Path, default=os.environ.get("ZEN"), help="team's clone")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="files per repo")
+    parser.add_argument("--write", action="store_true", help="write bench/RESULTS-large.md")
+    args = parser.parse_args(argv)
+    if args.zen is None:
+        say("no ZEN=path given: measuring a synthetic repository is not written yet")
+        return 2
+    zen = Path(args.zen).resolve()
+    WORK.mkdir(parents=True, exist_ok=True)
+    lines = ["# Large repository benchmark", ""]
+    base = floor()
+    say(f"floor (python -c pass): {base:.3f} s")
+    team = team_hooks(zen)
+    if team:
+        say(f"team's 22 hooks on {TEAM_COMMIT}: {team['theirs']:.2f} s; ours: {team['ours']:.3f} s")
+        lines += [
+            f"| the team's commit {TEAM_COMMIT} (3 files), median of {RUNS} | seconds |",
+            "|---|---|",
+            f"| the team's 22 pre-commit hooks | {team['theirs']:.2f} |",
+            f"| runbook-guard, warm full run | {team['ours']:.3f} |",
+            f"| ratio | {team['theirs'] / team['ours']:.0f}x |",
+            "",
+        ]
+    team_repo = WORK / "team-commit"
+    runs = commit_runs(team_repo, edit_targets(team_repo))
+    say(
+        f"3-file commit: cold {runs['cold']:.2f} s, warm {runs['warm']:.3f} s, replayed "
+        f"{runs['replay']:.3f} s"
+    )
+    lines += [
+        f"| a 3-file commit on the team's repository, median of {RUNS} | seconds | x floor |",
+        "|---|---|---|",
+        f"| floor, `python -c pass` | {base:.3f} | 1.0 |",
+    ]
+    lines += [
+        f"| {name} | {runs[key]:.3f} | {runs[key] / base:.1f} |"
+        for name, key in (
+            ("cold (no cache)", "cold"),
+            ("warm full run", "warm"),
+            ("replayed", "replay"),
+        )
+    ]
+    lines.append("")
+    full = all_files(team_repo)
+    say(
+        f"--all-files cold: {full['ours']:.1f} s, peak {full['ours_peak_mb']:.0f} MB"
+        + (f"; semgrep {full['semgrep']:.1f} s" if "semgrep" in full else "")
+    )
+    lines += [
+        "| `--all-files` cold on the team's repository | seconds | peak MB, all processes |",
+        "|---|---|---|",
+        f"| runbook-guard | {full['ours']:.1f} | {full['ours_peak_mb']:.0f} |",
+    ]
+    if "semgrep" in full:
+        lines.append(
+            f"| semgrep, 5 rules | {full['semgrep']:.1f} | {full['semgrep_peak_mb']:.0f} |"
+        )
+    lines += ["", "| files | warm full run of a 3-file commit (s) | cold (s) |", "|---|---|---|"]
+    for size in (int(s) for s in args.sizes.split(",")):
+        repo = scaled_repo(zen, size)
+        (repo / ".runbook-guard.toml").write_text(CONFIG, encoding="utf-8")
+        scale = commit_runs(repo, edit_targets(repo))
+        say(f"{size:,} files: warm {scale['warm']:.3f} s, cold {scale['cold']:.2f} s")
+        lines.append(f"| {size:,} | {scale['warm']:.3f} | {scale['cold']:.2f} |")
+    text = "\n".join(lines) + "\n"
+    target = HERE / "RESULTS-large.md" if args.write else WORK / "RESULTS.md"
+    target.write_text(text, encoding="utf-8")
+    say(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
