@@ -49,7 +49,7 @@ def test_every_kind_of_change_answers_as_a_fresh_index(git_repo: Path) -> None:
     # edit: the callee becomes a plain function (the caller's file is untouched)
     write(git_repo, "app/users.py", SYNC)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "no-unawaited-coroutine" not in out
     # rename: the other definition moves; delete: it goes
     commit(git_repo, "handlers")
@@ -57,14 +57,14 @@ def test_every_kind_of_change_answers_as_a_fresh_index(git_repo: Path) -> None:
     repo.git.mv("app/cache.py", "app/caches.py")
     write(git_repo, "app/extra.py", CLASS)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "already defined in `app/caches.py`, `app/store.py`" in out
     commit(git_repo, "moved")
     repo.git.rm("-q", "app/caches.py")
     long_module = "".join(f"def helper_{n}(value):\n    return value + {n}\n\n\n" for n in range(9))
     write(git_repo, "app/fresh.py", long_module + CLASS)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "class `UserCache` is already defined in `app/extra.py`, `app/store.py`, reuse" in out
 
 
@@ -81,13 +81,13 @@ def test_branch_switch_rebase_and_amend_move_the_base(git_repo: Path) -> None:
     commit(git_repo, "sync on the feature branch")
     write(git_repo, "app/handlers.py", CALLER)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "no-unawaited-coroutine" not in out  # the feature branch made it sync
     repo.git.stash()
     repo.git.checkout("-q", main)  # branch switch: the base moves back
     write(git_repo, "app/handlers.py", CALLER)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "app/handlers.py:5:5 no-unawaited-coroutine" in out
     repo.git.reset("-q", "--hard")
     # a commit on main, then the feature rebased onto it: the old base commit is rewritten
@@ -98,14 +98,14 @@ def test_branch_switch_rebase_and_amend_move_the_base(git_repo: Path) -> None:
     repo.git.rebase("-q", main)
     write(git_repo, "app/handlers.py", CALLER)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "no-unawaited-coroutine" not in out
     # amend: the commit the index was built on is replaced
     repo.git.commit("-q", "--amend", "--no-verify", "-m", "with the handler")
     write(git_repo, "app/users.py", ASYNC)
     write(git_repo, "app/jobs.py", CALLER)
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "app/jobs.py:5:5 no-unawaited-coroutine" in out
 
 
@@ -119,12 +119,12 @@ def test_a_ref_range_and_all_files_answer_as_a_fresh_index(git_repo: Path) -> No
     write(git_repo, "app/store.py", CLASS)
     stage(git_repo, ".")
     second = commit(git_repo, "second")
-    code, out = same_as_without_cache("--from-ref", first, "--to-ref", second)
+    _code, out = same_as_without_cache("--from-ref", first, "--to-ref", second)
     assert "app/handlers.py:5:5 no-unawaited-coroutine" in out
     assert "app/store.py:1:1 ssot-duplicate-definition" in out
     write(git_repo, "app/users.py", SYNC)
     stage(git_repo, ".")
-    code, out = same_as_without_cache("--all-files")
+    _code, out = same_as_without_cache("--all-files")
     assert "no-unawaited-coroutine" not in out
 
 
@@ -137,11 +137,11 @@ def test_who_imports_a_module_follows_the_change(git_repo: Path) -> None:
     commit(git_repo, "base")
     write(git_repo, "test_framework/test_config.py", "def configure():\n    return {'a': 1}\n")
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "no-empty-test-module" not in out
     write(git_repo, "tests/conftest.py", "import os\n")  # the last importer goes
     stage(git_repo, ".")
-    code, out = same_as_without_cache()
+    _code, out = same_as_without_cache()
     assert "test_framework/test_config.py:1:1 no-empty-test-module" in out
 
 
