@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench signal clean
+.PHONY: demo test lint format bench bench-large signal clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/large.py $(if $(ZEN),--zen "$(ZEN)")
+
+# Only the large-repository case: the team's repository with ZEN=path, else a generated one.
+bench-large: $(STAMP)
+	$(BIN)/python bench/large.py $(if $(ZEN),--zen "$(ZEN)") $(if $(SIZES),--sizes "$(SIZES)")
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
