@@ -51,4 +51,4 @@ clean:
 # sample to judge by hand. REPO is a checkout, e.g. of netra-systems/zen at 9cdf11890.
 signal: $(STAMP)
 	@test -n "$(REPO)" || { echo "usage: make signal REPO=path/to/checkout [CONFIG=file]"; exit 2; }
-	$(BIN)/python bench/signal.py "$(REPO)" $(if $(CONFIG),--config "$(CONFIG)")
+	$(BIN)/python bench/precision.py "$(REPO)" $(if $(CONFIG),--config "$(CONFIG)")

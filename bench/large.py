@@ -30,25 +30,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from treerss import measure  # noqa: E402 (bench/ is not a package)
+from precision import ZEN_CONFIG  # noqa: E402 (bench/ is not a package)
+from treerss import measure  # noqa: E402
+
+from hooks.git import stream_blobs  # noqa: E402
 
 WORK = HERE / ".work" / "large"
 RUNS = 5
 TEAM_COMMIT = "02d63fb8d"
 SIZES = (1_000, 5_000, 20_000, 50_000)
-CONFIG = """\
-runbooks = ["checklists/*.md"]
-e2e-paths = ["tests/e2e/**"]
-
-[services]
-netra_backend = "netra_backend"
-auth_service = "auth_service"
-analytics_service = "analytics_service"
-shared = ["shared", "test_framework"]
-
-[environment]
-accessor-modules = ["shared/isolated_environment.py"]
-"""
+CONFIG = ZEN_CONFIG.replace(
+    '\n[named-values]\nindex = "SPEC/MISSION_CRITICAL_NAMED_VALUES_INDEX.xml"\n', ""
+)
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
     "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -81,36 +74,19 @@ def export_tree(source: Path, commit: str, dest: Path, only_python: bool = False
         name = os.fsdecode(path)
         if mode.startswith(b"100") and (not only_python or name.endswith(".py")):
             entries.append((name, oid.decode(), mode == b"100755"))
-    proc = subprocess.Popen(
-        ["git", "cat-file", "--batch"],
-        cwd=source,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    import threading
-
-    stdin = proc.stdin
-    threading.Thread(
-        target=lambda: (
-            stdin.write("".join(f"{o}\n" for _, o, _ in entries).encode()),
-            stdin.close(),
-        ),
-        daemon=True,
-    ).start()
     written = 0
-    for name, _oid, executable in entries:
-        header = proc.stdout.readline().split(b" ")
-        if len(header) != 3:
-            continue
-        data = proc.stdout.read(int(header[2]) + 1)[:-1]
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        if executable:
-            target.chmod(0o755)
-        written += 1
-    proc.wait()
+    modes = {oid: executable for _, oid, executable in entries}
+    names: dict[str, list[str]] = {}
+    for name, oid, _ in entries:
+        names.setdefault(oid, []).append(name)
+    for oid, data in stream_blobs(source, list(names)):
+        for name in names[oid]:
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            if modes[oid]:
+                target.chmod(0o755)
+            written += 1
     return written
 
 

@@ -530,19 +530,6 @@ class NodeContext:
         return None
 
 
-def node_name(node: ast.AST | None) -> str:
-    """The last name of `x`, `a.b.x`, `x(...)` or `x[...]`: what a call or reference is called."""
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Subscript):
-        node = node.value
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
-
-
 def finding(
     rule: str,
     file: SourceFile,

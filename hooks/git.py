@@ -500,16 +500,21 @@ def _regular(mode: bytes) -> bool:
 
 def tree_files(root: Path, commit: str) -> dict[str, str]:
     """path -> blob id of every regular file of a commit."""
-    out = _run(["ls-tree", "-r", "-z", "--full-tree", commit], cwd=root)
-    files: dict[str, str] = {}
+    return _regular_entries(_run(["ls-tree", "-r", "-z", "--full-tree", commit], cwd=root), 2)
+
+
+def _regular_entries(out: bytes, oid_field: int) -> dict[str, str]:
+    """path -> blob id of the regular files in `ls-tree -z` (the id is field 2: `mode type
+    id`) or `ls-files -s -z` output (field 1: `mode id stage`)."""
+    found: dict[str, str] = {}
     for record in out.split(b"\0"):
         if not record:
             continue
         meta, _, path = record.partition(b"\t")
-        mode, _kind, oid = meta.split(b" ")
-        if _regular(mode):
-            files[os.fsdecode(path)] = oid.decode()
-    return files
+        fields = meta.split(b" ")
+        if _regular(fields[0]):
+            found[os.fsdecode(path)] = fields[oid_field].decode()
+    return found
 
 
 def tree_changes(root: Path, old: str, new: str) -> list[tuple[str, str | None]]:
@@ -581,13 +586,4 @@ def stream_blobs(root: Path, oids: Sequence[str]) -> Iterable[tuple[str, bytes]]
 
 def index_blobs(root: Path, paths: Sequence[str]) -> dict[str, str]:
     """path -> the blob the index holds for it, for the regular files among `paths`."""
-    out = _run(["ls-files", "-s", "-z", "--", *paths], cwd=root)
-    found: dict[str, str] = {}
-    for record in out.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
-        mode, oid, _stage = meta.split(b" ")
-        if _regular(mode):
-            found[os.fsdecode(path)] = oid.decode()
-    return found
+    return _regular_entries(_run(["ls-files", "-s", "-z", "--", *paths], cwd=root), 1)

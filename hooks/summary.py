@@ -69,9 +69,12 @@ def module_paths(name: str) -> list[str]:
     return [*paths, *(f"src/{p}" for p in paths)]
 
 
-def _decorator_name(node: ast.expr) -> str:
+def node_name(node: ast.AST | None) -> str:
+    """The last name of `x`, `a.b.x`, `x(...)` or `x[...]`: what a call or reference is called."""
     if isinstance(node, ast.Call):
         node = node.func
+    if isinstance(node, ast.Subscript):
+        node = node.value
     if isinstance(node, ast.Attribute):
         return node.attr
     if isinstance(node, ast.Name):
@@ -139,11 +142,11 @@ def function_kind(func: ast.FunctionDef | ast.AsyncFunctionDef, yields: bool = T
     if not isinstance(func, ast.AsyncFunctionDef):
         # a sync function stays sync under any decorator we could not see through, except
         # the ones that are known to make coroutines (`@sync_to_async`, `@asyncify`)
-        names = {_decorator_name(d) for d in func.decorator_list}
+        names = {node_name(d) for d in func.decorator_list}
         return UNKNOWN if any("async" in n for n in names) else SYNC
     if yields and _yields(func):
         return ASYNCGEN
-    if any(_decorator_name(d) not in PRESERVING_DECORATORS for d in func.decorator_list):
+    if any(node_name(d) not in PRESERVING_DECORATORS for d in func.decorator_list):
         return UNKNOWN
     return ASYNC
 

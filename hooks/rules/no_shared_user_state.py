@@ -43,9 +43,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, SourceFile, finding, node_name
+from hooks.context import NodeContext, SourceFile, finding
 from hooks.findings import Finding
-from hooks.summary import ancestry, children, dotted
+from hooks.summary import ancestry, children, dotted, node_name
 
 ID = "no-shared-user-state"
 TITLE = "Shared state between users"

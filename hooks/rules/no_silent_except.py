@@ -48,9 +48,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, node_name
+from hooks.context import NodeContext, finding
 from hooks.findings import Finding
-from hooks.summary import children, dotted, walk
+from hooks.summary import children, dotted, node_name, walk
 
 ID = "no-silent-except"
 TITLE = "Silent error suppression"

@@ -45,15 +45,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import (
-    NodeContext,
-    finding,
-    in_archive,
-    in_test_folder,
-    node_name,
-    path_matches,
-)
+from hooks.context import NodeContext, finding, in_archive, in_test_folder, path_matches
 from hooks.findings import Finding
+from hooks.summary import node_name
 
 ID = "ssot-duplicate-definition"
 TITLE = "Duplicate definition (SSOT)"

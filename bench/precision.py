@@ -6,7 +6,7 @@ each rule's findings (seeded, so a second run draws the same sample) with the co
 one, for a person to judge. With `--commits`, each commit is replayed as CI would check it
 (`--from-ref C^ --to-ref C`) and every finding is listed.
 
-    python bench/signal.py PATH [--config FILE] [--per-rule 20] [--seed 12] [--commits C ...]
+    python bench/precision.py PATH [--config FILE] [--per-rule 20] [--seed 12] [--commits C ...]
 
 The sample goes to bench/.work/signal/ (not tracked): `sample.md` to read, `sample.json` with
 one record per finding and empty `verdict`/`why` fields to fill in. Run `--score FILE` on a
