@@ -49,6 +49,7 @@ from hooks.findings import Finding
 from hooks.summary import (
     ASYNC,
     annotated_class,
+    children,
     dotted,
     find_method,
     function_kind,
@@ -231,16 +232,32 @@ def _names_in(node: ast.AST | None) -> Iterator[str]:
                 yield child.id
 
 
+def _collected(node: ast.AST, name: str) -> bool:
+    """Is the variable an element of a collection built here (a list, tuple or set of tasks
+    for someone to gather)? A value in a dict is a record's field: `{"manager": coro}` hands
+    on no coroutine that anyone awaits."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, (ast.Dict, ast.DictComp)):
+            continue
+        if isinstance(current, ast.Name) and current.id == name:
+            return True
+        todo.extend(children(current))
+    return False
+
+
 # Methods that put a value into a container (which something may await later).
 ADDERS = frozenset({"append", "extend", "add", "insert", "put", "put_nowait", "appendleft"})
-DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.GeneratorExp)
+DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp, ast.GeneratorExp)
 
 
 def _awaited_later(func: ast.AST, name: str, depth: int = 0) -> bool:
     """Is the variable awaited, returned or yielded, or passed on as an argument for
-    something else to await, anywhere in the function? A coroutine put into a container
-    counts when the container is in turn awaited or passed on (`tasks.append((task, ctx))`
-    then `gather(*[t for t, _ in tasks])`); one kept in a dict that is only printed does not."""
+    something else to await, anywhere in the function? A coroutine put into a list, tuple or
+    set counts when that collection is in turn awaited or passed on (`tasks.append((task,
+    ctx))` then `gather(*[t for t, _ in tasks])`); one kept as a value of a dict (a record
+    that is returned or printed) does not."""
     for node in walk(func):
         if isinstance(node, (ast.Await, ast.Return, ast.Yield, ast.YieldFrom)):
             if name in _names_in(node.value):
@@ -257,7 +274,7 @@ def _awaited_later(func: ast.AST, name: str, depth: int = 0) -> bool:
                 and isinstance(callee, ast.Attribute)
                 and callee.attr in ADDERS
                 and isinstance(callee.value, ast.Name)
-                and any(name in _names_in(arg) for arg in arguments)
+                and any(_collected(arg, name) for arg in arguments)
                 and _awaited_later(func, callee.value.id, depth + 1)
             ):
                 return True
@@ -267,7 +284,7 @@ def _awaited_later(func: ast.AST, name: str, depth: int = 0) -> bool:
             and isinstance(node.value, DISPLAYS)
             and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
-            and name in _names_in(node.value)
+            and _collected(node.value, name)
             and _awaited_later(func, node.targets[0].id, depth + 1)
         ):
             return True
