@@ -1,4 +1,5 @@
-"""`path:line:col rule-id message`, then the fix and the runbook link (colour on a terminal)."""
+"""`path:line:col: rule-id message` (ruff's and flake8's shape), then the fix and the runbook link
+(colour on a terminal); a clean run says so in one line."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def render(report: Report) -> str:
     for f in report.findings:
         colour = RED if f.severity == "error" else YELLOW
         out.append(
-            f"{paint(f'{f.path}:{f.line}:{f.column}', BOLD)} {paint(f.rule, colour)} {f.message}"
+            f"{paint(f'{f.path}:{f.line}:{f.column}:', BOLD)} {paint(f.rule, colour)} {f.message}"
         )
         fix = report.fix(f)
         if fix:
@@ -32,6 +33,8 @@ def render(report: Report) -> str:
             out.append(f"    runbook: {link.title} {paint(link.url, CYAN)}")
     errors = sum(1 for f in report.findings if f.severity == "error")
     warnings = len(report.findings) - errors
+    if not report.findings:
+        out.append(paint("All checks passed!", DIM))  # a clean run says so, as ruff does
     if report.findings:
         out.append(
             paint(

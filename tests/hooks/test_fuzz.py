@@ -73,7 +73,7 @@ def test_random_sources_and_env_files_never_crash(source: bytes, noise: bytes) -
     )
     assert code == 1, err
     # the bad files cost a note each at most; the good one is still checked
-    assert "app/ok.py:2:5 no-direct-environ" in out
+    assert "app/ok.py:2:5: no-direct-environ" in out
     assert all(line.startswith("runbook-guard: note: ") for line in err.splitlines()), err
 
 
@@ -90,9 +90,9 @@ def test_deep_nesting_and_a_huge_line_are_notes_not_crashes(git_repo: Path) -> N
     write(git_repo, "ok.py", "import os\nX = os.environ['A']\n")
     stage(git_repo, ".")
     code, out, err = guard("run")
-    assert code == 1 and "ok.py:2:5 no-direct-environ" in out
+    assert code == 1 and "ok.py:2:5: no-direct-environ" in out
     # 5,000 nested parentheses are a SyntaxError of CPython's tokenizer: the new file is broken
-    assert "deep.py:1:1 syntax-error" in out
+    assert "deep.py:1:1: syntax-error" in out
     assert "note: unary.py: cannot be parsed (" in err
     for name in ("chain.py", "calls.py"):
         if sys.version_info >= (3, 11):

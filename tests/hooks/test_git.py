@@ -82,10 +82,14 @@ def test_undecodable_text_is_read_with_replacements_not_a_crash(git_repo: Path) 
     # a module Python cannot read because of its encoding: a new one fails the commit, one
     # that was so before is a note; both are still checked, read with replacements
     assert "old_latin.py: not valid UTF-8 at byte 5, read with replacements" in err
-    assert {"latin.py:1:1", "latin.py:3:5", "old_latin.py:4:5", "bom.py:2:5", "crlf.py:2:5"} <= {
-        line.split()[0] for line in out.splitlines()
-    }
-    assert "latin.py:1:1 syntax-error not valid UTF-8 at byte 5: Python cannot read" in out
+    assert {
+        "latin.py:1:1:",
+        "latin.py:3:5:",
+        "old_latin.py:4:5:",
+        "bom.py:2:5:",
+        "crlf.py:2:5:",
+    } <= {line.split()[0] for line in out.splitlines()}
+    assert "latin.py:1:1: syntax-error not valid UTF-8 at byte 5: Python cannot read" in out
 
 
 def test_a_file_broken_before_the_change_is_a_note(git_repo: Path) -> None:
@@ -110,7 +114,7 @@ def test_a_change_that_breaks_the_syntax_fails_the_commit(git_repo: Path) -> Non
     code, out, err = guard("run")
     assert code == 1, err
     found = {line.split(" ")[0] for line in out.splitlines() if "syntax-error" in line}
-    assert found == {"app.py:2:1", "new.py:1:1"}
+    assert found == {"app.py:2:1:", "new.py:1:1:"}
     assert "expected ':'" in out and "cannot be parsed" not in err
     # the same files with --all-files are notes: no change is judged there
     code, out, err = guard("run", "--all-files")
@@ -204,5 +208,5 @@ def test_pep_263_coding_declarations_are_honoured(git_repo: Path) -> None:
     write(git_repo, "legacy.py", source.encode("latin-1"))
     stage(git_repo, ".")
     code, out, err = guard("run")
-    assert code == 1 and "legacy.py:4:5 no-direct-environ" in out
+    assert code == 1 and "legacy.py:4:5: no-direct-environ" in out
     assert err == ""

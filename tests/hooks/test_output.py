@@ -103,10 +103,17 @@ def test_text_has_location_fix_and_link(git_repo: Path) -> None:
     stage(git_repo, ".")
     _code, out, _ = guard("run")
     lines = out.splitlines()
-    assert lines[0].startswith("a.py:2:5 no-direct-environ ")
+    assert lines[0].startswith("a.py:2:5: no-direct-environ ")
     assert lines[1].strip().startswith("fix: ")
     assert lines[2].strip().startswith("runbook: Reading os.environ directly https://")
     assert "\033[" not in out  # not a terminal: no colour
+
+
+def test_a_clean_run_says_so_in_one_line(git_repo: Path) -> None:
+    """As ruff does: the line an editor's problem matcher reads is `path:line:col: rule`."""
+    write(git_repo, "a.py", "X = 1\n")
+    stage(git_repo, ".")
+    assert guard("run") == (0, "All checks passed!\n", "")
 
 
 def test_output_file(git_repo: Path) -> None:

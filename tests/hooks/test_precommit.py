@@ -70,7 +70,7 @@ def test_try_repo_blocks_a_staged_mistake(git_repo: Path, try_repo) -> None:  # 
     _mistake(git_repo)
     code, output = try_repo("runbook-guard")
     assert code == 1, output
-    assert "app/settings.py:3:8 no-direct-environ" in output
+    assert "app/settings.py:3:8: no-direct-environ" in output
     assert "runbook: " in output
 
 
@@ -98,4 +98,4 @@ def test_pre_push_checks_the_pushed_range(git_repo: Path, try_repo) -> None:  # 
         "runbook-guard", "--hook-stage", "pre-push", "--from-ref", base, "--to-ref", head
     )
     assert code == 1, output
-    assert "app/pushed.py:2:5 no-direct-environ" in output
+    assert "app/pushed.py:2:5: no-direct-environ" in output

@@ -50,7 +50,7 @@ def staged_mistake(git_repo: Path) -> Path:
 def test_nothing_changed_replays_the_report(staged_mistake: Path) -> None:
     code, out, _, replayed = _second_run(staged_mistake, "run")
     assert replayed
-    assert code == 1 and "app/service.py:2:5 no-direct-environ" in out
+    assert code == 1 and "app/service.py:2:5: no-direct-environ" in out
 
 
 def test_a_clean_run_replays_its_exit_code(git_repo: Path) -> None:

@@ -44,8 +44,8 @@ def test_every_kind_of_change_answers_as_a_fresh_index(git_repo: Path) -> None:
     stage(git_repo, ".")
     code, out = same_as_without_cache()
     assert code == 1
-    assert "app/handlers.py:5:5 no-unawaited-coroutine" in out
-    assert "app/store.py:1:1 ssot-duplicate-definition" in out
+    assert "app/handlers.py:5:5: no-unawaited-coroutine" in out
+    assert "app/store.py:1:1: ssot-duplicate-definition" in out
     # edit: the callee becomes a plain function (the caller's file is untouched)
     write(git_repo, "app/users.py", SYNC)
     stage(git_repo, ".")
@@ -88,7 +88,7 @@ def test_branch_switch_rebase_and_amend_move_the_base(git_repo: Path) -> None:
     write(git_repo, "app/handlers.py", CALLER)
     stage(git_repo, ".")
     _code, out = same_as_without_cache()
-    assert "app/handlers.py:5:5 no-unawaited-coroutine" in out
+    assert "app/handlers.py:5:5: no-unawaited-coroutine" in out
     repo.git.reset("-q", "--hard")
     # a commit on main, then the feature rebased onto it: the old base commit is rewritten
     write(git_repo, "app/other.py", "def other_thing():\n    return 1\n")
@@ -106,7 +106,7 @@ def test_branch_switch_rebase_and_amend_move_the_base(git_repo: Path) -> None:
     write(git_repo, "app/jobs.py", CALLER)
     stage(git_repo, ".")
     _code, out = same_as_without_cache()
-    assert "app/jobs.py:5:5 no-unawaited-coroutine" in out
+    assert "app/jobs.py:5:5: no-unawaited-coroutine" in out
 
 
 def test_a_ref_range_and_all_files_answer_as_a_fresh_index(git_repo: Path) -> None:
@@ -120,8 +120,8 @@ def test_a_ref_range_and_all_files_answer_as_a_fresh_index(git_repo: Path) -> No
     stage(git_repo, ".")
     second = commit(git_repo, "second")
     _code, out = same_as_without_cache("--from-ref", first, "--to-ref", second)
-    assert "app/handlers.py:5:5 no-unawaited-coroutine" in out
-    assert "app/store.py:1:1 ssot-duplicate-definition" in out
+    assert "app/handlers.py:5:5: no-unawaited-coroutine" in out
+    assert "app/store.py:1:1: ssot-duplicate-definition" in out
     write(git_repo, "app/users.py", SYNC)
     stage(git_repo, ".")
     _code, out = same_as_without_cache("--all-files")
@@ -142,7 +142,7 @@ def test_who_imports_a_module_follows_the_change(git_repo: Path) -> None:
     write(git_repo, "tests/conftest.py", "import os\n")  # the last importer goes
     stage(git_repo, ".")
     _code, out = same_as_without_cache()
-    assert "test_framework/test_config.py:1:1 no-empty-test-module" in out
+    assert "test_framework/test_config.py:1:1: no-empty-test-module" in out
 
 
 def test_a_damaged_or_foreign_index_is_rebuilt(git_repo: Path) -> None:
