@@ -99,7 +99,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         for note in (result.notes if args.format != "github" else [])
     )
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write --output {args.output}: {e.strerror}") from None
     else:
         sys.stdout.write(text)
     sys.stderr.write(notes_text)

@@ -52,3 +52,9 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: 
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`check-links | head -1`): stop quietly, as a command that the
+        # pipe's SIGPIPE ends (128 + 13), and let no flush at exit print a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

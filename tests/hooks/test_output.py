@@ -116,6 +116,14 @@ def test_a_clean_run_says_so_in_one_line(git_repo: Path) -> None:
     assert guard("run") == (0, "All checks passed!\n", "")
 
 
+def test_an_unwritable_output_is_one_line_and_exit_2(git_repo: Path) -> None:
+    write(git_repo, "a.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    code, out, err = guard("run", "--output", str(git_repo / "no" / "such" / "dir" / "r.json"))
+    assert (code, out) == (2, "")
+    assert err.startswith("runbook-guard: error: cannot write --output ") and err.count("\n") == 1
+
+
 def test_output_file(git_repo: Path) -> None:
     write(git_repo, "a.py", 'import os\nX = os.environ["A"]\n')
     stage(git_repo, ".")
