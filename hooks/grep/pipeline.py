@@ -16,7 +16,7 @@ from hooks.grep.errors import Unsupported
 from hooks.grep.matcher import LineMatcher, build_matcher
 from hooks.grep.options import GrepOptions, parse_options
 from hooks.grep.paths import Operand, check_globs, excluded, parse_operand
-from hooks.grep.shell import Command, split_pipeline
+from hooks.grep.shell import Command, Expands, split_pipeline
 
 GREPS = {"grep": "", "egrep": "E", "fgrep": "F"}
 
@@ -134,9 +134,10 @@ class Pipeline:
         return prefix + text
 
 
-def compile_command(line: str) -> Pipeline:
-    """A `grep ... [| grep ...]` command line compiled; `Unsupported` names why it cannot be."""
-    stages = split_pipeline(line)
+def compile_command(line: str, expands: Expands | None = None) -> Pipeline:
+    """A `grep ... [| grep ...]` command line compiled; `Unsupported` names why it cannot be.
+    `expands` says whether an unquoted glob matches files where the command runs."""
+    stages = split_pipeline(line, expands)
     if not stages:
         raise Unsupported("no command")
     first, *rest = stages

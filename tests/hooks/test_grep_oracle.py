@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from hooks.grep import Unsupported, compile_command
+from hooks.grep.shell import expands_in
 
 GREP_ENV = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent"}
 FILE_ERRORS = (": No such file or directory", ": Is a directory", ": Not a directory")
@@ -54,8 +55,10 @@ def run_gnu(root: Path, command: str) -> tuple[list[bytes], bool]:
     return lines, bool(errors)
 
 
-def run_compiled(files: dict[str, bytes], command: str) -> list[bytes]:
-    pipeline = compile_command(command)
+def run_compiled(root: Path, files: dict[str, bytes], command: str) -> list[bytes]:
+    """The compiled command's printed lines, its unquoted globs decided in `root` as the
+    product decides them in the repository's root."""
+    pipeline = compile_command(command, expands_in(root))
     out: list[bytes] = []
     for path, data in files.items():
         out.extend(hit.output.encode("latin-1") for hit in pipeline.search(path, data))
@@ -74,7 +77,7 @@ def differ(root: Path, files: dict[str, bytes], command: str) -> Outcome:
     root.mkdir(parents=True, exist_ok=True)
     write_tree(root, files)
     try:
-        ours = run_compiled(files, command)
+        ours = run_compiled(root, files, command)
     except Unsupported as e:
         return Outcome("refused", reason=e.reason)
     gnu, rejected = run_gnu(root, command)

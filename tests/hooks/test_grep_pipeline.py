@@ -130,7 +130,7 @@ def test_shell_words(line: str, words: list[list[str]]) -> None:
         ("cat auth_service/.env.staging | grep GOOGLE_CLIENT", "`cat` is not grep"),
         ("docker ps | grep postgres", "`docker` is not grep"),
         ('cat frontend/.env.$env | grep -E "NEXT_PUBLIC_"', "expanded by the shell"),
-        ("grep -r foo *.py", "file glob"),
+        ("grep -r foo *.py", "unquoted glob"),
         ("grep -r foo . && echo ok", "more than a pipeline"),
         ("grep -r foo . > out.txt", "more than a pipeline"),
         ("grep -i error test_output.log | head -20", "`head` is not grep"),
