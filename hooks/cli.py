@@ -19,7 +19,7 @@ from hooks.errors import UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from pathlib import Path
     from typing import Any
 
@@ -70,6 +70,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         to_ref=to_ref,
         head=head,
         staged_patch=inputs.patch if inputs else None,
+        searched=_searcher(rules),
     )
     result = engine.check(run, rules, jobs=os.cpu_count() or 1, use_cache=not args.no_cache)
     result.notes[:0] = notes
@@ -192,6 +193,15 @@ def _runbook_rules(root: Path, config: object) -> dict[str, object]:
     except ImportError:
         return {}
     return runbook_rules.compile_rules(root, config)  # type: ignore[attr-defined]
+
+
+def _searcher(rules: dict[str, object]) -> Callable[[str], bool] | None:
+    """Which non-Python files the selected runbook commands search (None: there are none)."""
+    if not any(rule_id.startswith("runbook:") for rule_id in rules):
+        return None
+    from hooks import runbook_rules
+
+    return runbook_rules.searcher(rules.values())
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -186,6 +186,9 @@ class SourceFile:
             self.unreadable = True
         elif b"\0" in data[:8000]:
             self.binary = True
+        elif self.kind == "other":
+            # only runbook commands read these, as grep does: bytes, kept exactly (BOM and all)
+            self._text = data.decode("utf-8", "surrogateescape")
         else:
             python = self.path.endswith(PYTHON_SUFFIXES)
             self._text, problem = decode(data, python=python)

@@ -102,10 +102,13 @@ def build_run(
     to_ref: str | None = None,
     head: str | None = "",
     staged_patch: bytes | None = None,
+    searched: Callable[[str], bool] | None = None,
 ) -> tuple[Run, list[Note]]:
     """Ask git what is in scope, read it from blobs, and wrap it for the rules. `head` is
     HEAD's commit when the caller knows it (None before the first commit; "" asks git);
-    `staged_patch` the staged diff when the caller has it already (hooks/replay.py)."""
+    `staged_patch` the staged diff when the caller has it already (hooks/replay.py).
+    A file neither Python nor env is in scope when `searched(path)`: a runbook command
+    searches it (Markdown, YAML, a Dockerfile, ...)."""
     ref = to_ref if from_ref and to_ref else None
     token: str | None = None  # names the repository state the rules' git greps will see
     # the repository index's base commit, and what the checked state changes of it
@@ -137,7 +140,7 @@ def build_run(
         if wanted and change.path not in wanted:
             continue
         kind, _ = classify(change.path, config)
-        if kind == "other":
+        if kind == "other" and (searched is None or not searched(change.path)):
             continue
         in_scope.append(change)
     repo = RepoIndex(root, ref, token, base=base, overlay=overlay)

@@ -26,7 +26,7 @@ explicit `--select runbook:<id>` runs one, with GNU grep's meaning.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -35,6 +35,8 @@ from hooks.config import Config
 from hooks.context import Run, SourceFile, finding
 from hooks.findings import Finding
 from hooks.grep import Pipeline, Unsupported, compile_command
+from hooks.grep.pipeline import latin1
+from hooks.grep.shell import Expands, expands_in
 from hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHELLS = frozenset({"bash", "sh", "shell"})
@@ -96,7 +98,7 @@ class RunbookRule:
 
     SEVERITY = "error"
     SCOPE = "line"
-    FILES = ("python", "env")
+    FILES = ("python", "env", "other")  # every file its command searches, of any type
 
     def __init__(
         self, rule_id: str, command: Command, pipeline: Pipeline, status: str = CHECK
@@ -197,8 +199,9 @@ def built_in_coverage() -> dict[str, re.Pattern[str]]:
     }
 
 
-def compile_sections(sections: list[Section]) -> Compiled:
-    """Compile every grep command of these runbook sections."""
+def compile_sections(sections: list[Section], expands: Expands | None = None) -> Compiled:
+    """Compile every grep command of these runbook sections. `expands` says whether an
+    unquoted glob matches files where the commands run (without it, every one is refused)."""
     result = Compiled({}, [], [])
     covers = built_in_coverage()
     by_text: dict[str, str] = {}
@@ -209,7 +212,7 @@ def compile_sections(sections: list[Section]) -> Compiled:
         try:
             if command.in_loop:
                 raise Unsupported("inside a shell loop: it runs once per iteration, with variables")
-            pipeline = compile_command(command.text)
+            pipeline = compile_command(command.text, expands)
         except Unsupported as e:
             result.refused.append((command, e.reason))
             continue
@@ -228,7 +231,16 @@ def load(root: Path, config: Config) -> Compiled:
     if not config.runbooks:
         return Compiled({}, [], [])
     index = RunbookIndex.load(read_runbooks(root, config.runbooks), config.link_base)
-    return compile_sections(index.sections)
+    return compile_sections(index.sections, expands_in(root))
+
+
+def searcher(rules: Iterable[object]) -> Callable[[str], bool] | None:
+    """Does a compiled command among `rules` search the file at this path? None: no command
+    does (the run checks Python and env files only)."""
+    pipelines = [rule.pipeline for rule in rules if isinstance(rule, RunbookRule)]
+    if not pipelines:
+        return None
+    return lambda path: any(p.names(latin1(path)) for p in pipelines)
 
 
 def compile_rules(root: Path, config: Config) -> dict[str, RunbookRule]:

@@ -99,3 +99,31 @@ def test_pre_push_checks_the_pushed_range(git_repo: Path, try_repo) -> None:  # 
     )
     assert code == 1, output
     assert "app/pushed.py:2:5: no-direct-environ" in output
+
+
+DOCS_RUNBOOK = """\
+# Checks
+
+### Doubled words in the docs
+**How to Check**:
+```bash
+grep -rnEi "\\b([a-z]+) \\1\\b" --include="*.md" docs/
+```
+"""
+
+
+def test_the_main_hook_passes_the_files_a_runbook_command_searches(
+    git_repo: Path, try_repo
+) -> None:  # type: ignore[no-untyped-def]
+    write(git_repo, "docs/runbooks/CHECKS.md", DOCS_RUNBOOK)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "docs/guide.md", "# Guide\n")
+    stage(git_repo, ".")
+    commit(git_repo, "base")
+    write(git_repo, "docs/guide.md", "# Guide\n\nthe the cat\n")
+    write(git_repo, "docs/logo.png", b"\x89PNG\r\n\x1a\n\0the the\n")  # binary: not passed
+    stage(git_repo, ".")
+    code, output = try_repo("runbook-guard")
+    assert code == 1, output
+    assert "docs/guide.md:3:1: runbook:doubled-words-in-the-docs" in output
+    assert "logo.png" not in output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hooks.config import Config
 from hooks.runbook import parse
 from hooks.runbook_rules import compile_rules, compile_sections, uncompiled
 from tests.helpers import NETRA, commit, findings, guard, need_shared, stage, write
+from tests.hooks.test_grep_oracle import need_gnu_grep
 
 COMMON = "checklists/COMMON_MISTAKES_RUNBOOK.md"
 CONFIG = "checklists/CONFIGURATION_VALIDATION_RUNBOOK.md"
@@ -276,3 +278,107 @@ def test_the_teams_runbooks_leave_no_command_blocking_what_a_rule_reads_better()
     assert statuses["runbook:unit-test-failures"] == "diagnostic"
     assert statuses["runbook:6-import-errors"] == "diagnostic"  # a Diagnosis step
     assert "check" not in statuses.values()
+
+
+# A runbook whose commands search files of every type (the issue's new-user runbook, in small).
+MIXED = """\
+# Checks
+
+### Leftover markers
+**How to Check**:
+```bash
+grep -rniw "todo" src/
+```
+
+### Doubled words in the docs
+**How to Check**:
+```bash
+grep -rnEi "\\b([a-z]+) \\1\\b" --include="*.md" docs/
+```
+
+### Trailing whitespace
+**How to Check**:
+```bash
+grep -rn "[[:space:]]$" --include=*.py .
+```
+
+### Pinned base images
+**How to Check**:
+```bash
+grep -rn "FROM .*:latest" --include=Dockerfile --include=*.yaml .
+```
+
+### Piped
+**How to Check**:
+```bash
+cat src/app.py | grep TODO
+```
+"""
+MIXED_TREE = {
+    "src/app.py": "x = 1  # TODO: fix\ny = 2 \n",
+    "src/notes.txt": "a todo here\nnothing\n",
+    "src/data.json": '{"todo": 1}\n',
+    "docs/guide.md": "# Guide\n\nthe the cat\nIs is fine\n",
+    "docs/notes.txt": "the the cat\n",
+    "deploy/Dockerfile": "FROM python:latest\n",
+    "deploy/compose.yaml": "image: FROM redis:latest\n",
+    "README.md": "todo: write \n",
+}
+
+
+def gnu_hits(root: Path, command: str) -> set[tuple[str, int]]:
+    """(path, line) of what GNU grep prints for a `-rn` command run by bash in `root`."""
+    env = {"LC_ALL": "C", "PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    done = subprocess.run(["bash", "-c", command], cwd=root, env=env, capture_output=True)
+    hits = set()
+    for line in done.stdout.decode().splitlines():
+        path, number, _ = line.split(":", 2)
+        hits.add((path.removeprefix("./"), int(number)))
+    return hits
+
+
+def _mixed_repo(root: Path) -> dict[str, str]:
+    write(root, "docs/runbooks/CHECKS.md", MIXED)
+    write(root, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    for path, text in MIXED_TREE.items():
+        write(root, path, text)
+    write(root, "assets/logo.png", b"\x89PNG\0todo\n")
+    config = Config(root, runbooks=("docs/runbooks/*.md",))
+    return {rule.COMMAND: rule_id for rule_id, rule in compile_rules(root, config).items()}
+
+
+def test_commands_check_every_file_they_search_as_gnu_grep_does(git_repo: Path) -> None:
+    need_gnu_grep()
+    rules = _mixed_repo(git_repo)
+    assert len(rules) == 4  # `cat ... | grep` is the one command refused
+    stage(git_repo, ".")
+    found = findings("--all-files", "--no-cache")
+    for command, rule_id in rules.items():
+        ours = {(path, line) for rule, path, line in found if rule == rule_id}
+        assert ours == gnu_hits(git_repo, command), command
+        assert ours, f"the tree does not exercise `{command}`"
+    # only the lines a commit adds, in files of any type
+    commit(git_repo, "base")
+    write(git_repo, "docs/guide.md", "# Guide\n\nthe the cat\nIs is fine\nAnd and more\n")
+    write(git_repo, "src/notes.txt", "a todo here\nnothing\nTODO again\n")
+    stage(git_repo, ".")
+    assert {
+        (rule, path, line) for rule, path, line in findings() if rule.startswith("runbook")
+    } == {
+        (rules['grep -rnEi "\\b([a-z]+) \\1\\b" --include="*.md" docs/'], "docs/guide.md", 5),
+        (rules['grep -rniw "todo" src/'], "src/notes.txt", 3),
+    }
+
+
+def test_a_glob_that_matches_a_file_in_the_root_is_refused(git_repo: Path) -> None:
+    write(git_repo, "docs/runbooks/CHECKS.md", MIXED)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "setup.py", "")  # `*.py` would match it, `--include=*.py` does not
+    config = Config(git_repo, runbooks=("docs/runbooks/*.md",))
+    assert "runbook:trailing-whitespace" in compile_rules(git_repo, config)
+    write(git_repo, "--include=x.py", "")  # now bash replaces the word with this name
+    listed = {u.command: u.reason for u in uncompiled(git_repo, config)}
+    assert (
+        "matches files in the repository's root"
+        in listed['grep -rn "[[:space:]]$" --include=*.py .']
+    )
