@@ -8,6 +8,11 @@ from hooks.grep import charsets
 from hooks.grep.errors import Unsupported, rejected
 
 
+def _c_upper(ch: str) -> int:
+    """toupper() in the C locale: ASCII letters only."""
+    return ord(ch) - 32 if "a" <= ch <= "z" else ord(ch)
+
+
 def _class(p: str, i: int, icase: bool) -> tuple[int, int]:
     """`[:name:]` starting at p[i] == '[' (p[i+1] == ':'): its mask and the index after it."""
     end = p.find(":]", i + 2)
@@ -63,8 +68,15 @@ def parse_bracket(p: str, i: int, icase: bool) -> tuple[int, int]:
             high, i = _element(p, i + 1, icase)
             if isinstance(high, int):
                 raise rejected("invalid range end (a range ending at a class)")
-            if ord(high) < ord(element):
+            if ord(high) < ord(element) and not icase:
                 raise rejected("invalid range end")
+            if icase and _c_upper(high) < _c_upper(element):
+                # glibc checks a range under -i on its upper-cased ends (`[Z-a]` is `[Z-A]`)
+                raise rejected("invalid range end")
+            if ord(high) < ord(element):
+                # valid upper-cased (`[a-_]` is `[A-_]`) but empty as written: grep's two
+                # regex engines disagree on what it matches
+                raise Unsupported(f"the range `{element}-{high}` is reversed but for case")
             if i + 1 < len(p) and p[i] == "-" and p[i + 1] != "]":
                 raise Unsupported("a `-` right after a range (undefined in POSIX)")
             mask |= charsets.span(element, high)

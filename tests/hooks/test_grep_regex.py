@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.hooks.test_grep_oracle import Tally, differ, need_gnu_grep
+from tests.hooks.test_grep_oracle import Tally, differ, need_gnu_grep, run_gnu
 
 CHARS = "abzAB_- .*+?(){}|^$[]\\1:\t\xe9\xc9"
 LINE = st.text(alphabet=CHARS, max_size=8)
@@ -168,7 +168,7 @@ PCRE_TOKENS = [
 BRACKET_ITEMS = [
     *"abzAZ-]^[\\.:_ 1",
     "\xe9",
-    *["a-z", "A-Z", "z-a", "--a", "!--", "a-", "\\]"],
+    *["a-z", "A-Z", "z-a", "--a", "!--", "a-", "\\]", "Z-a", "A-z", "a-_", "_-a"],
     *["[:alpha:]", "[:upper:]", "[:lower:]", "[:digit:]", "[:space:]", "[:punct:]", "[:foo:]"],
     *["[.a.]", "[=a=]", "[:alpha:"],
 ]
@@ -285,3 +285,21 @@ def test_generated_patterns_agree_with_gnu_grep(
     run()
     tally.record(request, record_property)
     assert tally.compiled >= 300, tally.figure()
+
+
+@pytest.mark.parametrize("flags", ["-i", "", "-iE", "-E"])
+@pytest.mark.parametrize(
+    "brackets", ["[Z-a]", "[A-z]", "[a-_]", "[_-a]", "[Y-b]", "[Z-_]", "[a-Z]"]
+)
+def test_ranges_under_case_folding_are_refused_as_grep_refuses_them(
+    tmp_path: Path, flags: str, brackets: str
+) -> None:
+    """glibc checks a range under -i on its upper-cased ends: `[Z-a]` is `[Z-A]`, rejected."""
+    need_gnu_grep()
+    files = {"a.txt": b"a\nZ\n_\nb\n^\nz\n"}
+    cmd = f"grep {flags} '{brackets}' a.txt".replace("grep  ", "grep ")
+    outcome = differ(tmp_path, files, cmd)
+    assert outcome.verdict != "disagree", outcome
+    if outcome.verdict == "refused" and "reversed but for case" not in outcome.reason:
+        _, rejected = run_gnu(tmp_path, cmd)
+        assert rejected, f"`{cmd}` refused ({outcome.reason}) though grep accepts it"
