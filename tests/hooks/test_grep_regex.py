@@ -168,7 +168,7 @@ PCRE_TOKENS = [
 BRACKET_ITEMS = [
     *"abzAZ-]^[\\.:_ 1",
     "\xe9",
-    *["a-z", "A-Z", "z-a", "--a", "!--", "a-", "\\]", "Z-a", "A-z", "a-_", "_-a"],
+    *["a-z", "A-Z", "z-a", "--a", "!--", "a-", "\\]", "A-z"],
     *["[:alpha:]", "[:upper:]", "[:lower:]", "[:digit:]", "[:space:]", "[:punct:]", "[:foo:]"],
     *["[.a.]", "[=a=]", "[:alpha:"],
 ]
