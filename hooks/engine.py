@@ -133,8 +133,21 @@ def build_run(
         token = _state_token("staged", [head, staged])
         overlay = _overlay(root, changes)
     wanted = set(paths)
+    notes: list[Note] = []
+    whole: set[str] = set()  # named files with no staged change: checked whole, read lazily
+    candidates = changes
+    if wanted and not all_files and not ref:
+        # A file named on the command line with no staged change is checked whole: that is
+        # what `pre-commit run --all-files` and `pre-commit run --files F` ask for.
+        unstaged = wanted - {c.path for c in changes}
+        if unstaged:
+            indexed = [c for c in git.indexed_files(root) if c.path in unstaged]
+            candidates = [*changes, *indexed]  # not changes: the rules see what was staged
+            whole = {c.path for c in indexed}
+            untracked = unstaged - whole
+            notes += [Note(p, "not tracked by git, skipped") for p in sorted(untracked)]
     in_scope = []
-    for change in changes:
+    for change in candidates:
         if change.binary or change.blob is None or change.status == "D":
             continue
         if wanted and change.path not in wanted:
@@ -146,10 +159,14 @@ def build_run(
     repo = RepoIndex(root, ref, token, base=base, overlay=overlay)
     # a few files are read now, in one `git cat-file`; thousands (--all-files) by the
     # processes that check them, one at a time
-    blobs = {} if all_files else git.read_blobs(root, (c.blob for c in in_scope if c.blob))
-    notes: list[Note] = []
+    blobs = (
+        {}
+        if all_files
+        else git.read_blobs(root, (c.blob for c in in_scope if c.blob and c.path not in whole))
+    )
     files: list[SourceFile] = []
     for change in in_scope:
+        later = all_files or change.path in whole
         kind, environment = classify(change.path, config)
         file = SourceFile(
             path=change.path,
@@ -162,9 +179,9 @@ def build_run(
             environment=environment,
             blob=change.blob,
             old_blob=change.old_blob,
-            loader=partial(repo.read, change.blob) if all_files and change.blob else None,
+            loader=partial(repo.read, change.blob) if later and change.blob else None,
         )
-        if not all_files:
+        if not later:
             file._load(blobs.get(change.blob or ""))
             if file.unreadable:
                 notes.append(Note(change.path, "could not be read from git, skipped"))

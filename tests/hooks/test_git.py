@@ -170,6 +170,25 @@ def test_all_files_and_ref_range(git_repo: Path) -> None:
     assert findings("--from-ref", base, "--to-ref", head) == {("no-direct-environ", "new.py", 2)}
 
 
+def test_a_named_file_with_no_staged_change_is_checked_whole(git_repo: Path) -> None:
+    write(git_repo, "committed.py", MISTAKE)
+    write(git_repo, "edited.py", MISTAKE)
+    stage(git_repo, ".")
+    commit(git_repo)
+    write(git_repo, "edited.py", MISTAKE + 'Y = os.environ["B"]\n')
+    write(git_repo, "untracked.py", MISTAKE)
+    stage(git_repo, "edited.py")
+    # staged: only its added line; not staged: the whole file (`pre-commit run --all-files`)
+    assert findings("edited.py", "committed.py") == {
+        ("no-direct-environ", "edited.py", 3),
+        ("no-direct-environ", "committed.py", 2),
+    }
+    assert findings() == {("no-direct-environ", "edited.py", 3)}  # no names: the staged lines
+    code, _, err = guard("run", "untracked.py")
+    assert code == 0
+    assert "untracked.py: not tracked by git, skipped" in err
+
+
 def test_symlinks_and_submodules_are_skipped(git_repo: Path, tmp_path: Path) -> None:
     write(git_repo, "real.py", "x = 1\n")
     (git_repo / "link.py").symlink_to("real.py")

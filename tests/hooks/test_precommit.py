@@ -127,3 +127,17 @@ def test_the_main_hook_passes_the_files_a_runbook_command_searches(
     assert code == 1, output
     assert "docs/guide.md:3:1: runbook:doubled-words-in-the-docs" in output
     assert "logo.png" not in output
+
+
+def test_pre_commit_run_all_files_checks_every_file_whole(git_repo: Path, try_repo) -> None:  # type: ignore[no-untyped-def]
+    write(git_repo, "app/worker.py", 'import os\n\nTOKEN = os.environ["TOKEN"]\n')
+    write(git_repo, "app/clean.py", "X = 1\n")
+    stage(git_repo, ".")
+    commit(git_repo, "a violation already committed")
+    code, output = try_repo("runbook-guard", "--all-files")
+    assert code == 1, output
+    assert "app/worker.py:3:9: no-direct-environ" in output
+    code, output = try_repo("runbook-guard", "--files", "app/clean.py")
+    assert code == 0, output
+    code, output = try_repo("runbook-guard", "--files", "app/worker.py")
+    assert code == 1, output
