@@ -89,10 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         result.files,
         resolved,
         {**engine.all_rules(), **extra},
-        color=args.format == "text"
-        and not args.output
-        and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ,
+        color=args.format == "text" and not args.output and wants_color(),
     )
     text = render(report, args.format)
     notes_text = "".join(
@@ -182,6 +179,19 @@ def _without_echoes(findings: list[Finding], resolved: dict[str, Link | None]) -
             and (f.path, f.line, resolved[f.rule].url) in covered
         )
     ]
+
+
+def wants_color() -> bool:
+    """Colour on a terminal; `NO_COLOR` turns it off, `FORCE_COLOR` on (no-color.org,
+    force-color.org), and under pre-commit its `--color` choice (`PRE_COMMIT_COLOR`) decides."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    chosen = os.environ.get("PRE_COMMIT_COLOR")
+    if chosen in ("always", "never"):
+        return chosen == "always"
+    return sys.stdout.isatty()
 
 
 def _runbook_rules(root: Path, config: object) -> dict[str, object]:

@@ -9,7 +9,7 @@ imported, with one `git diff` and a few `stat`s, and replays the stored output a
 what make does for a target that is up to date.
 
 The inputs named: runbook-guard's own files and the Python running them; the arguments and the
-working directory; the environment a run reads (`SKIP`, `NO_COLOR`) and whether stdout is a
+working directory; the environment a run reads (`SKIP`, the colour switches) and whether stdout is a
 terminal (colour); the staged diff (every file, blob and added line the rules see) and HEAD's
 commit, which together name what the index holds (what the repository-wide rules grep) however
 often git refreshes the index's file-system data; the top-level directories (services are
@@ -44,7 +44,7 @@ PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # Options that only choose among the same inputs; any other option reads or writes something
 # else (and an abbreviation argparse would accept is "any other" here: no replay).
 SAME_INPUTS = ("--select", "--ignore", "--format")
-READ_FROM_ENVIRONMENT = ("SKIP", "NO_COLOR")
+READ_FROM_ENVIRONMENT = ("SKIP", "NO_COLOR", "FORCE_COLOR", "PRE_COMMIT_COLOR")
 # A run with any of these set reads other content (a ref range, another work tree): never replayed.
 OTHER_CONTENT = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "GIT_WORK_TREE")
 # A file changed this close to the run's start may have changed while the run read it, within

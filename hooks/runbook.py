@@ -232,10 +232,19 @@ class RunbookIndex:
 
 
 def read_runbooks(root: Path, patterns: Iterable[str]) -> list[tuple[str, str]]:
-    """(repo-relative path, text) of every runbook the glob patterns name, in a stable order."""
+    """(repo-relative path, text) of every runbook the glob patterns name, in a stable order.
+    A pattern that names no file is a configuration error: falling back to the shipped runbook
+    without a word would send every link to the wrong place."""
+    from hooks.errors import ConfigError
+
     found: dict[str, str] = {}
     for pattern in patterns:
         matches = sorted(root.glob(pattern)) if not Path(pattern).is_absolute() else [Path(pattern)]
+        if not any(file.is_file() for file in matches):
+            raise ConfigError(
+                f"runbooks: {pattern!r} names no file under {root}; fix the pattern in the "
+                "configuration (or remove it to use the shipped runbook)"
+            )
         for file in matches:
             if file.is_file():
                 try:

@@ -97,6 +97,18 @@ def test_bad_configuration_exits_2_naming_the_key(git_repo: Path, text: str, mes
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_a_runbooks_pattern_that_names_no_file_exits_2(git_repo: Path) -> None:
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "a.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    for command in (["run"], ["check-links"]):
+        code, _, err = guard(*command)
+        assert code == 2
+        assert "runbooks: 'docs/runbooks/*.md' names no file" in err
+    write(git_repo, "docs/runbooks/R.md", "# Runbook\n\n## Reading os.environ\n")
+    assert guard("run")[0] == 1
+
+
 def test_unknown_rule_id_exits_2(git_repo: Path) -> None:
     code, _, err = guard("run", "--select", "no-such-rule")
     assert code == 2 and "unknown rule id 'no-such-rule'" in err

@@ -109,6 +109,30 @@ def test_text_has_location_fix_and_link(git_repo: Path) -> None:
     assert "\033[" not in out  # not a terminal: no colour
 
 
+@pytest.mark.parametrize(
+    ("env", "colour"),
+    [
+        ({"FORCE_COLOR": "1"}, True),
+        ({"PRE_COMMIT_COLOR": "always"}, True),
+        ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        ({"PRE_COMMIT_COLOR": "never"}, False),
+        ({"FORCE_COLOR": ""}, False),
+    ],
+)
+def test_colour_switches(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], colour: bool
+) -> None:
+    for name in ("FORCE_COLOR", "NO_COLOR", "PRE_COMMIT_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    write(git_repo, "a.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    _code, out, _ = guard("run")
+    assert ("\033[" in out) is colour
+    assert guard("run", "--format", "json")[1].startswith("{")  # never in machine formats
+
+
 def test_a_clean_run_says_so_in_one_line(git_repo: Path) -> None:
     """As ruff does: the line an editor's problem matcher reads is `path:line:col: rule`."""
     write(git_repo, "a.py", "X = 1\n")
