@@ -14,6 +14,9 @@ from typing import Any
 
 from hooks.errors import FatalError, UsageError
 
+# top-level module -> the optional dependency group (pyproject.toml) that installs it
+EXTRAS = {"github": "bot", "requests": "bot", "junitparser": "bot", "urllib3": "bot"}
+
 
 class HelpFormatter(argparse.HelpFormatter):
     """argparse sizes help with `shutil`, whose import (bz2, lzma, ...) costs every commit more
@@ -50,6 +53,17 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: 
     except FatalError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as e:
+        # the bot's client libraries are an extra (`runbook-guard[bot]`); say so, not a traceback
+        extra = EXTRAS.get((e.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(
+            f"{prog}: error: this command needs the module {e.name!r}, which comes with the "
+            f"{extra!r} extra: pip install 'runbook-guard[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
