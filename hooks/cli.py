@@ -33,11 +33,13 @@ def _split_ids(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _skipped_rule_ids() -> list[str]:
-    # pre-commit's SKIP names hook ids; we also accept rule ids there (SKIP=no-direct-environ).
+def _skipped_rule_ids(compiled: dict[str, object]) -> list[str]:
+    # pre-commit's SKIP names hook ids; we also accept rule ids there (SKIP=no-direct-environ),
+    # the runbook's compiled ones included (SKIP=runbook:doubled-words)
     from hooks.rules import all_rules
 
-    return [s for s in _split_ids(os.environ.get("SKIP", "")) if s in all_rules()]
+    known = {*all_rules(), *compiled}
+    return [s for s in _split_ids(os.environ.get("SKIP", "")) if s in known]
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -58,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     rules = engine.select_rules(
         config,
         _split_ids(args.select) if args.select else None,
-        [*_split_ids(args.ignore or ""), *_skipped_rule_ids()],
+        [*_split_ids(args.ignore or ""), *_skipped_rule_ids(extra)],
         extra,
     )
     run, notes = engine.build_run(

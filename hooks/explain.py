@@ -23,27 +23,44 @@ def doc_sections(rule: ModuleType) -> dict[str, str]:
     return {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
 
 
-def _links(config_path: str | None) -> Links:
+def _load(config_path: str | None) -> tuple[Links, dict[str, ModuleType]]:
+    """The links, and every rule: the built-in ones and those compiled from the runbooks."""
     try:
         root = git.repo_root()
     except UsageError:
         root = Path.cwd()  # explain works outside a repository too, with the defaults
     config = config_module.load(root, Path(config_path) if config_path else None)
-    return Links(root, config)
+    rules: dict[str, ModuleType] = dict(all_rules())
+    if config.runbooks:
+        from hooks.runbook_rules import compile_rules
+
+        rules.update(compile_rules(root, config))  # type: ignore[arg-type]
+    return Links(root, config), rules
+
+
+def status(rule: ModuleType) -> str:
+    """When a rule runs: every commit, or only when selected by its id (and why)."""
+    state = getattr(rule, "STATUS", "check")
+    if state == "check":
+        return "runs on every commit"
+    if state.startswith("superseded:"):
+        return f"superseded by {state.partition(':')[2]}: runs only when selected by its id"
+    return "a diagnostic: runs only when selected by its id"
 
 
 def explain(rule_id: str, *, config_path: str | None = None) -> str:
-    rules = all_rules()
+    links, rules = _load(config_path)
     if rule_id not in rules:
         raise UsageError(f"unknown rule id {rule_id!r}; `runbook-guard rules` lists them")
     rule = rules[rule_id]
-    links = _links(config_path)
     resolution = links.for_rule(rule)
     out = [f"# {rule.ID}: {rule.TITLE}", ""]
     docs = doc_sections(rule)
     for heading in HEADINGS[:-1]:
         if heading in docs:
             out += [f"## {heading}", docs[heading], ""]
+    if hasattr(rule, "COMMAND"):
+        out += ["## When it runs", status(rule), ""]
     out += ["## Fix", rule.FIX, ""]
     out += ["## Runbook", *_runbook_lines(resolution, links)]
     return "\n".join(out).rstrip() + "\n"
@@ -53,7 +70,9 @@ def _runbook_lines(resolution: Resolution, links: Links) -> list[str]:
     if resolution.section is None:
         return [f"(no runbook section: {resolution.how} {resolution.target})".rstrip()]
     index = (
-        links.team if resolution.how in ("matched", "explicit") and links.team else links.shipped
+        links.team
+        if resolution.how in ("matched", "explicit", "compiled") and links.team
+        else links.shipped
     )
     lines = [f"{resolution.section.title}: {resolution.url}"]
     if resolution.how == "matched":
@@ -63,9 +82,9 @@ def _runbook_lines(resolution: Resolution, links: Links) -> list[str]:
 
 
 def catalogue(fmt: str, *, config_path: str | None = None) -> str:
-    links = _links(config_path)
+    links, rules = _load(config_path)
     entries = []
-    for rule in all_rules().values():
+    for rule in rules.values():
         resolution = links.for_rule(rule)
         entries.append(
             {
@@ -80,6 +99,9 @@ def catalogue(fmt: str, *, config_path: str | None = None) -> str:
                 else None,
             }
         )
+        if hasattr(rule, "COMMAND"):  # compiled from a runbook's command
+            entries[-1]["command"] = rule.COMMAND
+            entries[-1]["default"] = bool(rule.DEFAULT)
     if fmt == "json":
         return json.dumps({"version": 1, "rules": entries}, indent=2, ensure_ascii=False) + "\n"
     width = max(len(e["id"]) for e in entries)
@@ -87,4 +109,6 @@ def catalogue(fmt: str, *, config_path: str | None = None) -> str:
     for e in entries:
         link = e["runbook"]["url"] if e["runbook"] else "(no runbook section)"
         lines.append(f"{e['id']:<{width}}  {e['title']}\n{'':<{width}}  {link}")
+        if "command" in e:
+            lines.append(f"{'':<{width}}  `{e['command']}` ({status(rules[e['id']])})")
     return "\n".join(lines) + "\n"

@@ -382,3 +382,27 @@ def test_a_glob_that_matches_a_file_in_the_root_is_refused(git_repo: Path) -> No
         "matches files in the repository's root"
         in listed['grep -rn "[[:space:]]$" --include=*.py .']
     )
+
+
+def test_compiled_rules_are_listed_explained_and_skippable(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(git_repo, "docs/runbooks/R.md", CLASSIFIED)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "src/app.py", "# TODO: read it once\n")
+    stage(git_repo, ".")
+    code, out, _ = guard("rules", "--format", "json")
+    listed = {r["id"]: r for r in json.loads(out)["rules"]}
+    check = listed["runbook:configuration-validation-2"]
+    assert (check["command"], check["default"]) == ('grep -rw "TODO" src/', True)
+    assert check["runbook"]["url"].endswith("docs/runbooks/R.md#configuration-validation")
+    assert listed["runbook:1-timestamped-service-ids"]["default"] is False
+    code, out, _ = guard("rules")
+    assert '`grep -rw "TODO" src/` (runs on every commit)' in out
+    code, out, _ = guard("explain", "runbook:1-timestamped-service-ids")
+    assert code == 0
+    assert "superseded by stable-service-id: runs only when selected by its id" in out
+    assert 'grep -r "SERVICE_ID.*datetime" .' in out  # the section, under ## Runbook
+    assert findings() == {("runbook:configuration-validation-2", "src/app.py", 1)}
+    monkeypatch.setenv("SKIP", "runbook:configuration-validation-2")
+    assert findings() == set()
