@@ -18,14 +18,23 @@ import pytest
 from hooks.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# The product's shared material (GitHub's OpenAPI description, real webhook payloads, the team's
+# runbooks and checklist): beside the checkout, or where RUNBOOK_GUARD_SHARED points.
+SHARED = Path(os.environ.get("RUNBOOK_GUARD_SHARED") or ROOT.parent / "shared")
 SHARED_DATA = SHARED / "data"
 NETRA = SHARED_DATA / "netra"
 
 
 def need_shared() -> None:
+    """Fail, never skip, without the shared material: a suite that passes by skipping what it
+    could not find proves nothing."""
     if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not beside this checkout (CI always has it)")
+        pytest.fail(
+            f"{SHARED_DATA} is missing: the tests read GitHub's OpenAPI description, webhook "
+            "payloads and the team's runbooks from it. Put the product's `shared` folder beside "
+            "this checkout, or set RUNBOOK_GUARD_SHARED to it.",
+            pytrace=False,
+        )
 
 
 def write(root: Path, path: str, text: str | bytes) -> Path:

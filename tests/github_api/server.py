@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -28,9 +27,9 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-SPEC_PATH = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "openapi" / "api.github.com.json"
-)
+from tests.helpers import SHARED_DATA
+
+SPEC_PATH = SHARED_DATA / "openapi" / "api.github.com.json"
 SPEC_URI = "urn:github-openapi"
 
 
