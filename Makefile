@@ -36,13 +36,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Results go to bench/.work/ (untracked); WRITE=1 updates the tracked bench/RESULTS*.md.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/large.py $(if $(ZEN),--zen "$(ZEN)")
+	$(BIN)/python bench/run.py $(if $(WRITE),--write)
+	$(BIN)/python bench/large.py $(if $(ZEN),--zen "$(ZEN)") $(if $(WRITE),--write)
 
 # Only the large-repository case: the team's repository with ZEN=path, else a generated one.
 bench-large: $(STAMP)
-	$(BIN)/python bench/large.py $(if $(ZEN),--zen "$(ZEN)") $(if $(SIZES),--sizes "$(SIZES)")
+	$(BIN)/python bench/large.py $(if $(ZEN),--zen "$(ZEN)") $(if $(SIZES),--sizes "$(SIZES)") $(if $(WRITE),--write)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -10,7 +10,8 @@ ratio.) Each command: one warm-up, then the median of 5 runs, wall time and peak
 process and the workers it waits for). runbook-guard and ruff run twice: with their cache (what a
 developer who commits twice, or CI on an unchanged tree, sees) and with `--no-cache` (the first
 run on new content). semgrep has no cache. semgrep comes from PyPI into
-bench/.work/semgrep-venv on first use (offline, --metrics=off). Writes bench/RESULTS.md.
+bench/.work/semgrep-venv on first use (offline, --metrics=off). Prints each measurement as it
+goes; writes bench/.work/RESULTS.md, or the tracked bench/RESULTS.md with `--write`.
 """
 
 from __future__ import annotations
@@ -191,7 +192,9 @@ def main() -> int:
         if sg is not None:
             commands["semgrep (5 equivalent rules)"] = semgrep_command(sg)
         for name, command in commands.items():
+            progress(f"({case}) {name} ...")
             wall, peak, stderr = measure(command, repo, vary=name == "runbook-guard (cached)")
+            progress(f"({case}) {name}: {wall:.3f} s, {peak:.0f} MB")
             rows.append((case, name, wall, peak))
             seconds[f"{case} {name}"], peaks[f"{case} {name}"] = wall, peak
             if case == "b" and name == "runbook-guard --no-cache":
@@ -216,10 +219,14 @@ def main() -> int:
     )
     table = "\n".join(lines)
     print(table)
-    (HERE / "RESULTS.md").write_text(
-        "# Benchmark results\n\nReproduce with `make bench`.\n\n" + table + "\n"
-    )
+    target = HERE / "RESULTS.md" if "--write" in sys.argv[1:] else WORK / "RESULTS.md"
+    target.write_text("# Benchmark results\n\nReproduce with `make bench`.\n\n" + table + "\n")
+    progress(f"written to {target.relative_to(ROOT)}")
     return 0
+
+
+def progress(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
 def bars(seconds: dict[str, float], peaks: dict[str, float], floor: float, stderr: str) -> list:
