@@ -69,9 +69,33 @@ def _pull(event: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
     return None, None, None
 
 
+def _root() -> Path:
+    """The repository's top (its configuration lives there), from any folder inside it; in
+    Actions that is the workspace. Outside a repository, the current directory."""
+    from hooks import git
+
+    try:
+        return git.repo_root()
+    except UsageError:
+        return Path.cwd()
+
+
 def _config() -> config_module.Config:
-    root = Path.cwd()
-    return config_module.load(root)
+    return config_module.load(_root())
+
+
+def _default_base(root: Path) -> str | None:
+    """What a branch is compared with on a dry run without an event: the remote's default
+    branch (`origin/HEAD`), else a local `main` or `master` (None: none of them exists)."""
+    for args in (
+        ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"],
+        ["rev-parse", "--verify", "--quiet", "--abbrev-ref", "main"],
+        ["rev-parse", "--verify", "--quiet", "--abbrev-ref", "master"],
+    ):
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip()
+    return None
 
 
 def _summary(markdown: str) -> None:
@@ -81,8 +105,9 @@ def _summary(markdown: str) -> None:
             f.write(redact(markdown) + "\n")
 
 
-def _local_files(base: str | None) -> list[str]:
-    """Changed files from local git, for a dry run outside Actions."""
+def _local_files(root: Path, base: str | None) -> list[str]:
+    """Changed files from local git, for a dry run outside Actions: what the branch changes
+    since it left `base`, and what is staged."""
     names: set[str] = set()
     for args in (
         ["diff", "--name-only", "--cached"],
@@ -90,7 +115,7 @@ def _local_files(base: str | None) -> list[str]:
     ):
         if not args:
             continue
-        proc = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
         if proc.returncode == 0:
             names.update(n for n in proc.stdout.splitlines() if n)
     return sorted(names)
@@ -117,15 +142,21 @@ def cmd_checklist(args: argparse.Namespace) -> int:
         # artifact, untrusted; its head must be the commit that run was for
         number, head, base = args.pull, None, None
     if args.dry_run:
-        files = _local_files(base)
+        root = _root()
+        base = base or _default_base(root)
+        files = _local_files(root, base)
 
         def read_local(path: str) -> str | None:
             proc = subprocess.run(
-                ["git", "show", f"{base}:{path}"], capture_output=True, text=True, check=False
+                ["git", "show", f"{base}:{path}"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if base and proc.returncode == 0:
                 return proc.stdout
-            file = Path(path)
+            file = root / path
             return file.read_text(encoding="utf-8") if file.is_file() else None
 
         sections = checklist.parse(_checklist_text(config, read_local))
@@ -269,9 +300,10 @@ def _failures(args: argparse.Namespace) -> list[Failure]:
 def cmd_report(args: argparse.Namespace) -> int:
     from hooks.named_values import load_named_values
 
-    config = _config()
-    links = Links(Path.cwd(), config)
-    patterns = load_named_values(Path.cwd(), config).log_patterns
+    root = _root()
+    config = config_module.load(root)
+    links = Links(root, config)
+    patterns = load_named_values(root, config).log_patterns
     failures = _failures(args)
     existing: dict[str, tuple[int, str]] = {}
     bodies: dict[int, str] = {}

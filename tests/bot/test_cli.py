@@ -65,6 +65,32 @@ def test_checklist_dry_run(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert document["status"]["state"] == "pending"
 
 
+def test_checklist_dry_run_on_a_branch_compares_with_the_default_branch(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import git as gitpython
+
+    write(git_repo, "docs/DONE.md", "# Done\n\n## Always\n\n### Every change\n- [ ] Reviewed\n")
+    write(git_repo, ".runbook-guard.toml", '[bot]\ndefinition-of-done = "docs/DONE.md"\n')
+    stage(git_repo, ".")
+    commit(git_repo)
+    repo = gitpython.Repo(git_repo)
+    default = repo.active_branch.name
+    repo.git.checkout("-b", "feature")
+    write(git_repo, "app/settings.py", "X = 1\n")
+    write(git_repo, "app/db.py", "Y = 1\n")
+    stage(git_repo, ".")
+    commit(git_repo)  # committed on the branch: nothing is staged
+    for name in ("GITHUB_EVENT_PATH", "GITHUB_EVENT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(git_repo / "app")  # a subdirectory: the repository's config still counts
+    code, out = run("checklist", "--dry-run", "--format", "json")
+    [body] = json.loads(out)["comments"]
+    assert code == 0
+    assert "for the 2 changed files" in body, (default, body)
+    assert "Reviewed" in body  # the configured checklist, not the shipped one
+
+
 def test_report_dry_run_shape(git_repo: Path, tmp_path: Path) -> None:
     junit = tmp_path / "junit.xml"
     junit.write_text(JUNIT)
