@@ -236,8 +236,15 @@ def links(
     folder = directory(root) if enabled else None
     if folder is None:
         return resolve(wanted)
+    if not wanted:
+        return {}
+    base = None
+    if config.runbooks:  # the team's links are made with the link base, which may be derived
+        from hooks.links import link_base
+
+        base = link_base(root, config)
     key = repr(
-        (FORMAT, __version__, replay.code_stamp(), repr(config), _runbook_stamp(root, config))
+        (FORMAT, __version__, replay.code_stamp(), repr(config), base, _runbook_stamp(root, config))
     )
     path = folder / f"links-{_name(key)}.marshal"
     stored: dict[str, Any] = _load(path, "key", key).get("links", {})

@@ -88,6 +88,23 @@ def _run(
     return proc.stdout
 
 
+def origin_web_url(root: Path) -> str | None:
+    """Where the `origin` remote's files are shown on the web (`https://host/org/repo`), from
+    its URL in any of git's forms (https, `git@host:org/repo.git`, ssh://); credentials in the
+    URL are dropped. None without an origin."""
+    try:
+        url = _run(["config", "--get", "remote.origin.url"], cwd=root, ok=(0, 1)).decode().strip()
+    except (GitError, UnicodeDecodeError):
+        return None
+    import re
+
+    match = re.fullmatch(r"(?:[a-z+]+://)?(?:[^@/]+@)?([^/:]+)(?::\d+)?[:/](.+?)(?:\.git)?/?", url)
+    if not match or url.startswith(("file:", "/", ".")):
+        return None
+    host, path = match.groups()
+    return f"https://{host}/{path.lstrip('/')}"
+
+
 def repo_root(cwd: Path | None = None) -> Path:
     """The top of the work tree containing `cwd`."""
     try:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from hooks import __version__, git
 from hooks import config as config_module
+from hooks.config import Config
 from hooks.errors import UsageError
+from hooks.links import link_base
 
 REPO_URL = "https://github.com/runbook-guard/runbook-guard"
 HOOK_IDS = (
@@ -70,9 +72,13 @@ def starter_config(root: Path) -> tuple[str, list[tuple[str, int]]]:
             '# yours (their grep "How to Check" commands become rules):',
             '# runbooks = ["docs/runbooks/*.md"]',
         ]
+    derived = link_base(root, Config(root))
     lines += [
-        "# How runbook paths become links in findings:",
-        '# link-base = "https://github.com/ORG/REPO/blob/main/"',
+        "# How runbook paths become links in findings, the bot's comments and SARIF:",
+        f"link-base = {_quote(derived)}"
+        if derived
+        else '# link-base = "https://github.com/ORG/REPO/blob/main/"  (unset: from the `origin`'
+        " remote, or GITHUB_SERVER_URL/GITHUB_REPOSITORY in Actions, when there is one)",
         'select = ["ALL"]',
         "ignore = []",
     ]

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from hooks import __version__
+from hooks import __version__, git
 from hooks.config import Config
 from hooks.findings import Link
 from hooks.matching import Matcher, rule_query
@@ -19,6 +19,27 @@ SHIPPED_DIR = Path(__file__).parent / "runbooks"
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
 )
+
+
+def link_base(root: Path, config: Config) -> str | None:
+    """How runbook paths become links: the configured `link-base`, else the repository's page
+    on the web at its default branch (`blob/HEAD/`): in Actions from `GITHUB_SERVER_URL` and
+    `GITHUB_REPOSITORY`, elsewhere from the `origin` remote. None: links stay relative paths."""
+    if config.link_base:
+        return config.link_base
+    import os
+
+    server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    web = f"{server.rstrip('/')}/{repository}" if server and repository else None
+    web = web or git.origin_web_url(root)
+    if web is None:
+        return None
+    host = web.split("/")[2]
+    if host == "gitlab.com" or host.startswith("gitlab."):
+        return f"{web}/-/blob/HEAD/"
+    if host == "bitbucket.org":
+        return f"{web}/src/HEAD/"
+    return f"{web}/blob/HEAD/"
 
 
 @dataclass(frozen=True)
@@ -54,7 +75,7 @@ class Links:
         if not self.config.runbooks:
             return None
         return RunbookIndex.load(
-            read_runbooks(self.root, self.config.runbooks), self.config.link_base
+            read_runbooks(self.root, self.config.runbooks), link_base(self.root, self.config)
         )
 
     @cached_property

@@ -63,3 +63,20 @@ def test_refuses_to_overwrite_without_force(git_repo: Path) -> None:
     assert load(git_repo).select == ("no-direct-environ",)
     assert guard("init", "--force")[0] == 0
     assert load(git_repo).select == ("ALL",)
+
+
+def test_link_base_comes_from_the_origin_remote(git_repo: Path) -> None:
+    import git as gitpython
+
+    write(git_repo, "docs/runbooks/ONCALL.md", "# On call\n")
+    gitpython.Repo(git_repo).create_remote("origin", "https://bot:s3cret@github.com/acme/pay.git")
+    assert guard("init")[0] == 0
+    # credentials in the remote's URL never reach the configuration
+    assert load(git_repo).link_base == "https://github.com/acme/pay/blob/HEAD/"
+
+
+def test_without_a_remote_link_base_stays_a_comment(git_repo: Path) -> None:
+    write(git_repo, "docs/runbooks/ONCALL.md", "# On call\n")
+    assert guard("init")[0] == 0
+    assert load(git_repo).link_base is None
+    assert "# link-base = " in (git_repo / ".runbook-guard.toml").read_text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from hooks.links import Links
 from hooks.matching import Matcher, tokens
 from hooks.rules import all_rules
 from hooks.runbook import parse
-from tests.helpers import NETRA, need_shared
+from tests.helpers import NETRA, guard, need_shared, stage, write
 
 COMMON = "checklists/COMMON_MISTAKES_RUNBOOK.md"
 TESTS = "checklists/TEST_FAILURE_DIAGNOSIS_RUNBOOK.md"
@@ -116,3 +117,47 @@ def test_matcher_prefers_titles_and_refuses_weak_matches() -> None:
 def test_tokens_split_identifiers() -> None:
     assert {"os", "environ", "osenviron"} <= set(tokens("os.environ[...]"))
     assert "the" not in tokens("the end")
+
+
+RUNBOOK = "# Runbook\n\n## Reading os.environ directly\n\nUse the accessor.\n"
+
+
+@pytest.mark.parametrize(
+    ("remote", "env", "url"),
+    [
+        ("git@github.com:acme/pay.git", {}, "https://github.com/acme/pay/blob/HEAD/"),
+        (
+            "ssh://git@gitlab.com/acme/sub/pay.git",
+            {},
+            "https://gitlab.com/acme/sub/pay/-/blob/HEAD/",
+        ),
+        (
+            None,
+            {"GITHUB_SERVER_URL": "https://ghe.example.com", "GITHUB_REPOSITORY": "acme/pay"},
+            "https://ghe.example.com/acme/pay/blob/HEAD/",
+        ),
+        (None, {}, ""),
+    ],
+)
+def test_without_link_base_links_point_at_the_repository_on_the_web(
+    git_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    remote: str | None,
+    env: dict[str, str],
+    url: str,
+) -> None:
+    import git as gitpython
+
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if remote:
+        gitpython.Repo(git_repo).create_remote("origin", remote)
+    write(git_repo, "docs/runbooks/R.md", RUNBOOK)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/*.md"]\n')
+    write(git_repo, "a.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    _code, out, _ = guard("run", "--format", "json")
+    [found] = json.loads(out)["findings"]
+    assert found["runbook"]["url"] == f"{url}docs/runbooks/R.md#reading-osenviron-directly"
