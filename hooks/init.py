@@ -13,9 +13,10 @@ from hooks.errors import UsageError
 from hooks.links import link_base
 
 REPO_URL = "https://github.com/runbook-guard/runbook-guard"
+# the snippet's hooks: not runbook-guard-named-values, whose rules the main hook runs too (both
+# would report each of their findings twice)
 HOOK_IDS = (
     "runbook-guard",
-    "runbook-guard-named-values",
     "runbook-guard-critical-tests",
     "runbook-guard-links",
 )

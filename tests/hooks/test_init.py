@@ -49,7 +49,6 @@ def test_prints_a_pre_commit_snippet_pinned_to_this_version(git_repo: Path) -> N
     assert repo["rev"] == f"v{__version__}"
     assert [h["id"] for h in repo["hooks"]] == [
         "runbook-guard",
-        "runbook-guard-named-values",
         "runbook-guard-critical-tests",
         "runbook-guard-links",
     ]
