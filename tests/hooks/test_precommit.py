@@ -141,3 +141,25 @@ def test_pre_commit_run_all_files_checks_every_file_whole(git_repo: Path, try_re
     assert code == 0, output
     code, output = try_repo("runbook-guard", "--files", "app/worker.py")
     assert code == 1, output
+
+
+def test_critical_tests_run_in_the_projects_environment(git_repo: Path, try_repo) -> None:  # type: ignore[no-untyped-def]
+    """pre-commit runs the hook in its own virtualenv; the configured command must find the
+    project's packages (here a module only the project's `.venv` has), not the hook's."""
+    venv = git_repo / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    [site] = venv.glob("lib/python3*/site-packages")
+    (site / "project_only.py").write_text("READY = True\n")
+    write(git_repo, ".gitignore", ".venv/\n")
+    write(
+        git_repo,
+        ".runbook-guard.toml",
+        '[critical-tests]\n"app/**" = "python -c \'import project_only\'"\n',
+    )
+    write(git_repo, "app/billing.py", "X = 1\n")
+    stage(git_repo, ".")
+    code, output = try_repo("runbook-guard-critical-tests")
+    assert code == 0, output
+    (site / "project_only.py").unlink()  # the same command fails when the module is not there
+    code, output = try_repo("runbook-guard-critical-tests")
+    assert code == 1 and "No module named 'project_only'" in output, output
