@@ -27,7 +27,7 @@ from bot.failures import (
     parse_ruff,
 )
 from hooks import config as config_module
-from hooks.commandline import dispatch
+from hooks.commandline import dispatch, reopen_closed_streams
 from hooks.errors import UsageError
 from hooks.links import SHIPPED_DIR, Links
 from hooks.secrets import redact
@@ -504,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    reopen_closed_streams()
     return dispatch(build_parser(), argv, PROG)
 
 

@@ -313,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None or sys.stderr is None:  # started with `>&-`
+        from hooks.commandline import reopen_closed_streams
+
+        reopen_closed_streams()
     # Nothing changed since the same run here: print what it printed (hooks/replay.py).
     try:
         inputs = replay.run_inputs(arguments)

@@ -39,6 +39,15 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+def reopen_closed_streams() -> None:
+    """A stream closed before the start (`runbook-guard run >&-`) is None in Python: what would
+    be written to it goes nowhere, as a shell's would, and the exit code still tells."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process)
+
+
 def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: str) -> int:
     """Run the chosen subcommand behind the one error boundary."""
     args = parser.parse_args(argv)

@@ -131,29 +131,3 @@ def test_checklist_lists_the_diffs_findings_with_links(git_repo: Path, tmp_path:
     [body] = json.loads(out)["comments"]
     assert "runbook-guard findings in this diff (1)" in body
     assert "`app.py:2` `no-direct-environ`" in body and "([runbook](https://" in body
-
-
-BLOCK_EXTRAS = """
-import sys
-for name in ("github", "requests", "junitparser"):
-    sys.modules[name] = None  # as if installed without the [bot] extra
-from bot.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def test_without_the_bot_extra_a_command_says_what_to_install(git_repo: Path) -> None:
-    import subprocess
-    import sys
-
-    env = {"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r"}
-    done = subprocess.run(
-        [sys.executable, "-c", BLOCK_EXTRAS, "checklist"],
-        cwd=git_repo,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 2, done.stderr
-    assert "Traceback" not in done.stderr
-    assert "pip install 'runbook-guard[bot]'" in done.stderr
