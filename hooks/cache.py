@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import marshal
 import os
 import sqlite3
 import zlib
@@ -34,7 +33,7 @@ from hooks.context import Run, SourceFile
 from hooks.findings import Finding, Link, Note
 from hooks.store import MAX_TEXT, IndexStore
 
-FORMAT = 1
+FORMAT = 2  # JSON files, keys kept as digests
 MAX_ENTRIES = 100_000  # results kept; the ones written longest ago go first
 MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its links
 
@@ -88,13 +87,33 @@ def _name(key: str) -> str:
 
 
 def _load(path: Path, field: str, key: str) -> dict[str, Any]:
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}  # missing, or written by another Python: start afresh
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get(field) != key:
-        return {}  # another version's file, or two keys that share a name
+    data = replay.read_json(os.fspath(path))  # a regular file of bounded size, or None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}  # missing, damaged, or another version's file: start afresh
+    if data.get(field) != replay.digest(key):
+        return {}  # two keys that share a name
     return data
+
+
+def _answer_digest(answer: Any) -> str:
+    """A repository answer as the cache keeps it: its digest (the answer holds lines of code)."""
+    return replay.digest(json.dumps(_plain(answer), sort_keys=True))
+
+
+def _args(args: Any) -> tuple[Any, ...]:
+    """A question's arguments as the repository index takes them (JSON made tuples lists)."""
+    return tuple(tuple(a) if isinstance(a, list) else a for a in args)
+
+
+def _redacted(found: Finding, redact: Callable[[str], str]) -> list[Any]:
+    fields = list(found)
+    return [redact(v) if isinstance(v, str) else v for v in fields]
+
+
+def _is_link(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+    )
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
@@ -133,19 +152,22 @@ class Store:
             return None
         try:
             stored = json.loads(row[0])
-            if stored.get("key") != key:
+            if stored.get("key") != replay.digest(key):
                 return None  # two keys that share a digest
             findings = [Finding(*_finding_fields(f)) for f in stored["findings"]]
             notes = [Note(*n) for n in stored["notes"]]
-            dependencies = [(str(m), tuple(a), answer) for m, a, answer in stored["asked"]]
+            dependencies = [(str(m), _args(a), str(answer)) for m, a, answer in stored["asked"]]
             marked = bool(stored["marked"])
         except (ValueError, TypeError, KeyError, AttributeError):
             return None  # a damaged or foreign entry is a miss
         for method, args, answer in dependencies:
             if method not in QUESTIONS:
                 return None
-            if _plain(run.repo.ask(method, args)) != answer:
-                return None
+            try:
+                if _answer_digest(run.repo.ask(method, args)) != answer:
+                    return None
+            except (TypeError, ValueError, AttributeError):
+                return None  # a question of the wrong shape: a miss
         return findings, notes, dependencies, marked
 
     def put(
@@ -156,11 +178,15 @@ class Store:
         dependencies: list[Dependency],
         marked: bool,
     ) -> None:
+        # Nothing a developer staged is kept as it is: the key (which holds removed lines) and
+        # the repository's answers as digests, the findings and notes with secrets cut.
+        from hooks.secrets import redact
+
         data = {
-            "key": key,
-            "findings": [list(f) for f in findings],
-            "notes": [list(n) for n in notes],
-            "asked": [[m, list(a), answer] for m, a, answer in dependencies],
+            "key": replay.digest(key),
+            "findings": [_redacted(f, redact) for f in findings],
+            "notes": [[redact(n.path), redact(n.message)] for n in notes],
+            "asked": [[m, list(a), _answer_digest(answer)] for m, a, answer in dependencies],
             "marked": marked,
         }
         self.pending.append((self.settings, _digest(key), json.dumps(data)))
@@ -208,7 +234,7 @@ def open_store(run: Run, rules: dict[str, ModuleType]) -> Store | None:
 
 
 def _prune(folder: Path, prefix: str, keep: int) -> None:
-    files = sorted(folder.glob(f"{prefix}*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+    files = sorted(folder.glob(f"{prefix}*.json"), key=lambda p: p.stat().st_mtime_ns)
     for old in files[:-keep]:
         old.unlink(missing_ok=True)
 
@@ -246,14 +272,16 @@ def links(
     key = repr(
         (FORMAT, __version__, replay.code_stamp(), repr(config), base, _runbook_stamp(root, config))
     )
-    path = folder / f"links-{_name(key)}.marshal"
+    path = folder / f"links-{_name(key)}.json"
     stored: dict[str, Any] = _load(path, "key", key).get("links", {})
+    if not isinstance(stored, dict) or not all(_is_link(v) for v in stored.values()):
+        stored = {}  # an entry of the wrong shape: a miss, never a traceback
     missing = [rule_id for rule_id in wanted if rule_id not in stored]
     if missing:
         for rule_id, link in resolve(missing).items():
-            stored[rule_id] = tuple(link) if link else None
+            stored[rule_id] = list(link) if link else None
         try:
-            _dump(path, {"format": FORMAT, "key": key, "links": stored})
+            _dump(path, {"format": FORMAT, "key": replay.digest(key), "links": stored})
             _prune(folder, "links-", MAX_SETTINGS_FILES)
         except OSError:
             pass  # an unwritable cache is no reason to fail a commit

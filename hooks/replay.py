@@ -24,7 +24,6 @@ secrets were cut from, or a secret of the current environment in the stored repo
 from __future__ import annotations
 
 import functools
-import marshal
 import os
 import sys
 import time
@@ -36,7 +35,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-FORMAT = 1
+FORMAT = 2  # JSON, the key kept as its digest (1 was marshal, with the staged patch in it)
+MAX_FILE = 8 << 20  # a stored run bigger than this is not read (a crafted file is no memory bomb)
 MAX_RUNS = 8  # the hook ids a team runs, each on a state or two; one file each
 # A bigger change takes seconds to check: replaying it saves too little to store a megabyte.
 MAX_KEY = 1 << 20
@@ -186,15 +186,57 @@ def _path(run: RunInputs) -> str:
     return os.path.join(run.folder, f"replay-{zlib.crc32(data):08x}{zlib.adler32(data):08x}")
 
 
-def _stored(run: RunInputs) -> tuple | None:
+def digest(key: str) -> str:
+    """What a stored file keeps of its key: the key holds the staged patch, and so whatever
+    secret a developer staged, which must not outlive the run in a cache file."""
     try:
-        with open(_path(run), "rb") as f:
-            data = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None  # none yet, or written by another Python
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != run.key:
+        from _blake2 import blake2b  # hashlib's own import costs a replay ~3 ms
+    except ImportError:  # pragma: no cover (another Python)
+        from hashlib import blake2b
+    return blake2b(key.encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
+
+
+def read_json(path: str, limit: int = MAX_FILE) -> object:
+    """A cache file's JSON, or None: only a regular file (a FIFO or a device in its place is
+    never opened for reading, a symlink never followed), only up to `limit` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
         return None
-    return data.get("run")
+    try:
+        import stat
+
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        data = os.read(fd, limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        return None
+    import json
+
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _stored(run: RunInputs) -> list | None:
+    data = read_json(_path(run))
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    if data.get("key") != digest(run.key):
+        return None
+    entry = data.get("run")
+    shape = (str, str, int, list, list, list)
+    if not isinstance(entry, list) or len(entry) != len(shape):
+        return None
+    if not all(isinstance(value, kind) for value, kind in zip(entry, shape, strict=True)):
+        return None
+    return entry
 
 
 def replay(run: RunInputs) -> int | None:
@@ -205,10 +247,13 @@ def replay(run: RunInputs) -> int | None:
     if stored is None:
         return None
     out, err, code, files, runbooks, matched = stored
-    if _stamps(run.top, (name for name, _ in files)) != files:
-        return None
-    if runbooks and _matched(run.top, runbooks) != matched:
-        return None
+    try:
+        if _stamps(run.top, (name for name, _ in files)) != _plain(files):
+            return None
+        if runbooks and _matched(run.top, runbooks) != _plain(matched):
+            return None
+    except (TypeError, ValueError):
+        return None  # an entry of the wrong shape: a miss
     from hooks.secrets import secret_values
 
     if any(value in out or value in err for value in secret_values()):
@@ -238,7 +283,7 @@ def record(
     with contextlib.suppress(OSError):  # an unwritable cache is no reason to fail a commit
         run_file = _path(run)
         entry = (out, err, code, stamps, list(runbooks), matched)
-        write_atomically(run_file, {"format": FORMAT, "key": run.key, "run": entry})
+        write_atomically(run_file, {"format": FORMAT, "key": digest(run.key), "run": entry})
         _keep_newest(run.folder, os.path.basename(run_file))
 
 
@@ -250,18 +295,26 @@ def _keep_newest(folder: str, written: str) -> None:
         os.unlink(os.path.join(folder, name))
 
 
+def _plain(stamps: list) -> list:
+    """Stamps as JSON gives them back (lists) compared as this module makes them (tuples)."""
+    return [(name, tuple(stamp) if stamp is not None else None) for name, stamp in stamps]
+
+
 def write_atomically(path: str, data: object) -> None:
-    """marshal `data` to `path` so that a reader sees the old file or the new one, never half.
-    The temporary file is named by the process (two runs at once write two files), not made by
-    `tempfile`, whose import costs a commit more than the write."""
+    """Write `data` as JSON to `path` so that a reader sees the old file or the new one, never
+    half. The temporary file is created new (O_EXCL: never an existing file, never through a
+    planted symlink) under a name no other run can guess, then renamed over `path`."""
+    import json
+
     folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    temporary = os.path.join(folder, f".tmp-{os.getpid()}-{os.urandom(8).hex()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     try:
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-            marshal.dump(data, out)
+        with open(os.open(temporary, flags, 0o600), "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=True)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        if os.path.lexists(temporary):
             os.unlink(temporary)
         raise

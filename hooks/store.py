@@ -41,7 +41,7 @@ from hooks.summary import (
     scan_imports,
 )
 
-FORMAT = "3"
+FORMAT = "4"  # 4: table names and states kept as digests
 NAME = "index.sqlite"
 MAX_TEXT = 8 << 20  # a stored text above this is read as a miss
 CHUNK = 500  # names per query (sqlite's variable limit is 999 on old builds)
@@ -333,7 +333,7 @@ class IndexStore:
         """A repository table (a `git grep` answer) stored for one repository state, or
         MISSING."""
         row = self.db.execute(
-            "SELECT data FROM tables WHERE token=? AND name=?", (token, name)
+            "SELECT data FROM tables WHERE token=? AND name=?", (_state(token), _state(name))
         ).fetchone()
         if row is None or len(row[0]) > MAX_TEXT:
             return MISSING
@@ -345,7 +345,8 @@ class IndexStore:
     def put_table(self, token: str, name: str, value: Any) -> None:
         with contextlib.suppress(sqlite3.Error):  # a read-only cache still answers
             self.db.execute(
-                "INSERT OR REPLACE INTO tables VALUES(?, ?, ?)", (token, name, json.dumps(value))
+                "INSERT OR REPLACE INTO tables VALUES(?, ?, ?)",
+                (_state(token), _state(name), json.dumps(value)),
             )
             # the tables of the states written longest ago go first
             self.db.execute(
@@ -363,6 +364,14 @@ def _init_of(path: str) -> str:
 
 
 EMPTY = Scan(False, [], [])
+
+
+def _state(text: str) -> str:
+    """A repository state's name (or a question's) as the index keeps it: a digest, since it
+    lists the staged paths and the question's words."""
+    from hooks.replay import digest
+
+    return digest(text)
 
 
 def _load_scan(guarded: bool, defs: str, imports: str) -> Scan | None:
