@@ -30,7 +30,7 @@ from hooks import config as config_module
 from hooks.commandline import dispatch, reopen_closed_streams
 from hooks.errors import UsageError
 from hooks.links import SHIPPED_DIR, Links
-from hooks.secrets import redact
+from hooks.secrets import redact, redact_all
 
 PROG = "runbook-bot"
 STATUS_CONTEXT = "runbook/definition-of-done"
@@ -435,8 +435,14 @@ def _report_summary(plan: list[report.Planned]) -> str:
 
 
 def _print(document: dict[str, Any], fmt: str, text: str) -> int:
-    output = json.dumps(document, indent=2, ensure_ascii=False) if fmt == "json" else text
-    sys.stdout.write(redact(output) + "\n")  # CI logs are public on public repositories
+    # CI logs are public on public repositories. Each value is redacted before JSON escapes
+    # it: after `json.dumps`, `password = \"...\"` no longer looks like an assignment, and a
+    # cut that runs to the end of the text would take the closing quotes with it.
+    if fmt == "json":
+        output = json.dumps(redact_all(document), indent=2, ensure_ascii=False)
+    else:
+        output = redact(text)
+    sys.stdout.write(output + "\n")
     return 0
 
 

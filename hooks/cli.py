@@ -133,11 +133,10 @@ def _resolve_links(
 def _without_secrets(
     findings: list[Finding], notes: list[Note], rules: dict[str, Any]
 ) -> tuple[list[Finding], list[Note], bool]:
-    """Secrets out of the text that does not come from our own rules: the team's runbook
-    commands and fixes (`runbook:*` rules), the notes (paths, parser messages) and the paths
-    findings name (a file may be named after a token), and whether anything was cut. Our
-    rules' messages name identifiers, never values, so they are spared the cost on every
-    commit."""
+    """Secrets out of everything a report prints: messages (a rule may quote the code it
+    found, `StripeClient(api_key="sk_live_...")`), fixes (the team's own, for `runbook:*`),
+    the paths findings name (a file may be named after a token) and the notes; and whether
+    anything was cut (such a report is not kept for replay)."""
     if not notes and not findings:
         return findings, notes, False
     from hooks.findings import Note
@@ -157,8 +156,6 @@ def _without_secrets(
             message=clean(f.message),
             fix=clean(f.fix or getattr(rules.get(f.rule), "FIX", "")),
         )
-        if f.rule.startswith("runbook:")
-        else f._replace(path=clean(f.path))
         for f in findings
     ]
     return cleaned, [Note(clean(n.path), clean(n.message)) for n in notes], cut

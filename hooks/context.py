@@ -299,11 +299,16 @@ class RepoIndex:
     def _grep(
         self, patterns: Sequence[str], fixed: bool, paths: Sequence[str] = ()
     ) -> list[tuple[str, int, str]]:
-        """`git grep` once per question."""
-        return self._table(
-            f"grep:{fixed}:" + "\0".join(patterns) + "\1" + "\0".join(paths),
-            lambda: git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref, paths=paths),
-        )
+        """`git grep` once per question. The lines come back with secrets cut (they are kept
+        in the repository index, and a rule asks only whether a line names a word)."""
+
+        def lines() -> list[tuple[str, int, str]]:
+            from hooks.secrets import redact
+
+            found = git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref, paths=paths)
+            return [(path, line, redact(text)) for path, line, text in found]
+
+        return self._table(f"grep:{fixed}:" + "\0".join(patterns) + "\1" + "\0".join(paths), lines)
 
     def store(self) -> IndexStore:
         """The repository index, at this run's base (opened once per process: a forked worker

@@ -23,6 +23,7 @@ from hooks import config as config_module
 from hooks import engine, git
 from hooks.context import path_matches
 from hooks.errors import ConfigError
+from hooks.secrets import redact
 
 
 def commands_for(
@@ -78,18 +79,19 @@ def run_critical_tests(files: Sequence[str], *, config_path: str | None = None) 
         except ValueError as e:
             raise ConfigError(f"critical-tests: cannot split {command!r}: {e}") from None
         shown = ", ".join(triggered[:3]) + (" ..." if len(triggered) > 3 else "")
-        print(f"runbook-guard: critical tests for {shown}: {command}", flush=True)
+        print(redact(f"runbook-guard: critical tests for {shown}: {command}"), flush=True)
         try:
             proc = subprocess.run(
                 argv, cwd=root, env=environment, capture_output=True, text=True, check=False
             )
         except FileNotFoundError:
-            print(f"runbook-guard: {argv[0]}: command not found", file=sys.stderr)
+            print(f"runbook-guard: {redact(argv[0])}: command not found", file=sys.stderr)
             failed += 1
             continue
         if proc.returncode != 0:
             failed += 1
-            sys.stdout.write(proc.stdout)
-            sys.stderr.write(proc.stderr)
-            print(f"runbook-guard: FAILED ({proc.returncode}): {command}", flush=True)
+            # a test's output is the likeliest place for a secret to show: CI logs are public
+            sys.stdout.write(redact(proc.stdout))
+            sys.stderr.write(redact(proc.stderr))
+            print(f"runbook-guard: FAILED ({proc.returncode}): {redact(command)}", flush=True)
     return 1 if failed else 0

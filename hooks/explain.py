@@ -13,6 +13,7 @@ from hooks.errors import UsageError
 from hooks.links import Links, Resolution
 from hooks.rules import all_rules
 from hooks.runbook import section_text
+from hooks.secrets import redact, redact_all
 
 HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Options", "Runbook")
 
@@ -63,7 +64,7 @@ def explain(rule_id: str, *, config_path: str | None = None) -> str:
         out += ["## When it runs", status(rule), ""]
     out += ["## Fix", rule.FIX, ""]
     out += ["## Runbook", *_runbook_lines(resolution, links)]
-    return "\n".join(out).rstrip() + "\n"
+    return redact("\n".join(out).rstrip() + "\n")  # a runbook may quote a credential
 
 
 def _runbook_lines(resolution: Resolution, links: Links) -> list[str]:
@@ -102,8 +103,9 @@ def catalogue(fmt: str, *, config_path: str | None = None) -> str:
         if hasattr(rule, "COMMAND"):  # compiled from a runbook's command
             entries[-1]["command"] = rule.COMMAND
             entries[-1]["default"] = bool(rule.DEFAULT)
-    if fmt == "json":
-        return json.dumps({"version": 1, "rules": entries}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "json":  # the team's runbook text, redacted value by value
+        document = redact_all({"version": 1, "rules": entries})
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     width = max(len(e["id"]) for e in entries)
     lines = []
     for e in entries:
@@ -111,4 +113,4 @@ def catalogue(fmt: str, *, config_path: str | None = None) -> str:
         lines.append(f"{e['id']:<{width}}  {e['title']}\n{'':<{width}}  {link}")
         if "command" in e:
             lines.append(f"{'':<{width}}  `{e['command']}` ({status(rules[e['id']])})")
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")

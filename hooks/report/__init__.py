@@ -43,4 +43,9 @@ def render(report: Report, fmt: str) -> str:
         from hooks.report import github as module
     else:
         from hooks.report import text as module
-    return module.render(report)
+    text = module.render(report)
+    if fmt in ("text", "github") and (report.findings or report.notes):
+        from hooks.secrets import redact
+
+        text = redact(text)  # rule ids and section titles come from the team's runbook too
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from hooks.report import Report
+from hooks.secrets import redact_all
 
 
 def render(report: Report) -> str:
@@ -28,4 +29,5 @@ def render(report: Report) -> str:
         "findings": findings,
         "summary": {"files": report.files, "findings": len(findings)},
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # the team's text (rule ids and titles from its runbook, paths, messages) goes out redacted
+    return json.dumps(redact_all(document), indent=2, ensure_ascii=False) + "\n"

@@ -7,6 +7,7 @@ from typing import Any
 
 from hooks import __version__
 from hooks.report import Report
+from hooks.secrets import redact_all
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/runbook-guard/runbook-guard"
@@ -91,4 +92,5 @@ def render(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # the team's text (rule ids and titles from its runbook, paths, messages) goes out redacted
+    return json.dumps(redact_all(document), indent=2, ensure_ascii=False) + "\n"

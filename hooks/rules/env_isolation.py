@@ -107,11 +107,11 @@ def resources(value: str) -> set[str]:
     found: set[str] = set()
     for part in re.split(r"[\s,;]+", value.strip()):
         if "://" in part:
-            split = urlsplit(part)
-            try:
+            try:  # `http://[not-an-ip]/` is no URL to Python: a value, not a crash
+                split = urlsplit(part)
                 host = split.hostname
             except ValueError:
-                host = None
+                continue
             if host:
                 found.add(host.lower())
             path = split.path.strip("/")
