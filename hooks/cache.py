@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from hooks import __version__, replay
+from hooks import __version__, globs, replay
 from hooks.config import Config, index_source
 from hooks.context import Run, SourceFile
 from hooks.findings import Finding, Link, Note
@@ -239,12 +239,15 @@ def _prune(folder: Path, prefix: str, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def _runbook_stamp(root: Path, config: Config) -> list[tuple[str, int, int]]:
+def _runbook_stamp(root: Path, config: Config) -> list[tuple[str, int, int, int]]:
     stamp = []
     for pattern in config.runbooks:
-        for file in sorted(root.glob(pattern)) if not Path(pattern).is_absolute() else []:
-            info = file.stat()
-            stamp.append((file.as_posix(), info.st_size, info.st_mtime_ns))
+        for name in globs.files(os.fspath(root), pattern):
+            try:
+                info = (root / name).stat()
+            except OSError:
+                continue
+            stamp.append((name, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
     return stamp
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import fnmatch
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -15,7 +14,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hooks import git
+from hooks import git, globs
 from hooks.config import Config, Services
 from hooks.findings import ERROR, Finding
 from hooks.store import MISSING, IndexStore
@@ -52,34 +51,8 @@ def decode(data: bytes, *, python: bool = False) -> tuple[str, str | None]:
 
 
 @lru_cache(maxsize=512)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A path glob where `**` spans directories and `*` stays within one (gitignore-like)."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            end = pattern.find("]", i + 1)
-            if end == -1:
-                out.append(re.escape(pattern[i]))
-                i += 1
-            else:
-                out.append(fnmatch.translate(pattern[i : end + 1])[4:-3])
-                i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+def _glob_tokens(pattern: str) -> tuple[globs.Token, ...]:
+    return globs.path_glob(pattern)
 
 
 def path_matches(path: str, patterns: Iterable[str]) -> bool:
@@ -93,7 +66,7 @@ def _path_matches(path: str, patterns: tuple[str, ...]) -> bool:
     for pattern in patterns:
         pattern = pattern.lstrip("/").removeprefix("./")
         target = path if "/" in pattern else path.rsplit("/", 1)[-1]
-        if _glob_regex(pattern).match(target):
+        if globs.matches(_glob_tokens(pattern), target):
             return True
         # "dir/" or "dir" names everything below it
         if pattern.rstrip("/") and path.startswith(pattern.rstrip("/") + "/"):

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from hooks import __version__, git
 from hooks import config as config_module
+from hooks import globs as walk
 from hooks.config import Config
 from hooks.errors import UsageError
 from hooks.links import link_base
@@ -43,7 +45,7 @@ def _found(root: Path, globs: tuple[str, ...]) -> list[tuple[str, int]]:
     """(glob, number of files) for each glob that names at least one file."""
     out = []
     for glob in globs:
-        files = [p for p in root.glob(glob) if p.is_file() and ".git" not in p.parts]
+        files = walk.files(str(root), glob)
         if files:
             out.append((glob, len(files)))
     return out
@@ -51,9 +53,9 @@ def _found(root: Path, globs: tuple[str, ...]) -> list[tuple[str, int]]:
 
 def _first(root: Path, globs: tuple[str, ...]) -> str | None:
     for glob in globs:
-        for path in sorted(root.glob(glob)):
-            if path.is_file() and not {".git", "node_modules", ".venv"} & set(path.parts):
-                return path.relative_to(root).as_posix()
+        for name in walk.files(str(root), glob):
+            if not {"node_modules", ".venv"} & set(name.split("/")):
+                return name
     return None
 
 
@@ -104,13 +106,23 @@ def init(force: bool = False) -> int:
     except UsageError:
         root = Path.cwd()
     target = root / config_module.CONFIG_FILE
+    if target.is_symlink():  # a cloned repository's link could point anywhere: never follow it
+        raise UsageError(
+            f"{config_module.CONFIG_FILE} is a symbolic link; remove it first, init writes "
+            "only a file of its own"
+        )
     if target.exists() and not force:
         raise UsageError(
             f"{config_module.CONFIG_FILE} already exists; run `runbook-guard init --force` "
             "to overwrite it"
         )
     text, runbooks = starter_config(root)
-    target.write_text(text, encoding="utf-8")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | (0 if force else os.O_EXCL)
+    try:
+        with open(os.open(target, flags, 0o644), "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as e:
+        raise UsageError(f"cannot write {config_module.CONFIG_FILE}: {e.strerror}") from None
     config_module.load(root, target)  # what we wrote must load
     found = ", ".join(f"{glob} ({n} file{'s' if n > 1 else ''})" for glob, n in runbooks)
     print(f"wrote {config_module.CONFIG_FILE}: runbooks {found or 'none found (shipped runbook)'}")

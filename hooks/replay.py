@@ -164,16 +164,14 @@ def _stamps(top: str, files: Iterable[str]) -> list[tuple[str, Stamp]]:
     return [(name, _stamp(os.path.join(top, name))) for name in files]
 
 
-def _matched(top: str, patterns: Iterable[str]) -> list[tuple[str, Stamp]] | None:
-    """What the runbook globs match now (hidden files too, as pathlib's glob matches them);
-    None before Python 3.11, whose glob cannot match hidden files."""
-    if sys.version_info < (3, 11):
-        return None
-    import glob
+def _matched(top: str, patterns: Iterable[str]) -> list[tuple[str, Stamp]]:
+    """What the runbook globs match now, found as the full run finds them (hooks/globs.py:
+    no symlinked directory followed, nothing outside the repository)."""
+    from hooks import globs
 
     names: list[str] = []
     for pattern in patterns:
-        names += sorted(glob.glob(pattern, root_dir=top, recursive=True, include_hidden=True))
+        names += globs.files(top, pattern)
     return _stamps(top, names)
 
 
@@ -274,8 +272,6 @@ def record(
 ) -> None:
     """Keep what a full run printed, with what it read, for the next run with its inputs."""
     stamps, matched = _stamps(run.top, files), _matched(run.top, runbooks) if runbooks else []
-    if matched is None:
-        return  # the runbooks cannot be named exactly here
     if any(stamp and stamp[1] >= run.started - RACY_NS for _, stamp in [*stamps, *matched]):
         return
     import contextlib  # a full run's import, not a replay's

@@ -7,6 +7,7 @@ dropped (emoji too), spaces turned into `-`, and a repeated anchor suffixed `-1`
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -234,22 +235,24 @@ class RunbookIndex:
 def read_runbooks(root: Path, patterns: Iterable[str]) -> list[tuple[str, str]]:
     """(repo-relative path, text) of every runbook the glob patterns name, in a stable order.
     A pattern that names no file is a configuration error: falling back to the shipped runbook
-    without a word would send every link to the wrong place."""
+    without a word would send every link to the wrong place. Runbooks are the repository's own:
+    a pattern outside it (absolute, or climbing out with `..`) is refused, never read."""
+    from hooks import globs
     from hooks.errors import ConfigError
 
     found: dict[str, str] = {}
     for pattern in patterns:
-        matches = sorted(root.glob(pattern)) if not Path(pattern).is_absolute() else [Path(pattern)]
-        if not any(file.is_file() for file in matches):
+        if Path(pattern).is_absolute() or ".." in pattern.replace("\\", "/").split("/"):
+            raise ConfigError(
+                f"runbooks: {pattern!r} is outside the repository; runbooks are read from the "
+                "repository's own files"
+            )
+        names = globs.files(os.fspath(root), pattern)
+        if not names:
             raise ConfigError(
                 f"runbooks: {pattern!r} names no file under {root}; fix the pattern in the "
                 "configuration (or remove it to use the shipped runbook)"
             )
-        for file in matches:
-            if file.is_file():
-                try:
-                    rel = file.resolve().relative_to(root.resolve()).as_posix()
-                except ValueError:
-                    rel = file.as_posix()
-                found.setdefault(rel, file.read_text(encoding="utf-8", errors="replace"))
+        for name in names:
+            found.setdefault(name, (root / name).read_text(encoding="utf-8", errors="replace"))
     return list(found.items())

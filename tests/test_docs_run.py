@@ -184,14 +184,17 @@ def _release(tmp_path: Path) -> Path:
     pin, with the working tree's uncommitted changes in it (what the tests are testing)."""
     upstream = tmp_path / "upstream"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(upstream)], check=True)
-    changed = git(ROOT, "ls-files", "-z", "-m", "-o", "--exclude-standard").split("\0")
-    for name in filter(None, changed):
-        source = ROOT / name
-        if source.is_file():
-            (upstream / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, upstream / name)
-        elif (upstream / name).exists():
+    # the working tree as it is: every file git would see (staged or not, new or deleted)
+    present = set(
+        filter(None, git(ROOT, "ls-files", "-z", "-c", "-o", "--exclude-standard").split("\0"))
+    )
+    for name in filter(None, git(upstream, "ls-files", "-z").split("\0")):
+        if name not in present or not (ROOT / name).is_file():
             (upstream / name).unlink()
+    for name in present:
+        if (ROOT / name).is_file():
+            (upstream / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, upstream / name)
     git(upstream, "add", "-A")
     git(upstream, "commit", "-q", "--allow-empty", "--no-verify", "-m", "working tree")
     from hooks import __version__

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
+from hooks import globs
 from hooks.grep import charsets
 from hooks.grep.errors import Unsupported
 from hooks.grep.options import GrepOptions
@@ -38,8 +39,8 @@ def _has_wildcards(glob: str) -> bool:
     return False
 
 
-def _bracket(glob: str, i: int) -> tuple[str, int]:
-    """glibc fnmatch's `[...]` whose `[` is at glob[i-1]: a Python class, and the next index."""
+def _bracket(glob: str, i: int) -> tuple[int, int]:
+    """glibc fnmatch's `[...]` whose `[` is at glob[i-1]: its byte set, and the next index."""
     invert = i < len(glob) and glob[i] in "!^"
     i += invert
     mask, first = 0, True
@@ -76,31 +77,36 @@ def _bracket(glob: str, i: int) -> tuple[str, int]:
             mask |= 1 << ord(c)
     if invert:
         mask = charsets.ALL & ~mask
-    return charsets.render(mask), i + 1
+    return mask, i + 1
 
 
 @lru_cache(maxsize=256)
-def glob_regex(glob: str) -> re.Pattern[str]:
-    """glibc `fnmatch(glob, name, 0)` as a compiled regex for `fullmatch`."""
-    out: list[str] = []
+def glob_tokens(glob: str) -> tuple[globs.Token, ...]:
+    """glibc `fnmatch(glob, name, 0)` for the linear matcher of hooks/globs.py: `*` and `?`
+    match `/` too, a bracket is a byte set (the name is Latin-1, one character a byte)."""
+    out: list[globs.Token] = []
     i = 0
     while i < len(glob):
         c = glob[i]
         i += 1
         if c == "*":
-            out.append(".*")
+            out.append(("run", globs.anything))
         elif c == "?":
-            out.append(".")
+            out.append(("one", globs.anything))
         elif c == "[":
-            cls, i = _bracket(glob, i)
-            out.append(cls)
+            mask, i = _bracket(glob, i)
+            out.append(("one", partial(_in_set, mask)))
         else:
             if c == "\\":
                 if i >= len(glob):
                     raise Unsupported("a glob ending in a backslash never matches")
                 c, i = glob[i], i + 1
-            out.append(f"\\x{ord(c):02x}")
-    return re.compile("".join(out), re.DOTALL)
+            out.append(("lit", c))
+    return tuple(out)
+
+
+def _in_set(mask: int, char: str) -> bool:
+    return ord(char) < 256 and bool(mask >> ord(char) & 1)
 
 
 def _unescape(glob: str) -> str:
@@ -116,11 +122,11 @@ def _matches(glob: str, name: str, anchored: bool) -> bool:
         return not anchored and any(
             name[i + 1 :] == literal for i, c in enumerate(name) if c == "/"
         )
-    regex = glob_regex(glob)
-    if regex.fullmatch(name):
+    tokens = glob_tokens(glob)
+    if globs.matches(tokens, name):
         return True
     return not anchored and any(
-        regex.fullmatch(name[i + 1 :])
+        globs.matches(tokens, name[i + 1 :])
         for i, c in enumerate(name)
         if c == "/" and name[i + 1 : i + 2] != "/"
     )
@@ -138,10 +144,10 @@ def excluded(globs: list[tuple[str, bool]], name: str, anchored: bool) -> bool:
 
 
 def check_globs(options: GrepOptions) -> None:
-    """Refuse globs glibc fnmatch would read differently from `glob_regex`."""
+    """Refuse globs glibc fnmatch would read differently from `glob_tokens`."""
     for glob in [g for g, _ in options.filters] + options.exclude_dirs:
         if _has_wildcards(glob):
-            glob_regex(glob)
+            glob_tokens(glob)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hooks.grep import Unsupported, compile_command
-from hooks.grep.paths import excluded, glob_regex
+from hooks.grep.paths import excluded, glob_tokens
 from tests.hooks.test_grep_oracle import Tally, need_gnu_grep
 from tests.hooks.test_grep_regex import SETTINGS, _check
 
@@ -122,6 +122,6 @@ def test_first_include_makes_unmatched_files_skipped() -> None:
 @pytest.mark.parametrize("glob", ["[a", "*\\", "[[.a.]]"])
 def test_globs_fnmatch_reads_differently_are_refused(glob: str) -> None:
     with pytest.raises(Unsupported):
-        glob_regex(glob)
+        glob_tokens(glob)
     with pytest.raises(Unsupported):
         compile_command(f"grep -r --include={shlex.quote(glob)} x .")

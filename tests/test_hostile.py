@@ -1,0 +1,156 @@
+"""Hostile repositories, files and inputs (issue #14), each attempt in a real repository built
+with git and run in a fresh process under a time limit: no hang, no traceback, no write outside
+the repository, and a cache never changes what a run reports.
+
+Secrets: tests/test_secrets_everywhere.py. Globs: tests/hooks/test_globs.py. Redaction's
+linear time: tests/hooks/test_redaction.py.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, commit, stage, write
+
+LIMIT = 60  # seconds: what the issue allowed each attempt
+
+
+def guard(repo: Path, *args: str, timeout: float = LIMIT) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "hooks", *args],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture
+def mistake(git_repo: Path) -> Path:
+    write(git_repo, "docs/runbooks/R.md", "# R\n\n## Reading os.environ directly\n\nDon't.\n")
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/runbooks/**/*.md"]\n')
+    write(git_repo, "app/__init__.py", "")
+    stage(git_repo, ".")
+    commit(git_repo, "base")
+    write(git_repo, "app/settings.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    return git_repo
+
+
+def fresh(repo: Path) -> tuple[int, str]:
+    code, out, _ = guard(repo, "run", "--no-cache")
+    return code, out
+
+
+# -- caches: whatever is in their place, a run is the run --no-cache would be ------------------
+
+
+def _cache_files(repo: Path) -> list[Path]:
+    return sorted(p for p in (repo / ".git" / "runbook-guard").iterdir() if p.is_file())
+
+
+CRAFTED = {
+    "empty": b"",
+    "random bytes": bytes(random.Random(14).randrange(256) for _ in range(4096)),
+    "a marshal header claiming 2 GB": b"\xdb\xff\xff\xff\x7f",
+    "json of the wrong shape": b'{"format": 2, "key": [], "run": {"a": 1}, "links": [1, 2]}',
+    "json of the right keys, wrong types": b'{"format": 2, "key": "x", "run": [1, 2, 3, 4, 5, 6]}',
+    "deep json": b"[" * 100_000,
+    "truncated json": b'{"format": 2, "key": "',
+}
+
+
+@pytest.mark.parametrize("content", CRAFTED.values(), ids=CRAFTED.keys())
+def test_a_crafted_cache_file_is_a_miss(mistake: Path, content: bytes) -> None:
+    expected = fresh(mistake)
+    guard(mistake, "run")
+    for path in _cache_files(mistake):
+        path.write_bytes(content)
+    for _ in range(2):  # the run after it too
+        code, out, _ = guard(mistake, "run")
+        assert (code, out) == expected
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink to /dev/zero", "dangling symlink"])
+def test_something_else_in_a_cache_files_place_is_a_miss(mistake: Path, kind: str) -> None:
+    expected = fresh(mistake)
+    guard(mistake, "run")
+    for path in _cache_files(mistake):
+        path.unlink()
+        if kind == "fifo":
+            os.mkfifo(path)
+        elif kind == "directory":
+            path.mkdir()
+        elif kind == "symlink to /dev/zero":
+            path.symlink_to("/dev/zero")
+        else:
+            path.symlink_to(path.parent / "nowhere")
+    code, out, _ = guard(mistake, "run", timeout=20)  # a FIFO opened for reading would block
+    assert (code, out) == expected
+
+
+def test_a_planted_symlink_in_the_cache_folder_is_never_written_through(
+    mistake: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    folder = mistake / ".git" / "runbook-guard"
+    folder.mkdir(parents=True, exist_ok=True)
+    for pid in range(1, 200):  # every temporary name an old version would have used
+        (folder / f".tmp-{pid}-links").symlink_to(victim)
+    guard(mistake, "run")
+    guard(mistake, "run", "--format", "json")
+    assert victim.read_text() == "precious\n"
+
+
+# -- runbooks: the repository's own files, found without following loops ---------------------
+
+
+def test_symlink_loops_under_the_runbooks_do_not_hang(mistake: Path) -> None:
+    a, b = mistake / "docs" / "runbooks" / "a", mistake / "docs" / "runbooks" / "b"
+    a.mkdir()
+    b.mkdir()
+    for name in ("x", "y"):  # two loops per folder: 2^40 paths for a glob that follows them
+        (a / f"to_b_{name}").symlink_to("../b")
+        (b / f"to_a_{name}").symlink_to("../a")
+    expected = fresh(mistake)
+    assert expected[0] == 1 and "docs/runbooks/R.md" in expected[1]
+    assert guard(mistake, "run", timeout=20)[:2] == expected
+    assert guard(mistake, "run", timeout=20)[:2] == expected  # replayed
+
+
+@pytest.mark.parametrize(
+    "pattern", ["/etc/passwd", "../outside/*.md", "docs/../../outside/*.md", "docs/leak.md"]
+)
+def test_runbooks_outside_the_repository_are_refused(
+    mistake: Path, tmp_path: Path, pattern: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "R.md").write_text("# Outside\n\n## Secret\n\n```bash\ngrep -r x .\n```\n")
+    (mistake / "docs" / "leak.md").symlink_to(outside / "R.md")  # a link out of the repository
+    write(mistake, ".runbook-guard.toml", f"runbooks = [{pattern!r}]\n".replace("'", '"'))
+    for command in (["run"], ["check-links"], ["rules"]):
+        code, out, err = guard(mistake, *command)
+        assert code == 2, (command, out, err)
+        assert "outside the repository" in err or "names no file" in err
+        assert "Outside" not in out
+
+
+def test_init_never_writes_through_a_committed_symlink(git_repo: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.toml"
+    victim.write_text("precious\n")
+    (git_repo / ".runbook-guard.toml").symlink_to(victim)
+    for args in (["init"], ["init", "--force"]):
+        code, _, err = guard(git_repo, *args)
+        assert code == 2 and "symbolic link" in err
+    assert victim.read_text() == "precious\n"
