@@ -282,6 +282,16 @@ def _strip_prefix(raw: bytes, prefix: bytes) -> str:
     return path[len(prefix) :] if path.startswith(prefix.decode()) else path
 
 
+def _binary_name(names: bytes) -> str:
+    """The new name in `a/x and b/x` of a "Binary files ... differ" line ("" for a deletion):
+    a binary change has no ---/+++ lines to name it."""
+    quoted = re.search(rb' and ("b/(?:[^"\\]|\\.)*")$', names)
+    if quoted:
+        return _strip_prefix(quoted[1], b"b/")
+    at = names.rfind(b" and b/")
+    return _strip_prefix(names[at + 5 :], b"b/") if at >= 0 else ""
+
+
 def parse_diff(patch: bytes) -> list[ChangedFile]:
     """Parse `git diff -U0 --full-index` output into the files it changes and their added lines."""
     files: list[ChangedFile] = []
@@ -346,6 +356,8 @@ def parse_diff(patch: bytes) -> list[ChangedFile]:
                 current.status, current.blob = "D", None
         elif line.startswith(b"Binary files ") or line.startswith(b"GIT binary patch"):
             current.binary = True
+            if not current.path and line.endswith(b" differ"):
+                current.path = _binary_name(line[len(b"Binary files ") : -len(b" differ")])
     finish()
     # A binary or mode-only change has no ---/+++ lines to name it; nothing in it can be checked.
     for changed in files:
@@ -360,19 +372,36 @@ def staged_changes(
     """Files the index changes against HEAD (every file of an initial commit), with added lines.
     `head` is HEAD's commit when the caller has it already (None: before the first commit);
     `patch` the diff itself, when the caller asked `staged_patch` already."""
-    if patch is not None:
+    if patch is not None and b"Binary files " not in patch and b"GIT binary patch" not in patch:
         return parse_diff(patch)
     if head == "":
         head = head_commit(root)
-    args = ["diff", "--cached", *DIFF_FLAGS]
-    if head is not None:
-        args.append(head)
-    return parse_diff(_run([*args, "--"], cwd=root))
+    args = ["diff", "--cached", *DIFF_FLAGS, *([head] if head is not None else [])]
+    changes = parse_diff(patch if patch is not None else _run([*args, "--"], cwd=root))
+    return _as_text_when_text(root, changes, args)
 
 
 def changes_between(root: Path, from_ref: str, to_ref: str) -> list[ChangedFile]:
     """Lines added from the merge base of `from_ref` and `to_ref` to `to_ref` (CI, pre-push)."""
-    return parse_diff(_run(["diff", *DIFF_FLAGS, f"{from_ref}...{to_ref}", "--"], cwd=root))
+    args = ["diff", *DIFF_FLAGS, f"{from_ref}...{to_ref}"]
+    return _as_text_when_text(root, parse_diff(_run([*args, "--"], cwd=root)), args)
+
+
+def _as_text_when_text(
+    root: Path, changes: list[ChangedFile], args: Sequence[str]
+) -> list[ChangedFile]:
+    """A change git called binary because of an attribute (`*.py -diff`, `.env* binary` in a
+    committed `.gitattributes`) is diffed again as text when its content is text (no NUL in
+    its first 8000 bytes, git's own test): an attribute must not switch the checks off."""
+    suspects = [c for c in changes if c.binary and c.blob and c.path]
+    if not suspects:
+        return changes
+    blobs = read_blobs(root, (c.blob for c in suspects if c.blob))
+    texts = [c.path for c in suspects if b"\0" not in blobs.get(c.blob or "", b"\0")[:8000]]
+    if not texts:
+        return changes
+    redone = {c.path: c for c in parse_diff(_run([*args, "--text", "--", *texts], cwd=root))}
+    return [redone.get(c.path, c) if c.path in texts else c for c in changes]
 
 
 def indexed_files(root: Path, ref: str | None = None) -> list[ChangedFile]:

@@ -154,3 +154,25 @@ def test_init_never_writes_through_a_committed_symlink(git_repo: Path, tmp_path:
         code, _, err = guard(git_repo, *args)
         assert code == 2 and "symbolic link" in err
     assert victim.read_text() == "precious\n"
+
+
+# -- bypass: attributes and names must not switch the checks off -------------------------------
+
+
+@pytest.mark.parametrize("attributes", ["*.py -diff\n", "*.py binary\n", "* -diff\n"])
+def test_a_gitattributes_that_calls_code_binary_changes_nothing(
+    mistake: Path, attributes: str
+) -> None:
+    expected = fresh(mistake)
+    assert expected[0] == 1
+    write(mistake, ".gitattributes", attributes)
+    write(mistake, "app/logo.png", b"\x89PNG\r\n\x1a\n\0\0os.environ['B']\n")  # truly binary
+    stage(mistake, ".")
+    assert fresh(mistake) == expected
+    assert guard(mistake, "run")[:2] == expected
+    base = commit(mistake, "with the attributes")
+    write(mistake, "app/more.py", 'import os\nY = os.environ["B"]\n')
+    stage(mistake, ".")
+    head = commit(mistake, "more")
+    code, out, _ = guard(mistake, "run", "--from-ref", base, "--to-ref", head)
+    assert code == 1 and "app/more.py:2:5: no-direct-environ" in out
