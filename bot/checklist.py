@@ -18,9 +18,10 @@ from hooks.context import path_matches
 from hooks.runbook import heading_text
 
 MARKER = "<!-- runbook-bot:checklist -->"
-ITEM = re.compile(r"^(\s*)[-*] \[( |x|X)\] (.*?)\s*$")
+# Trailing blanks are stripped in Python: `(.*?)\s*$` costs a line of blanks quadratic time.
+ITEM = re.compile(r"^(\s*)[-*] \[( |x|X)\] (.*)$")
 ITEM_ID = re.compile(r"<!-- rb:([0-9a-f]{10}) -->")
-HEADING = re.compile(r"^(#{2,4})\s+(.*?)\s*#*\s*$")
+HEADING = re.compile(r"^(#{2,4})\s+(.*)$")  # the closing `#`s are stripped in Python
 BOLD_LINE = re.compile(r"^\*\*([^*]+?):?\*\*:?\s*$")
 BACKTICK = re.compile(r"`([^`\s]+)`")
 PATH_LIKE = re.compile(r"^/?[\w.*-]+(/[\w.*-]*)+$|^[\w*-]+\.[\w*]+$")
@@ -68,7 +69,7 @@ def parse(text: str) -> list[ChecklistSection]:
             continue
         heading = HEADING.match(line)
         if heading:
-            title = heading_text(heading[2])
+            title = heading_text(_closing_hashes(heading[2]))
             if len(heading[1]) == 2:
                 part = title
                 current = ChecklistSection(title, always=True)
@@ -87,12 +88,21 @@ def parse(text: str) -> list[ChecklistSection]:
             continue
         item = ITEM.match(line)
         if item:
-            body = item[3]
+            body = item[3].strip()
             current.paths.extend(_paths(body))
             current.items.append(Item(item_id(current.title, body), body, group))
         elif line.strip().lower().startswith(("**paths", "**files", "paths:", "files:")):
             current.paths.extend(_paths(line))
     return [s for s in sections if s.items]
+
+
+def _closing_hashes(text: str) -> str:
+    """A heading's text without its optional closing `#` run (CommonMark: after a blank)."""
+    text = text.strip()
+    stripped = text.rstrip("#")
+    if stripped != text and (not stripped or stripped[-1] in " \t"):
+        return stripped.rstrip()
+    return text
 
 
 def section_applies(section: ChecklistSection, files: Iterable[str]) -> bool:

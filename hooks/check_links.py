@@ -28,9 +28,13 @@ from hooks.links import Links, Resolution
 from hooks.rules import all_rules
 from hooks.runbook import FENCE, RunbookIndex
 
-LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
+# Each scan stops where the next link could start (`[`, `(`) and a title is at most 300
+# characters, so a line of 100,000 `[a](` costs one pass (it took minutes).
+LINK = re.compile(
+    r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^()\s<>]+)>?(?:\s+[\"'(][^)]{0,300})?\)"
+)
 REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-CODE_SPAN = re.compile(r"(`+).+?\1")
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 

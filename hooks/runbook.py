@@ -20,12 +20,14 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 # "**Symptom**: text", "**Root Cause:** text", "- **Fix**: text"
 FIELD = re.compile(r"^\s*(?:[-*]\s+)?\*\*([^*]+?):?\*\*:?\s*(.*)$")
 
+# Each scan stops at the character that could start the next match (`[`, `(`, `<`, a backtick
+# run), so a heading of 100,000 `[a](` costs one pass, not one per bracket (it took minutes).
 _INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image -> alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # link -> text
-    (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # reference link -> text
-    (re.compile(r"<[^>\s]+>"), ""),  # inline html tags
-    (re.compile(r"(`+)(.+?)\1"), r"\2"),  # code span
+    (re.compile(r"!\[([^\[\]]*)\]\([^()\s]*\)"), r"\1"),  # image -> alt text
+    (re.compile(r"\[([^\[\]]*)\]\([^()\s]*\)"), r"\1"),  # link -> text
+    (re.compile(r"\[([^\[\]]*)\]\[[^\[\]]*\]"), r"\1"),  # reference link -> text
+    (re.compile(r"<[^<>\s]+>"), ""),  # inline html tags
+    (re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)"), r"\2"),  # code span
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # strong
     (re.compile(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])"), r"\2"),  # emphasis
     (re.compile(r"~~(.+?)~~"), r"\1"),  # strikethrough

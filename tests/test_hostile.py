@@ -176,3 +176,66 @@ def test_a_gitattributes_that_calls_code_binary_changes_nothing(
     head = commit(mistake, "more")
     code, out, _ = guard(mistake, "run", "--from-ref", base, "--to-ref", head)
     assert code == 1 and "app/more.py:2:5: no-direct-environ" in out
+
+
+# -- hangs: a runbook's pattern and a long added line ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "line"),
+    [
+        ('grep -rnE "(a+)+b" src/', "a" * 28),
+        ('grep -rn "x.*y.*z" src/', "xy" * 20_000),
+        ('grep -rni "Token.*expired.*retry" src/', "token expired " * 5_000),
+        ('grep -rn "a.*b" src/', "a" * 200_000),
+    ],
+)
+def test_a_runbook_pattern_takes_linear_time_on_a_hostile_line(
+    git_repo: Path, command: str, line: str
+) -> None:
+    runbook = f"# R\n\n### 1. Slow\n**How to Check**:\n```bash\n{command}\n```\n"
+    write(git_repo, "docs/R.md", runbook)
+    write(git_repo, ".runbook-guard.toml", 'runbooks = ["docs/R.md"]\n')
+    write(git_repo, "src/long.txt", line + "\n")
+    stage(git_repo, ".")
+    code, _, err = guard(git_repo, "run", "--no-cache", timeout=20)
+    assert code in (0, 1), err
+
+
+HOSTILE_MARKDOWN = {
+    "100,000 [a](": "[a](" * 100_000,
+    "100,000 [": "[" * 100_000,
+    "100,000 backticks": "`" * 100_000,
+    "100,000 <": "<" * 100_000,
+    "alternating backtick runs": "".join("`" * (n % 7 + 1) + "x" for n in range(30_000)),
+    "a link with an endless title": '[a](b "' + "t" * 100_000,
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE_MARKDOWN.values(), ids=HOSTILE_MARKDOWN.keys())
+def test_hostile_runbook_markdown_is_read_in_linear_time(git_repo: Path, text: str) -> None:
+    write(
+        git_repo,
+        "docs/R.md",
+        f"# R\n\n## {text}\n\n{text}\n\n## Reading os.environ\n\n- [ ] {text}{' ' * 50_000}x\n",
+    )
+    write(git_repo, "docs/DONE.md", f"# Done\n\n## Always\n\n### {text} #\n- [ ] {text}\n")
+    write(
+        git_repo,
+        ".runbook-guard.toml",
+        'runbooks = ["docs/R.md"]\n[bot]\ndefinition-of-done = "docs/DONE.md"\n',
+    )
+    write(git_repo, "app.py", 'import os\nX = os.environ["A"]\n')
+    stage(git_repo, ".")
+    for command in (["run", "--no-cache"], ["check-links"], ["explain", "no-direct-environ"]):
+        code, _, err = guard(git_repo, *command, timeout=20)
+        assert code in (0, 1), (command, err)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "checklist", "--dry-run"],
+        cwd=git_repo,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

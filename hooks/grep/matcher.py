@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from hooks.grep.charsets import WORD_CLASS
 from hooks.grep.errors import Unsupported, rejected
@@ -20,24 +22,74 @@ from hooks.grep.options import GrepOptions
 from hooks.grep.pcre import translate_pcre
 from hooks.grep.posix import Translation, translate
 
+# Longer lines are matched by RE2, in linear time: Python's engine may take quadratic time
+# on a line (`a.*b` against 50,000 `a`s: a second), and a line is whatever a commit adds.
+LONG_LINE = 4096
+WRAP_WORDS = f"(?:^|[^{WORD_CLASS[1:-1]}])(?P<w>{{}})(?:[^{WORD_CLASS[1:-1]}]|\\z)"
+
 
 @dataclass(frozen=True)
 class LineMatcher:
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | None  # Python's engine; None: it could take too long
     full: bool  # -x
     invert: bool  # -v
+    re2_source: str | None = None  # the same selection for RE2, when RE2 can say it
+    words: bool = False  # re2_source marks the match with the group `w` (-w)
 
     def select(self, line: str) -> int | None:
         """The 0-based column of the match if the line is selected (0 for -v), else None."""
-        found = self.regex.fullmatch(line) if self.full else self.regex.search(line)
+        if self.regex is not None and (len(line) <= LONG_LINE or self.re2_source is None):
+            found = self.regex.fullmatch(line) if self.full else self.regex.search(line)
+            column = found.start() if found else None
+        else:
+            column = self._select_re2(line)
         if self.invert:
-            return None if found else 0
-        return found.start() if found else None
+            return None if column is not None else 0
+        return column
+
+    def _select_re2(self, line: str) -> int | None:
+        data = line.encode("latin-1")
+        found = self._re2.fullmatch(data) if self.full else self._re2.search(data)
+        if found is None:
+            return None
+        return found.start(self._re2.groupindex[b"w"]) if self.words else found.start()
+
+    @cached_property
+    def _re2(self) -> Any:
+        return compile_re2(self.re2_source or "")
 
 
-def _fixed(pattern: str) -> Translation:
-    body = "".join(c if c.isascii() and c.isalnum() else f"\\x{ord(c):02x}" for c in pattern)
-    return Translation(body, False, not pattern)
+def compile_re2(source: str) -> Any:
+    """A pattern for google-re2 over Latin-1 bytes (one character a byte, as grep's C locale),
+    `.` matching any byte."""
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.dot_nl = True
+    options.max_mem = 64 << 20
+    return re2.compile(source.encode("latin-1"), options)
+
+
+def _re2_available() -> bool:
+    try:
+        import re2  # noqa: F401
+    except ImportError:  # pragma: no cover (a dependency: installed with runbook-guard)
+        return False
+    return True
+
+
+def _fixed(pattern: str, icase: bool) -> Translation:
+    body = "".join(_byte(c) for c in pattern)
+    folded = "".join(
+        f"[{c.lower()}{c.upper()}]" if icase and c.isascii() and c.isalpha() else _byte(c)
+        for c in pattern
+    )
+    return Translation(body, False, not pattern, re2=folded)
+
+
+def _byte(c: str) -> str:
+    return c if c.isascii() and c.isalnum() else f"\\x{ord(c):02x}"
 
 
 def _translations(options: GrepOptions, patterns: list[str]) -> list[Translation]:
@@ -47,7 +99,7 @@ def _translations(options: GrepOptions, patterns: list[str]) -> list[Translation
             raise rejected("the -P option only supports a single pattern")
         return [translate_pcre(patterns[0], icase=icase)]
     if kind == "F":
-        return [_fixed(p) for p in patterns]
+        return [_fixed(p, icase) for p in patterns]
     return [
         translate(p, extended=kind == "E", icase=icase, prefix=f"p{n}_")
         for n, p in enumerate(patterns)
@@ -74,11 +126,27 @@ def build_matcher(options: GrepOptions) -> LineMatcher:
             "-w/-x with an unmatched `)` (GNU grep wraps the pattern in a group the `)` closes)"
         )
     body = parts[0].regex if len(parts) == 1 else "|".join(f"(?:{t.regex})" for t in parts)
-    if options.words and not options.lines:
+    words = options.words and not options.lines
+    if words:
         body = f"(?<!{WORD_CLASS})(?:{body})(?!{WORD_CLASS})"
     flags = re.ASCII | (re.IGNORECASE if options.ignore_case else 0)
     try:
         regex = re.compile(body, flags)
     except re.error as e:  # pragma: no cover - a translation bug, not a user error
         raise Unsupported(f"could not compile the translated pattern ({e})") from None
-    return LineMatcher(regex, options.lines, options.invert)
+    # RE2 cannot say a back-reference, `\\<` or `\\>`; it matches case as written (the
+    # translations fold ASCII letters themselves, as grep's C locale does)
+    re2_source = None
+    if all(t.re2 is not None for t in parts) and _re2_available():
+        re2_body = "|".join(f"(?:{t.re2})" for t in parts)
+        re2_source = WRAP_WORDS.format(re2_body) if words else re2_body
+    if any(t.risky for t in parts):
+        if re2_source is None:
+            raise Unsupported(
+                "a repetition of a repetition or two unbounded repetitions (`x.*y.*z`, "
+                "`(a+)+`): Python's backtracking engine can take exponential time on a line, "
+                "GNU grep takes linear time, and this pattern needs what RE2 cannot say "
+                "(a back-reference, `\\<`, `\\>`, or it is a -P pattern)"
+            )
+        return LineMatcher(None, options.lines, options.invert, re2_source, words)
+    return LineMatcher(regex, options.lines, options.invert, re2_source, words)

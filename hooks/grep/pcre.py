@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import re
 import string
+from typing import Any
+
+try:  # Python's own regex parser: re._parser from 3.11, sre_parse before
+    from re import _parser as _sre  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover (Python 3.10)
+    import sre_parse as _sre  # type: ignore[no-redef]
 
 from hooks.grep import charsets
 from hooks.grep.errors import Unsupported, rejected
@@ -305,6 +311,38 @@ def translate_pcre(pattern: str, *, icase: bool) -> Translation:
     regex = _Translator(pattern, icase).run()
     try:
         re.compile(regex, re.ASCII)
+        risky = _risky(_sre.parse(regex, re.ASCII))
     except re.error as e:
         raise Unsupported(f"the -P pattern has no exact Python equivalent ({e})") from None
-    return Translation(regex, "\\" in pattern, True)
+    return Translation(regex, "\\" in pattern, True, risky=risky)
+
+
+def _risky(parsed: Any) -> bool:
+    """Two unbounded repetitions, or one around a repetition or an alternation, in Python's
+    own parse of the regex (posix.py's test, for a pattern PCRE wrote)."""
+    unbounded, nested = 0, False
+
+    def walk(items: Any) -> bool:
+        """Walk the items; is there a repetition or an alternation among them?"""
+        nonlocal unbounded, nested
+        found = False
+        for op, arg in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                below = walk(arg[2])
+                if arg[1] == _sre.MAXREPEAT:
+                    unbounded += 1
+                    nested = nested or below
+                found = True
+            elif name == "BRANCH":
+                for branch in arg[1]:
+                    walk(branch)
+                found = True
+            elif name == "SUBPATTERN":
+                found = walk(arg[-1]) or found
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                found = walk(arg[1]) or found
+        return found
+
+    walk(parsed)
+    return unbounded >= 2 or nested

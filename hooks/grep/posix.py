@@ -35,6 +35,9 @@ EMIT = {
     "nwb": f"(?:(?<={W})(?={W})|(?<!{W})(?!{W}))",
     "empty": "",
 }
+# The same, as RE2 (google-re2) reads it: RE2's \b and \B are ASCII word boundaries, exactly
+# GNU's in the C locale; `\<` and `\>` need a lookaround, which RE2 does not have.
+EMIT_RE2 = {**EMIT, "eol": "\\z", "wb": "\\b", "nwb": "\\B", "bow": None, "eow": None}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class Translation:
     backrefs: bool
     nullable: bool  # may match the empty string
     stray_rparen: bool = False  # an ERE `)` without `(`, read as a literal
+    re2: str | None = None  # the same pattern for RE2, when RE2 can say it
+    # Can Python's backtracking engine take more than quadratic time on it? (Two unbounded
+    # repetitions, or one around another repetition or an alternation: `x.*y.*z`, `(a+)+b`.)
+    risky: bool = False
 
 
 class _Parser:
@@ -144,28 +151,71 @@ def _nullable(node: Node) -> bool:
     return True  # anchors, empty, back-references (a group may be empty)
 
 
-def _emit(node: Node, prefix: str) -> str:
+class _NotRE2(Exception):
+    """The pattern needs what RE2 does not have (a back-reference, `\\<`, `\\>`)."""
+
+
+def _emit(node: Node, prefix: str, table: dict[str, str | None] = EMIT, icase: bool = False) -> str:
+    """The regex source of a node. For RE2 (`table` EMIT_RE2) case is folded here, ASCII only
+    as in grep's C locale, since RE2's own folding also pairs Latin-1 letters (é, É)."""
     kind = node[0]
     if kind == "char":
         c = node[1]
+        if icase and c.isascii() and c.isalpha():
+            return f"[{c.lower()}{c.upper()}]"
         return c if c.isascii() and c.isalnum() else f"\\x{ord(c):02x}"
     if kind == "set":
+        if table is not EMIT and node[1] == 0:
+            return "[^\\x00-\\xff]"  # RE2 has no `(?!)`
         return charsets.render(node[1])
     if kind == "group":
-        return f"(?P<{prefix}{node[1]}>{_emit(node[2], prefix)})"
+        return f"(?P<{prefix}{node[1]}>{_emit(node[2], prefix, table, icase)})"
     if kind == "backref":
+        if table is not EMIT:
+            raise _NotRE2
         return f"(?P={prefix}{node[1]})"
     if kind == "cat":
-        return "".join(_emit(n, prefix) for n in node[1])
+        return "".join(_emit(n, prefix, table, icase) for n in node[1])
     if kind == "alt":
-        return "(?:" + "|".join(_emit(n, prefix) for n in node[1]) + ")"
+        return "(?:" + "|".join(_emit(n, prefix, table, icase) for n in node[1]) + ")"
     if kind == "rep":
         inner, lo, hi = node[1:]
         count = {(0, None): "*", (1, None): "+", (0, 1): "?"}.get((lo, hi))
         if count is None:
             count = f"{{{lo}}}" if lo == hi else f"{{{lo},{'' if hi is None else hi}}}"
-        return f"(?:{_emit(inner, prefix)}){count}"
-    return EMIT[kind]
+        return f"(?:{_emit(inner, prefix, table, icase)}){count}"
+    emitted = table[kind]
+    if emitted is None:
+        raise _NotRE2
+    return emitted
+
+
+def _unbounded(node: Node) -> int:
+    """How many unbounded repetitions (`*`, `+`, `{n,}`) the pattern has."""
+    kind = node[0]
+    if kind == "rep":
+        return (node[3] is None) + _unbounded(node[1])
+    if kind == "group":
+        return _unbounded(node[2])
+    if kind in ("cat", "alt"):
+        return sum(_unbounded(n) for n in node[1])
+    return 0
+
+
+def _nested(node: Node) -> bool:
+    """An unbounded repetition around another repetition or an alternation (`(a+)+`,
+    `(a|ab)*`): exponential for a backtracking engine."""
+    kind = node[0]
+    if kind == "rep":
+        inner = node[1]
+        if node[3] is None and (_has(inner, "rep") or _has(inner, "alt")):
+            return True
+        return _nested(inner)
+    if kind == "group":
+        return _nested(node[2])
+    if kind in ("cat", "alt"):
+        return any(_nested(n) for n in node[1])
+    return False
 
 
 def translate(pattern: str, *, extended: bool, icase: bool, prefix: str = "g") -> Translation:
@@ -175,7 +225,13 @@ def translate(pattern: str, *, extended: bool, icase: bool, prefix: str = "g") -
     backrefs = "\\" in pattern and _has(tree, "backref")
     if backrefs:
         _check_backrefs(tree, (), {})
-    return Translation(_emit(tree, prefix), backrefs, _nullable(tree), lexer.stray_rparen)
+    try:
+        re2: str | None = _emit(tree, prefix, EMIT_RE2, icase)
+    except _NotRE2:
+        re2 = None
+    risky = _unbounded(tree) >= 2 or _nested(tree)
+    regex = _emit(tree, prefix)
+    return Translation(regex, backrefs, _nullable(tree), lexer.stray_rparen, re2, risky)
 
 
 def _has(node: Node, kind: str) -> bool:

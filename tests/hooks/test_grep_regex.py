@@ -287,6 +287,35 @@ def test_generated_patterns_agree_with_gnu_grep(
     assert tally.compiled >= 300, tally.figure()
 
 
+@pytest.mark.parametrize(
+    ("name", "tokens", "matcher", "max_patterns"),
+    [
+        ("basic (BRE), RE2", BRE_TOKENS, "", 2),
+        ("extended (-E), RE2", ERE_TOKENS, "-E", 2),
+        ("fixed (-F), RE2", [*"ab.-_ :1AB*\\[]$^", "\xe9"], "-F", 3),
+    ],
+)
+def test_generated_patterns_agree_with_gnu_grep_through_re2(
+    name: str,
+    tokens: list[str],
+    matcher: str,
+    max_patterns: int,
+    request: pytest.FixtureRequest,
+    record_property,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same patterns with every line matched by RE2, as a line longer than
+    `matcher.LONG_LINE` (or any line, for a pattern Python's engine could take too long on) is."""
+    need_gnu_grep()
+    from hooks.grep import matcher as matcher_module
+
+    monkeypatch.setattr(matcher_module, "LONG_LINE", -1)
+    tally, run = _differential(name, tokens, matcher, max_patterns)
+    run()
+    tally.record(request, record_property)
+    assert tally.compiled >= 300, tally.figure()
+
+
 @pytest.mark.parametrize("flags", ["-i", "", "-iE", "-E"])
 @pytest.mark.parametrize(
     "brackets", ["[Z-a]", "[A-z]", "[a-_]", "[_-a]", "[Y-b]", "[Z-_]", "[a-Z]"]
