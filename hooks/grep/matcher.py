@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from hooks.grep.charsets import WORD_CLASS
@@ -38,7 +38,7 @@ class LineMatcher:
 
     def select(self, line: str) -> int | None:
         """The 0-based column of the match if the line is selected (0 for -v), else None."""
-        if self.regex is not None and (len(line) <= LONG_LINE or self.re2_source is None):
+        if self.regex is not None and (len(line) <= LONG_LINE or not self._re2_usable):
             found = self.regex.fullmatch(line) if self.full else self.regex.search(line)
             column = found.start() if found else None
         else:
@@ -53,6 +53,10 @@ class LineMatcher:
         if found is None:
             return None
         return found.start(self._re2.groupindex[b"w"]) if self.words else found.start()
+
+    @cached_property
+    def _re2_usable(self) -> bool:
+        return self.re2_source is not None and _re2_available()
 
     @cached_property
     def _re2(self) -> Any:
@@ -71,7 +75,10 @@ def compile_re2(source: str) -> Any:
     return re2.compile(source.encode("latin-1"), options)
 
 
+@lru_cache(maxsize=1)
 def _re2_available() -> bool:
+    """Is google-re2 installed? Asked only for a pattern that needs it (its import costs ~4 ms,
+    and most runs never match a line with it)."""
     try:
         import re2  # noqa: F401
     except ImportError:  # pragma: no cover (a dependency: installed with runbook-guard)
@@ -137,11 +144,11 @@ def build_matcher(options: GrepOptions) -> LineMatcher:
     # RE2 cannot say a back-reference, `\\<` or `\\>`; it matches case as written (the
     # translations fold ASCII letters themselves, as grep's C locale does)
     re2_source = None
-    if all(t.re2 is not None for t in parts) and _re2_available():
+    if all(t.re2 is not None for t in parts):
         re2_body = "|".join(f"(?:{t.re2})" for t in parts)
         re2_source = WRAP_WORDS.format(re2_body) if words else re2_body
     if any(t.risky for t in parts):
-        if re2_source is None:
+        if re2_source is None or not _re2_available():
             raise Unsupported(
                 "a repetition of a repetition or two unbounded repetitions (`x.*y.*z`, "
                 "`(a+)+`): Python's backtracking engine can take exponential time on a line, "
