@@ -47,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from hooks import cache, engine, git
     from hooks import config as config_module
-    from hooks.report import Report, render
+    from hooks.report import Report, quoted, render, valid_utf8
 
     inputs: replay.RunInputs | None = getattr(args, "replay", None)
     root, head = git.repo_root_and_head()
@@ -94,9 +94,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         color=args.format == "text" and not args.output and wants_color(),
     )
     text = render(report, args.format)
-    notes_text = "".join(
-        f"{PROG}: note: {note.path}: {note.message}\n"
-        for note in (result.notes if args.format != "github" else [])
+    notes_text = valid_utf8(
+        "".join(
+            f"{PROG}: note: {quoted(note.path)}: {note.message}\n"
+            for note in (result.notes if args.format != "github" else [])
+        )
     )
     if args.output:
         try:

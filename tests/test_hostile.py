@@ -8,6 +8,7 @@ linear time: tests/hooks/test_redaction.py.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -239,3 +240,58 @@ def test_hostile_runbook_markdown_is_read_in_linear_time(git_repo: Path, text: s
         timeout=20,
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+# -- output integrity: a file's name cannot forge a line, and JSON stays UTF-8 -----------------
+
+SWALLOWED = "def f():\n    try:\n        g()\n    except Exception:\n        pass\n"
+FORGED = os.fsdecode(b"ok.py\nforged.py:1:1: no-silent-except \xff.py")
+
+
+def _run_bytes(repo: Path, fmt: str) -> bytes:
+    done = subprocess.run(
+        [sys.executable, "-m", "hooks", "run", "--no-cache", "--format", fmt],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        capture_output=True,
+        timeout=LIMIT,
+    )
+    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def test_a_name_with_a_newline_or_bad_utf8_is_quoted_the_way_git_quotes_it(
+    git_repo: Path,
+) -> None:
+    write(git_repo, FORGED, SWALLOWED)
+    stage(git_repo, ".")
+    listed = subprocess.run(
+        ["git", "-c", "core.quotePath=true", "diff", "--cached", "--name-only"],
+        cwd=git_repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    lines = _run_bytes(git_repo, "text").decode("utf-8").splitlines()
+    finding_lines = [line for line in lines if "no-silent-except" in line]
+    assert len(finding_lines) == 1  # no forged second line
+    name = finding_lines[0].split(":4:5:")[0]
+    assert name == listed.decode().strip() == '"ok.py\\nforged.py:1:1: no-silent-except \\377.py"'
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_a_name_that_is_not_utf8_keeps_the_output_valid_utf8(git_repo: Path, fmt: str) -> None:
+    write(git_repo, FORGED, SWALLOWED)
+    stage(git_repo, ".")
+    out = _run_bytes(git_repo, fmt).decode("utf-8")  # strict: raises on a stray byte
+    if fmt == "github":
+        assert out.count("\n") == 1 and "file=ok.py%0Aforged.py%3A1%3A1" in out
+        return
+    document = json.loads(out)
+    if fmt == "json":
+        assert document["findings"][0]["path"] == "ok.py\nforged.py:1:1: no-silent-except \ufffd.py"
+    else:
+        location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        # a URI reference keeps the exact bytes: GitHub decodes it back to the file
+        assert location["artifactLocation"]["uri"] == (
+            "ok.py%0Aforged.py%3A1%3A1%3A%20no-silent-except%20%FF.py"
+        )

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from hooks import __version__
-from hooks.report import Report
+from hooks.report import Report, uri
 from hooks.secrets import redact_all
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -53,7 +53,7 @@ def render(report: Report) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": {"uri": uri(f.path), "uriBaseId": "%SRCROOT%"},
                             "region": {"startLine": f.line, "startColumn": f.column},
                         }
                     }
@@ -82,7 +82,7 @@ def render(report: Report) -> str:
                                 "level": "note",
                                 "message": {"text": n.message},
                                 "locations": [
-                                    {"physicalLocation": {"artifactLocation": {"uri": n.path}}}
+                                    {"physicalLocation": {"artifactLocation": {"uri": uri(n.path)}}}
                                 ],
                             }
                             for n in report.notes

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from hooks.report import Report
+from hooks.report import Report, quoted
 
 BOLD, RED, YELLOW, CYAN, DIM, RESET = (
     "\033[1m",
@@ -22,9 +22,8 @@ def render(report: Report) -> str:
     out: list[str] = []
     for f in report.findings:
         colour = RED if f.severity == "error" else YELLOW
-        out.append(
-            f"{paint(f'{f.path}:{f.line}:{f.column}:', BOLD)} {paint(f.rule, colour)} {f.message}"
-        )
+        where = f"{quoted(f.path)}:{f.line}:{f.column}:"
+        out.append(f"{paint(where, BOLD)} {paint(f.rule, colour)} {f.message}")
         fix = report.fix(f)
         if fix:
             out.append(f"    fix: {fix}")
