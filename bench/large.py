@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 from precision import ZEN_CONFIG  # noqa: E402 (bench/ is not a package)
 from treerss import measure  # noqa: E402
 
-from hooks.git import stream_blobs  # noqa: E402
+from runbook_guard.hooks.git import stream_blobs  # noqa: E402
 
 WORK = HERE / ".work" / "large"
 RUNS = 5

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hooks.context import path_matches
-from hooks.runbook import heading_text
+from runbook_guard.hooks.context import path_matches
+from runbook_guard.hooks.runbook import heading_text
 
 MARKER = "<!-- runbook-bot:checklist -->"
 # Trailing blanks are stripped in Python: `(.*?)\s*$` costs a line of blanks quadratic time.

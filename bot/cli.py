@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import checklist, report
-from bot.failures import (
+from runbook_guard.bot import checklist, report
+from runbook_guard.bot.failures import (
     Failure,
     get_typed,
     parse_findings,
@@ -26,11 +26,12 @@ from bot.failures import (
     parse_log,
     parse_ruff,
 )
-from hooks import config as config_module
-from hooks.commandline import dispatch, reopen_closed_streams
-from hooks.errors import UsageError
-from hooks.links import SHIPPED_DIR, Links
-from hooks.secrets import redact, redact_all
+from runbook_guard.hooks import __version__
+from runbook_guard.hooks import config as config_module
+from runbook_guard.hooks.commandline import dispatch, reopen_closed_streams
+from runbook_guard.hooks.errors import UsageError
+from runbook_guard.hooks.links import SHIPPED_DIR, Links
+from runbook_guard.hooks.secrets import redact, redact_all
 
 PROG = "runbook-bot"
 STATUS_CONTEXT = "runbook/definition-of-done"
@@ -72,7 +73,7 @@ def _pull(event: dict[str, Any]) -> tuple[int | None, str | None, str | None]:
 def _root() -> Path:
     """The repository's top (its configuration lives there), from any folder inside it; in
     Actions that is the workspace. Outside a repository, the current directory."""
-    from hooks import git
+    from runbook_guard.hooks import git
 
     try:
         return git.repo_root()
@@ -185,7 +186,7 @@ def _live_checklist(
     findings_markdown: str,
     expected_head: str | None = None,
 ) -> int:
-    from bot.github import GitHub, ReadOnly
+    from runbook_guard.bot.github import GitHub, ReadOnly
 
     if number is None:
         print(f"{PROG}: this event is not about a pull request; nothing to do", file=sys.stderr)
@@ -298,7 +299,7 @@ def _failures(args: argparse.Namespace) -> list[Failure]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from hooks.named_values import load_named_values
+    from runbook_guard.hooks.named_values import load_named_values
 
     root = _root()
     config = config_module.load(root)
@@ -309,7 +310,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     bodies: dict[int, str] = {}
     github = None
     if not args.dry_run:
-        from bot.github import GitHub
+        from runbook_guard.bot.github import GitHub
 
         github = _client(GitHub)
         # the oldest issue of a fingerprint is the one (a racing run's duplicate is newer)
@@ -336,7 +337,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _execute(github: Any, plan: list[report.Planned], summary: str, bodies: dict[int, str]) -> int:
     """Carry out the plan. `bodies` are the bot's issues as listed: an issue this workflow run
     opened, or commented, before it was stopped gets nothing twice when it runs again."""
-    from bot.github import ReadOnly
+    from runbook_guard.bot.github import ReadOnly
 
     run = _Run(_run_url(), _env("GITHUB_SHA"), _env("GITHUB_RUN_ID"))
     try:
@@ -463,6 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Definition-of-Done comments and runbook-linked issues."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     check = sub.add_parser(
         "checklist", help="comment the Definition-of-Done checklist on the pull request"

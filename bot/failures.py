@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hooks.errors import UsageError
+from runbook_guard.hooks.errors import UsageError
 
 E2E = re.compile(r"(^|[/.])(e2e|end_to_end)([/._]|$)", re.I)
 NEAR_ZERO = 0.01  # seconds: an end-to-end test this fast did not talk to a real service

@@ -28,8 +28,8 @@ import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 
-from hooks.errors import FatalError
-from hooks.secrets import redact
+from runbook_guard.hooks.errors import FatalError
+from runbook_guard.hooks.secrets import redact
 
 WRITE_INTERVAL = 0.8  # seconds: 75 writes a minute at most, under the limit of 80
 TIMEOUT = 15.0  # seconds for one request; RUNBOOK_BOT_TIMEOUT overrides

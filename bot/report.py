@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.failures import Failure
-from hooks.links import Links, Resolution
-from hooks.matching import tokens
-from hooks.named_values import LogPattern
+from runbook_guard.bot.failures import Failure
+from runbook_guard.hooks.links import Links, Resolution
+from runbook_guard.hooks.matching import tokens
+from runbook_guard.hooks.named_values import LogPattern
 
 MARKER = "<!-- runbook-bot:fingerprint={} -->"
 MARKER_RE = re.compile(r"<!-- runbook-bot:fingerprint=([0-9a-f]{12}) -->")

@@ -5,15 +5,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from runbook_guard.hooks.explain import HEADINGS, doc_sections
+from runbook_guard.hooks.links import Links
+from runbook_guard.hooks.rules import all_rules
 
-from hooks.explain import HEADINGS, doc_sections  # noqa: E402
-from hooks.links import Links  # noqa: E402
-from hooks.rules import all_rules  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 TARGET = ROOT / "docs" / "rules.md"
 

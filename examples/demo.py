@@ -61,7 +61,7 @@ def run_hooks(repo: Path) -> int:
 def run_bot(repo: Path) -> None:
     bot = BIN / "runbook-bot"
     probe = subprocess.run(
-        [sys.executable, "-c", "import bot.cli"], capture_output=True, check=False
+        [sys.executable, "-c", "import runbook_guard.bot.cli"], capture_output=True, check=False
     )
     if not bot.exists() or probe.returncode != 0:
         print("runbook-bot is not part of this checkout yet (issue #3): skipping the bot step.")

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from hooks.cli import main
+from runbook_guard.hooks.cli import main
 
 raise SystemExit(main())

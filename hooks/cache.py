@@ -27,11 +27,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from hooks import __version__, globs, replay
-from hooks.config import Config, index_source
-from hooks.context import Run, SourceFile
-from hooks.findings import Finding, Link, Note
-from hooks.store import MAX_TEXT, IndexStore
+from runbook_guard.hooks import __version__, globs, replay
+from runbook_guard.hooks.config import Config, index_source
+from runbook_guard.hooks.context import Run, SourceFile
+from runbook_guard.hooks.findings import Finding, Link, Note
+from runbook_guard.hooks.store import MAX_TEXT, IndexStore
 
 FORMAT = 2  # JSON files, keys kept as digests
 MAX_ENTRIES = 100_000  # results kept; the ones written longest ago go first
@@ -180,7 +180,7 @@ class Store:
     ) -> None:
         # Nothing a developer staged is kept as it is: the key (which holds removed lines) and
         # the repository's answers as digests, the findings and notes with secrets cut.
-        from hooks.secrets import redact
+        from runbook_guard.hooks.secrets import redact
 
         data = {
             "key": replay.digest(key),
@@ -269,7 +269,7 @@ def links(
         return {}
     base = None
     if config.runbooks:  # the team's links are made with the link base, which may be derived
-        from hooks.links import link_base
+        from runbook_guard.hooks.links import link_base
 
         base = link_base(root, config)
     key = repr(

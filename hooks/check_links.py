@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from hooks import config as config_module
-from hooks import git, runbook_rules
-from hooks.errors import UsageError
-from hooks.links import Links, Resolution
-from hooks.rules import all_rules
-from hooks.runbook import FENCE, RunbookIndex
+from runbook_guard.hooks import config as config_module
+from runbook_guard.hooks import git, runbook_rules
+from runbook_guard.hooks.errors import UsageError
+from runbook_guard.hooks.links import Links, Resolution
+from runbook_guard.hooks.rules import all_rules
+from runbook_guard.hooks.runbook import FENCE, RunbookIndex
 
 # Each scan stops where the next link could start (`[`, `(`) and a title is at most 300
 # characters, so a line of 100,000 `[a](` costs one pass (it took minutes).

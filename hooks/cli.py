@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from hooks import __version__, replay
-from hooks.errors import UsageError
+from runbook_guard.hooks import __version__, replay
+from runbook_guard.hooks.errors import UsageError
 
 # Names for annotations only: a replayed run imports this module, and nothing else that it does
 # not use (tests/hooks/test_startup.py).
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from hooks.config import Config
-    from hooks.findings import Finding, Link, Note
+    from runbook_guard.hooks.config import Config
+    from runbook_guard.hooks.findings import Finding, Link, Note
 
 PROG = "runbook-guard"
 
@@ -36,7 +36,7 @@ def _split_ids(value: str) -> list[str]:
 def _skipped_rule_ids(compiled: dict[str, object]) -> list[str]:
     # pre-commit's SKIP names hook ids; we also accept rule ids there (SKIP=no-direct-environ),
     # the runbook's compiled ones included (SKIP=runbook:doubled-words)
-    from hooks.rules import all_rules
+    from runbook_guard.hooks.rules import all_rules
 
     known = {*all_rules(), *compiled}
     return [s for s in _split_ids(os.environ.get("SKIP", "")) if s in known]
@@ -45,9 +45,9 @@ def _skipped_rule_ids(compiled: dict[str, object]) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from hooks import cache, engine, git
-    from hooks import config as config_module
-    from hooks.report import Report, quoted, render, valid_utf8
+    from runbook_guard.hooks import cache, engine, git
+    from runbook_guard.hooks import config as config_module
+    from runbook_guard.hooks.report import Report, quoted, render, valid_utf8
 
     inputs: replay.RunInputs | None = getattr(args, "replay", None)
     root, head = git.repo_root_and_head()
@@ -126,7 +126,7 @@ def _resolve_links(
     root: Path, config: Config, rule_ids: list[str], rules: dict[str, Any]
 ) -> dict[str, Link | None]:
     """Each rule's runbook link, from the runbooks themselves (see `cache.links`)."""
-    from hooks.links import Links
+    from runbook_guard.hooks.links import Links
 
     links = Links(root, config)
     return {r: links.for_rule(rules[r]).link if r in rules else None for r in rule_ids}
@@ -141,8 +141,8 @@ def _without_secrets(
     anything was cut (such a report is not kept for replay)."""
     if not notes and not findings:
         return findings, notes, False
-    from hooks.findings import Note
-    from hooks.secrets import redact
+    from runbook_guard.hooks.findings import Note
+    from runbook_guard.hooks.secrets import redact
 
     cut = False
 
@@ -200,7 +200,7 @@ def _runbook_rules(root: Path, config: object) -> dict[str, object]:
     if not getattr(config, "runbooks", None):
         return {}  # the shipped runbook has no commands: spare every commit the grep compiler
     try:
-        from hooks import runbook_rules
+        from runbook_guard.hooks import runbook_rules
     except ImportError:
         return {}
     return runbook_rules.compile_rules(root, config)  # type: ignore[attr-defined]
@@ -210,47 +210,47 @@ def _searcher(rules: dict[str, object]) -> Callable[[str], bool] | None:
     """Which non-Python files the selected runbook commands search (None: there are none)."""
     if not any(rule_id.startswith("runbook:") for rule_id in rules):
         return None
-    from hooks import runbook_rules
+    from runbook_guard.hooks import runbook_rules
 
     return runbook_rules.searcher(rules.values())
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from hooks.explain import explain
+    from runbook_guard.hooks.explain import explain
 
     sys.stdout.write(explain(args.rule, config_path=args.config))
     return 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from hooks.explain import catalogue
+    from runbook_guard.hooks.explain import catalogue
 
     sys.stdout.write(catalogue(args.format, config_path=args.config))
     return 0
 
 
 def cmd_check_links(args: argparse.Namespace) -> int:
-    from hooks.check_links import check_links
+    from runbook_guard.hooks.check_links import check_links
 
     return check_links(config_path=args.config)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from hooks.init import init
+    from runbook_guard.hooks.init import init
 
     return init(force=args.force)
 
 
 def cmd_critical_tests(args: argparse.Namespace) -> int:
-    from hooks.critical_tests import run_critical_tests
+    from runbook_guard.hooks.critical_tests import run_critical_tests
 
     return run_critical_tests(args.files, config_path=args.config)
 
 
 # runbook-guard: ignore[ssot-duplicate-definition] -- each command has its own parser
 def build_parser() -> argparse.ArgumentParser:
-    from hooks.commandline import Parser
-    from hooks.report import FORMATS
+    from runbook_guard.hooks.commandline import Parser
+    from runbook_guard.hooks.report import FORMATS
 
     parser = Parser(prog=PROG, description="Check the staged diff against the team's runbooks.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -313,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     if sys.stdout is None or sys.stderr is None:  # started with `>&-`
-        from hooks.commandline import reopen_closed_streams
+        from runbook_guard.hooks.commandline import reopen_closed_streams
 
         reopen_closed_streams()
     # Nothing changed since the same run here: print what it printed (hooks/replay.py).
@@ -321,10 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         inputs = replay.run_inputs(arguments)
         code = replay.replay(inputs) if inputs is not None else None
     except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     if code is not None:
         return code
-    from hooks.commandline import dispatch
+    from runbook_guard.hooks.commandline import dispatch
 
     parser = build_parser()
     parser.set_defaults(replay=inputs)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from hooks.errors import FatalError, UsageError
+from runbook_guard.hooks.errors import FatalError, UsageError
 
 # top-level module -> the optional dependency group (pyproject.toml) that installs it
 EXTRAS = {"github": "bot", "requests": "bot", "junitparser": "bot", "urllib3": "bot"}
@@ -74,6 +74,7 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None, prog: 
         )
         return 2
     except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # the reader went away (`check-links | head -1`): stop quietly, as a command that the

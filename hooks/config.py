@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from hooks.errors import ConfigError
+from runbook_guard.hooks.errors import ConfigError
 
 CONFIG_FILE = ".runbook-guard.toml"
 PYPROJECT = "pyproject.toml"

@@ -14,14 +14,14 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hooks import git, globs
-from hooks.config import Config, Services
-from hooks.findings import ERROR, Finding
-from hooks.store import MISSING, IndexStore
-from hooks.summary import Summary, module_paths, summarize
+from runbook_guard.hooks import git, globs
+from runbook_guard.hooks.config import Config, Services
+from runbook_guard.hooks.findings import ERROR, Finding
+from runbook_guard.hooks.store import MISSING, IndexStore
+from runbook_guard.hooks.summary import Summary, module_paths, summarize
 
 if TYPE_CHECKING:
-    from hooks.named_values import NamedValues
+    from runbook_guard.hooks.named_values import NamedValues
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -276,7 +276,7 @@ class RepoIndex:
         in the repository index, and a rule asks only whether a line names a word)."""
 
         def lines() -> list[tuple[str, int, str]]:
-            from hooks.secrets import redact
+            from runbook_guard.hooks.secrets import redact
 
             found = git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref, paths=paths)
             return [(path, line, redact(text)) for path, line, text in found]
@@ -287,7 +287,7 @@ class RepoIndex:
         """The repository index, at this run's base (opened once per process: a forked worker
         opens its own connection)."""
         if self._store is None or not self._store.usable_here():
-            from hooks import replay
+            from runbook_guard.hooks import replay
 
             folder = replay.cache_dir(os.fspath(self.root)) if self.persistent else None
             self._store = IndexStore.open(self.root, folder, self._blob_reader())
@@ -427,7 +427,7 @@ class Run:
     def named_values(self) -> NamedValues:
         """The mission-critical named values (from the XML/TOML index and inline config)."""
         if self._named_values is None:
-            from hooks.named_values import load_named_values
+            from runbook_guard.hooks.named_values import load_named_values
 
             self._named_values = load_named_values(self.root, self.config)
         return self._named_values

@@ -19,11 +19,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hooks import config as config_module
-from hooks import engine, git
-from hooks.context import path_matches
-from hooks.errors import ConfigError
-from hooks.secrets import redact
+from runbook_guard.hooks import config as config_module
+from runbook_guard.hooks import engine, git
+from runbook_guard.hooks.context import path_matches
+from runbook_guard.hooks.errors import ConfigError
+from runbook_guard.hooks.secrets import redact
 
 
 def commands_for(

@@ -17,9 +17,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
-from hooks import git
-from hooks.config import Config
-from hooks.context import (
+from runbook_guard.hooks import git
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.context import (
     PYTHON_SUFFIXES,
     NodeContext,
     RepoIndex,
@@ -29,10 +29,10 @@ from hooks.context import (
     env_name,
     path_matches,
 )
-from hooks.errors import ConfigError
-from hooks.findings import ERROR, Finding, Note
-from hooks.rules import all_rules
-from hooks.suppressions import MARKER, apply_suppressions
+from runbook_guard.hooks.errors import ConfigError
+from runbook_guard.hooks.findings import ERROR, Finding, Note
+from runbook_guard.hooks.rules import all_rules
+from runbook_guard.hooks.suppressions import MARKER, apply_suppressions
 
 _T = TypeVar("_T")
 SYNTAX_ERROR = "syntax-error"
@@ -480,7 +480,7 @@ def _check_cached(
     run: Run, rules: dict[str, ModuleType], jobs: int, use_cache: bool
 ) -> list[Checked]:
     """Findings from the cache where nothing they depend on changed; the rest checked."""
-    from hooks import cache
+    from runbook_guard.hooks import cache
 
     store = cache.open_store(run, rules) if use_cache else None
     if store is None:

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from hooks import config as config_module
-from hooks import git
-from hooks.errors import UsageError
-from hooks.links import Links, Resolution
-from hooks.rules import all_rules
-from hooks.runbook import section_text
-from hooks.secrets import redact, redact_all
+from runbook_guard.hooks import config as config_module
+from runbook_guard.hooks import git
+from runbook_guard.hooks.errors import UsageError
+from runbook_guard.hooks.links import Links, Resolution
+from runbook_guard.hooks.rules import all_rules
+from runbook_guard.hooks.runbook import section_text
+from runbook_guard.hooks.secrets import redact, redact_all
 
 HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Options", "Runbook")
 
@@ -33,7 +33,7 @@ def _load(config_path: str | None) -> tuple[Links, dict[str, ModuleType]]:
     config = config_module.load(root, Path(config_path) if config_path else None)
     rules: dict[str, ModuleType] = dict(all_rules())
     if config.runbooks:
-        from hooks.runbook_rules import compile_rules
+        from runbook_guard.hooks.runbook_rules import compile_rules
 
         rules.update(compile_rules(root, config))  # type: ignore[arg-type]
     return Links(root, config), rules

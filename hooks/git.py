@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 
-from hooks.errors import GitError
+from runbook_guard.hooks.errors import GitError
 
 # Only the names of annotations: a replayed run (hooks/replay.py) imports this module and
 # nothing that costs more than it needs (subprocess and pathlib are imported where used).

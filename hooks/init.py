@@ -7,12 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from hooks import __version__, git
-from hooks import config as config_module
-from hooks import globs as walk
-from hooks.config import Config
-from hooks.errors import UsageError
-from hooks.links import link_base
+from runbook_guard.hooks import __version__, git
+from runbook_guard.hooks import config as config_module
+from runbook_guard.hooks import globs as walk
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.errors import UsageError
+from runbook_guard.hooks.links import link_base
 
 REPO_URL = "https://github.com/runbook-guard/runbook-guard"
 # the snippet's hooks: not runbook-guard-named-values, whose rules the main hook runs too (both

@@ -9,11 +9,11 @@ from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from hooks import __version__, git
-from hooks.config import Config
-from hooks.findings import Link
-from hooks.matching import Matcher, rule_query
-from hooks.runbook import RunbookIndex, Section, read_runbooks
+from runbook_guard.hooks import __version__, git
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.findings import Link
+from runbook_guard.hooks.matching import Matcher, rule_query
+from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
 SHIPPED_LINK_BASE = (

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from hooks.runbook import Section
+from runbook_guard.hooks.runbook import Section
 
 WORD = re.compile(r"[a-z0-9]+(?:[._][a-z0-9]+)*")
 STOPWORDS = frozenset(

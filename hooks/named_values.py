@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hooks.config import NO_ENTRIES, Config, index_source
-from hooks.errors import ConfigError
+from runbook_guard.hooks.config import NO_ENTRIES, Config, index_source
+from runbook_guard.hooks.errors import ConfigError
 
 
 class Variable(NamedTuple):

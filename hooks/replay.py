@@ -28,7 +28,7 @@ import os
 import sys
 import time
 
-from hooks import __version__, git
+from runbook_guard.hooks import __version__, git
 
 # Names for annotations only: this module is all a replayed run imports besides hooks.git.
 TYPE_CHECKING = False
@@ -167,7 +167,7 @@ def _stamps(top: str, files: Iterable[str]) -> list[tuple[str, Stamp]]:
 def _matched(top: str, patterns: Iterable[str]) -> list[tuple[str, Stamp]]:
     """What the runbook globs match now, found as the full run finds them (hooks/globs.py:
     no symlinked directory followed, nothing outside the repository)."""
-    from hooks import globs
+    from runbook_guard.hooks import globs
 
     names: list[str] = []
     for pattern in patterns:
@@ -252,7 +252,7 @@ def replay(run: RunInputs) -> int | None:
             return None
     except (TypeError, ValueError):
         return None  # an entry of the wrong shape: a miss
-    from hooks.secrets import secret_values
+    from runbook_guard.hooks.secrets import secret_values
 
     if any(value in out or value in err for value in secret_values()):
         return None

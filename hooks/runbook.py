@@ -239,8 +239,8 @@ def read_runbooks(root: Path, patterns: Iterable[str]) -> list[tuple[str, str]]:
     A pattern that names no file is a configuration error: falling back to the shipped runbook
     without a word would send every link to the wrong place. Runbooks are the repository's own:
     a pattern outside it (absolute, or climbing out with `..`) is refused, never read."""
-    from hooks import globs
-    from hooks.errors import ConfigError
+    from runbook_guard.hooks import globs
+    from runbook_guard.hooks.errors import ConfigError
 
     found: dict[str, str] = {}
     for pattern in patterns:

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from hooks.config import Config
-from hooks.context import Run, SourceFile, finding
-from hooks.findings import Finding
-from hooks.grep import Pipeline, Unsupported, compile_command
-from hooks.grep.pipeline import latin1
-from hooks.grep.shell import Expands, expands_in
-from hooks.runbook import RunbookIndex, Section, read_runbooks
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.context import Run, SourceFile, finding
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.grep import Pipeline, Unsupported, compile_command
+from runbook_guard.hooks.grep.pipeline import latin1
+from runbook_guard.hooks.grep.shell import Expands, expands_in
+from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHELLS = frozenset({"bash", "sh", "shell"})
 MENTIONS_GREP = re.compile(r"(?<![\w.-])[ef]?grep(?![\w.-])")
@@ -190,7 +190,7 @@ def _rule_id(section: Section, taken: set[str]) -> str:
 
 def built_in_coverage() -> dict[str, re.Pattern[str]]:
     """rule id -> what its concern looks like in a runbook title or a grep pattern."""
-    from hooks.rules import all_rules
+    from runbook_guard.hooks.rules import all_rules
 
     return {
         rule_id: re.compile(rule.COVERS)

@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from hooks import git
-from hooks.summary import (
+from runbook_guard.hooks import git
+from runbook_guard.hooks.summary import (
     Definition,
     ImportLine,
     Summary,
@@ -369,7 +369,7 @@ EMPTY = Scan(False, [], [])
 def _state(text: str) -> str:
     """A repository state's name (or a question's) as the index keeps it: a digest, since it
     lists the staged paths and the question's words."""
-    from hooks.replay import digest
+    from runbook_guard.hooks.replay import digest
 
     return digest(text)
 

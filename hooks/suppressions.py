@@ -13,8 +13,8 @@ import tokenize
 from collections.abc import Iterable
 from types import ModuleType
 
-from hooks.context import SourceFile
-from hooks.findings import ERROR, WARNING, Finding
+from runbook_guard.hooks.context import SourceFile
+from runbook_guard.hooks.findings import ERROR, WARNING, Finding
 
 MARKER = "runbook-guard:"
 SUPPRESSION = re.compile(

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import git
 import pytest
 
-from hooks.cli import main
+from runbook_guard.hooks.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 # The product's shared material (GitHub's OpenAPI description, real webhook payloads, the team's
@@ -67,7 +70,7 @@ def guard(*args: str) -> tuple[int, str, str]:
 
 PROBE = """
 import json, sys
-from hooks.cli import main
+from runbook_guard.hooks.cli import main
 try:
     code = main(sys.argv[1:])
 except SystemExit as e:
@@ -77,6 +80,20 @@ print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)
 """
 
 
+def installed_layout() -> Path:
+    """A folder laid out as a plain install lays the package out (`runbook_guard/hooks`,
+    `runbook_guard/bot`), its folders links to this checkout's: for a process started
+    without `site`, where the editable install's finder is not loaded."""
+    digest = hashlib.blake2b(os.fsencode(ROOT), digest_size=6).hexdigest()
+    layout = Path(tempfile.gettempdir()) / f"runbook-guard-layout-{os.getuid()}-{digest}"
+    package = layout / "runbook_guard"
+    package.mkdir(parents=True, exist_ok=True)
+    for name in ("hooks", "bot"):
+        with contextlib.suppress(FileExistsError):  # another test worker made it
+            (package / name).symlink_to(ROOT / name, target_is_directory=True)
+    return layout
+
+
 def guard_process(
     cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[int, str, str, set[str]]:
@@ -84,7 +101,7 @@ def guard_process(
     it imported). Without `site` (-S): the test environment's editable install hooks imports
     into every start-up (pathlib among them) that a plain install, pre-commit's, does not; the
     installed packages (tomli on 3.10) stay on the path."""
-    path = [str(ROOT), *site.getsitepackages()]
+    path = [str(ROOT), str(installed_layout()), *site.getsitepackages()]
     environ = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(path)}
     environ.pop("RUNBOOK_GUARD_NO_CACHE", None)
     done = subprocess.run(
@@ -130,3 +147,40 @@ def checklist_workspace(
         f'[bot]\ndefinition-of-done = "{definition_of_done}"\n'
     )
     monkeypatch.chdir(tmp_path)
+
+
+def release_clone(tmp_path: Path) -> Path:
+    """This checkout as its release would be: a clone whose tag is the version the snippets
+    pin, with the working tree's uncommitted changes in it (what the tests are testing). Also
+    where a wheel is built: never in the checkout, which other tests are reading."""
+
+    def run_git(repo: Path, *args: str) -> str:
+        identity = {"GIT_AUTHOR_NAME": "Tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid"}
+        identity |= {"GIT_COMMITTER_NAME": "Tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid"}
+        return subprocess.run(
+            ["git", *args],
+            cwd=repo,
+            env={**os.environ, **identity},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    upstream = tmp_path / "upstream"
+    run_git(ROOT, "clone", "-q", str(ROOT), str(upstream))
+    # the working tree as it is: every file git would see (staged or not, new or deleted)
+    listed = run_git(ROOT, "ls-files", "-z", "-c", "-o", "--exclude-standard")
+    present = set(filter(None, listed.split("\0")))
+    for name in filter(None, run_git(upstream, "ls-files", "-z").split("\0")):
+        if name not in present or not (ROOT / name).is_file():
+            (upstream / name).unlink()
+    for name in present:
+        if (ROOT / name).is_file():
+            (upstream / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, upstream / name)
+    run_git(upstream, "add", "-A")
+    run_git(upstream, "commit", "-q", "--allow-empty", "--no-verify", "-m", "working tree")
+    from runbook_guard.hooks import __version__
+
+    run_git(upstream, "tag", f"v{__version__}")
+    return upstream

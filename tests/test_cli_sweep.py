@@ -49,7 +49,7 @@ def invoke(
     token: str = "",
 ) -> tuple[int, str]:
     """(exit code, stderr) of `program ARGS` started by bash with `redirect` (`>&-`)."""
-    module = "hooks.cli" if program == "runbook-guard" else "bot.cli"
+    module = "runbook_guard.hooks.cli" if program == "runbook-guard" else "runbook_guard.bot.cli"
     code = f"{prelude}from {module} import main\nimport sys\nsys.exit(main())"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNBOOK_"))}
     env.update(PYTHONPATH=str(ROOT), GITHUB_TOKEN=token, GITHUB_REPOSITORY="o/r", NO_COLOR="1")

@@ -6,8 +6,8 @@ import importlib.util
 import re
 from pathlib import Path
 
-from hooks.explain import HEADINGS, doc_sections
-from hooks.rules import all_rules
+from runbook_guard.hooks.explain import HEADINGS, doc_sections
+from runbook_guard.hooks.rules import all_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from hooks import config as config_module
-from tests.helpers import NETRA, ROOT, need_shared
+from runbook_guard.hooks import config as config_module
+from tests.helpers import NETRA, ROOT, need_shared, release_clone
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -117,9 +117,11 @@ def _options(text: str) -> list[tuple[str, str, list[str]]]:
 def test_synopses_name_real_subcommands_and_options() -> None:
     for _, _, text in claimed("synopsis"):
         for program, sub, options in _options(text):
-            module = "hooks.cli" if program == "runbook-guard" else "bot.cli"
+            module = (
+                "runbook_guard.hooks.cli" if program == "runbook-guard" else "runbook_guard.bot.cli"
+            )
             done = subprocess.run(
-                [sys.executable, "-m", module.split(".")[0], sub, "--help"],
+                [sys.executable, "-m", module.rpartition(".")[0], sub, "--help"],
                 capture_output=True,
                 text=True,
                 env={**os.environ, "COLUMNS": "200"},
@@ -179,30 +181,6 @@ def test_runbook_as_code_example(tmp_path: Path) -> None:
     assert done.stdout == shown
 
 
-def _release(tmp_path: Path) -> Path:
-    """This checkout as its release would be: a clone whose tag is the version the snippets
-    pin, with the working tree's uncommitted changes in it (what the tests are testing)."""
-    upstream = tmp_path / "upstream"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(upstream)], check=True)
-    # the working tree as it is: every file git would see (staged or not, new or deleted)
-    present = set(
-        filter(None, git(ROOT, "ls-files", "-z", "-c", "-o", "--exclude-standard").split("\0"))
-    )
-    for name in filter(None, git(upstream, "ls-files", "-z").split("\0")):
-        if name not in present or not (ROOT / name).is_file():
-            (upstream / name).unlink()
-    for name in present:
-        if (ROOT / name).is_file():
-            (upstream / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, upstream / name)
-    git(upstream, "add", "-A")
-    git(upstream, "commit", "-q", "--allow-empty", "--no-verify", "-m", "working tree")
-    from hooks import __version__
-
-    git(upstream, "tag", f"v{__version__}")
-    return upstream
-
-
 def test_the_snippets_and_the_commit_transcript_through_real_pre_commit(
     tmp_path: Path,
 ) -> None:
@@ -210,7 +188,7 @@ def test_the_snippets_and_the_commit_transcript_through_real_pre_commit(
     `pre-commit install` in a repository set up as the README says; `git commit` prints the
     transcript the README shows."""
     need_shared()
-    upstream = _release(tmp_path)
+    upstream = release_clone(tmp_path)
     [(_, _, snippet)] = claimed("pre-commit snippet")
     [(_, _, transcript)] = claimed("commit transcript")
     team = next(t for _, _, t in claimed("configuration") if "acme/app" in t)

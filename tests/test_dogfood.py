@@ -11,7 +11,7 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 
 def runbook_guard(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hooks", *args],
+        [sys.executable, "-m", "runbook_guard.hooks", *args],
         cwd=CHECKOUT,
         capture_output=True,
         text=True,

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ LIMIT = 60  # seconds: what the issue allowed each attempt
 
 def guard(repo: Path, *args: str, timeout: float = LIMIT) -> tuple[int, str, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "hooks", *args],
+        [sys.executable, "-m", "runbook_guard.hooks", *args],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
         capture_output=True,
@@ -232,7 +234,7 @@ def test_hostile_runbook_markdown_is_read_in_linear_time(git_repo: Path, text: s
         code, _, err = guard(git_repo, *command, timeout=20)
         assert code in (0, 1), (command, err)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "checklist", "--dry-run"],
+        [sys.executable, "-m", "runbook_guard.bot", "checklist", "--dry-run"],
         cwd=git_repo,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -250,7 +252,7 @@ FORGED = os.fsdecode(b"ok.py\nforged.py:1:1: no-silent-except \xff.py")
 
 def _run_bytes(repo: Path, fmt: str) -> bytes:
     done = subprocess.run(
-        [sys.executable, "-m", "hooks", "run", "--no-cache", "--format", fmt],
+        [sys.executable, "-m", "runbook_guard.hooks", "run", "--no-cache", "--format", fmt],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
         capture_output=True,
@@ -295,3 +297,53 @@ def test_a_name_that_is_not_utf8_keeps_the_output_valid_utf8(git_repo: Path, fmt
         assert location["artifactLocation"]["uri"] == (
             "ok.py%0Aforged.py%3A1%3A1%3A%20no-silent-except%20%FF.py"
         )
+
+
+# -- Ctrl-C: one line and exit 130, whenever it comes -----------------------------------------
+
+
+def test_an_interrupt_while_our_modules_load_is_one_line_and_130(git_repo: Path) -> None:
+    """What a Ctrl-C before the command's error boundary meets: a KeyboardInterrupt at the top
+    level, once the package is imported (here raised by the process itself, at a known moment)."""
+    probe = (
+        "import os, signal, sys\n"
+        "sys.argv[0] = 'runbook-guard'\n"
+        "import runbook_guard.hooks\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "import runbook_guard.hooks.engine\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
+    )
+    assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
+
+
+def test_a_library_that_imports_the_package_keeps_its_own_interrupts(git_repo: Path) -> None:
+    probe = "import os, signal\nimport runbook_guard.hooks\nos.kill(os.getpid(), signal.SIGINT)\n"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
+    )
+    assert done.returncode == -signal.SIGINT and "KeyboardInterrupt" in done.stderr
+
+
+def test_interrupts_at_random_moments_never_print_a_traceback_of_ours(mistake: Path) -> None:
+    """SIGINT at 60 random moments of a run. Only the interpreter's own start-up (its `site`
+    and the launcher's first import, before any code of ours) may still end Python's way."""
+    rng, ours = random.Random(14), 0
+    for _ in range(60):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "runbook_guard.hooks", "run", "--no-cache"],
+            cwd=mistake,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(rng.uniform(0.0, 0.3))
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=LIMIT)
+        trace = err.partition("Traceback")[2]
+        assert not any(f'File "{ROOT / folder}' in trace for folder in ("hooks", "bot")), err
+        if process.returncode == 130:
+            assert err == "runbook-guard: interrupted\n"
+            ours += 1
+    assert ours >= 10  # most interrupts land in our code, and end in one line

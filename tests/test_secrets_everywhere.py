@@ -46,7 +46,7 @@ def python_module(secrets: dict[str, str]) -> str:
 
 def run(repo: Path, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "hooks", *args],
+        [sys.executable, "-m", "runbook_guard.hooks", *args],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
         capture_output=True,
@@ -123,7 +123,17 @@ def test_the_bots_output_holds_no_secret_and_stays_json(git_repo: Path, tmp_path
     junit.write_text(f'<testsuite name="pytest">{"".join(cases)}</testsuite>')
     for fmt in ("json", "text"):
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "report", "--dry-run", "--format", fmt, "--junit", junit],
+            [
+                sys.executable,
+                "-m",
+                "runbook_guard.bot",
+                "report",
+                "--dry-run",
+                "--format",
+                fmt,
+                "--junit",
+                junit,
+            ],
             cwd=git_repo,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             capture_output=True,

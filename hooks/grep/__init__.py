@@ -12,7 +12,7 @@ Modules: `shell` (word splitting), `options` (GNU getopt_long), `posix_lex`/`pos
 
 from __future__ import annotations
 
-from hooks.grep.errors import Unsupported
-from hooks.grep.pipeline import Hit, Pipeline, compile_command
+from runbook_guard.hooks.grep.errors import Unsupported
+from runbook_guard.hooks.grep.pipeline import Hit, Pipeline, compile_command
 
 __all__ = ["Hit", "Pipeline", "Unsupported", "compile_command"]

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
 
-from hooks.grep.charsets import WORD_CLASS
-from hooks.grep.errors import Unsupported, rejected
-from hooks.grep.options import GrepOptions
-from hooks.grep.pcre import translate_pcre
-from hooks.grep.posix import Translation, translate
+from runbook_guard.hooks.grep.charsets import WORD_CLASS
+from runbook_guard.hooks.grep.errors import Unsupported, rejected
+from runbook_guard.hooks.grep.options import GrepOptions
+from runbook_guard.hooks.grep.pcre import translate_pcre
+from runbook_guard.hooks.grep.posix import Translation, translate
 
 # Longer lines are matched by RE2, in linear time: Python's engine may take quadratic time
 # on a line (`a.*b` against 50,000 `a`s: a second), and a line is whatever a commit adds.

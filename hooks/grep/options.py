@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hooks.grep.errors import Unsupported
+from runbook_guard.hooks.grep.errors import Unsupported
 
 NONE, REQUIRED, OPTIONAL = 0, 1, 2
 

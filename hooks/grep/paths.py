@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from hooks import globs
-from hooks.grep import charsets
-from hooks.grep.errors import Unsupported
-from hooks.grep.options import GrepOptions
+from runbook_guard.hooks import globs
+from runbook_guard.hooks.grep import charsets
+from runbook_guard.hooks.grep.errors import Unsupported
+from runbook_guard.hooks.grep.options import GrepOptions
 
 WILDCARDS = frozenset("?*[]")
 

@@ -22,10 +22,10 @@ try:  # Python's own regex parser: re._parser from 3.11, sre_parse before
 except ImportError:  # pragma: no cover (Python 3.10)
     import sre_parse as _sre  # type: ignore[no-redef]
 
-from hooks.grep import charsets
-from hooks.grep.errors import Unsupported, rejected
-from hooks.grep.posix import Translation
-from hooks.grep.posix_lex import MAX_REPEAT
+from runbook_guard.hooks.grep import charsets
+from runbook_guard.hooks.grep.errors import Unsupported, rejected
+from runbook_guard.hooks.grep.posix import Translation
+from runbook_guard.hooks.grep.posix_lex import MAX_REPEAT
 
 W = charsets.WORD_CLASS
 SIMPLE = {

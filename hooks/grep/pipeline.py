@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
-from hooks.grep.errors import Unsupported
-from hooks.grep.matcher import LineMatcher, build_matcher
-from hooks.grep.options import GrepOptions, parse_options
-from hooks.grep.paths import Operand, check_globs, excluded, parse_operand
-from hooks.grep.shell import Command, Expands, split_pipeline
+from runbook_guard.hooks.grep.errors import Unsupported
+from runbook_guard.hooks.grep.matcher import LineMatcher, build_matcher
+from runbook_guard.hooks.grep.options import GrepOptions, parse_options
+from runbook_guard.hooks.grep.paths import Operand, check_globs, excluded, parse_operand
+from runbook_guard.hooks.grep.shell import Command, Expands, split_pipeline
 
 GREPS = {"grep": "", "egrep": "E", "fgrep": "F"}
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hooks.grep import charsets
-from hooks.grep.errors import Unsupported, rejected
-from hooks.grep.posix_lex import Lexer, Token
+from runbook_guard.hooks.grep import charsets
+from runbook_guard.hooks.grep.errors import Unsupported, rejected
+from runbook_guard.hooks.grep.posix_lex import Lexer, Token
 
 Node = tuple  # ("char", c) ("set", mask) ("any",) ("bol",) ... ("group", n, node) ("cat", [..])
 ATOMS = ("CHAR", "SET", "ANY", "BACKREF", "BOL", "EOL", "BOW", "EOW", "WB", "NWB")

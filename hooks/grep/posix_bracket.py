@@ -4,8 +4,8 @@ ranges are byte ranges, and an empty range (`[z-a]`) is an error."""
 
 from __future__ import annotations
 
-from hooks.grep import charsets
-from hooks.grep.errors import Unsupported, rejected
+from runbook_guard.hooks.grep import charsets
+from runbook_guard.hooks.grep.errors import Unsupported, rejected
 
 
 def _c_upper(ch: str) -> int:

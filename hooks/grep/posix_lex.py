@@ -9,9 +9,9 @@ or from glibc's regex, which grep also compiles every pattern with) raise `Unsup
 
 from __future__ import annotations
 
-from hooks.grep import charsets
-from hooks.grep.errors import Unsupported, rejected
-from hooks.grep.posix_bracket import parse_bracket
+from runbook_guard.hooks.grep import charsets
+from runbook_guard.hooks.grep.errors import Unsupported, rejected
+from runbook_guard.hooks.grep.posix_bracket import parse_bracket
 
 RE_DUP_MAX = 32767
 MAX_REPEAT = 255  # larger counts are valid but compile slowly in Python; refused

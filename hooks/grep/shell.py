@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hooks.grep.errors import Unsupported
+from runbook_guard.hooks.grep.errors import Unsupported
 
 OPERATORS = ("&&", "||", ";;", "|", "&", ";", "<", ">", "(", ")")
 GLOB = frozenset("*?[")

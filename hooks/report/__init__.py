@@ -6,7 +6,7 @@ import os
 from types import ModuleType
 from urllib.parse import quote
 
-from hooks.findings import Finding, Link, Note
+from runbook_guard.hooks.findings import Finding, Link, Note
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -91,16 +91,16 @@ def valid_utf8(text: str) -> str:
 
 def render(report: Report, fmt: str) -> str:
     if fmt == "json":
-        from hooks.report import json_format as module
+        from runbook_guard.hooks.report import json_format as module
     elif fmt == "sarif":
-        from hooks.report import sarif as module
+        from runbook_guard.hooks.report import sarif as module
     elif fmt == "github":
-        from hooks.report import github as module
+        from runbook_guard.hooks.report import github as module
     else:
-        from hooks.report import text as module
+        from runbook_guard.hooks.report import text as module
     text = module.render(report)
     if fmt in ("text", "github") and (report.findings or report.notes):
-        from hooks.secrets import redact
+        from runbook_guard.hooks.secrets import redact
 
         text = redact(text)  # rule ids and section titles come from the team's runbook too
     return valid_utf8(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hooks.report import Report
+from runbook_guard.hooks.report import Report
 
 
 def _data(text: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from hooks.report import Report
-from hooks.secrets import redact_all
+from runbook_guard.hooks.report import Report
+from runbook_guard.hooks.secrets import redact_all
 
 
 def render(report: Report) -> str:

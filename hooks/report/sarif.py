@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hooks import __version__
-from hooks.report import Report, uri
-from hooks.secrets import redact_all
+from runbook_guard.hooks import __version__
+from runbook_guard.hooks.report import Report, uri
+from runbook_guard.hooks.secrets import redact_all
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/runbook-guard/runbook-guard"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from hooks.report import Report, quoted
+from runbook_guard.hooks.report import Report, quoted
 
 BOLD, RED, YELLOW, CYAN, DIM, RESET = (
     "\033[1m",

@@ -36,8 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hooks.context import PYTHON_SUFFIXES, Run, path_matches
-from hooks.findings import Finding
+from runbook_guard.hooks.context import PYTHON_SUFFIXES, Run, path_matches
+from runbook_guard.hooks.findings import Finding
 
 ID = "critical-events-complete"
 TITLE = "Missing WebSocket events"

@@ -46,9 +46,9 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from hooks import envfiles
-from hooks.context import Run, SourceFile, env_file_globs, env_name, finding
-from hooks.findings import Finding
+from runbook_guard.hooks import envfiles
+from runbook_guard.hooks.context import Run, SourceFile, env_file_globs, env_name, finding
+from runbook_guard.hooks.findings import Finding
 
 ID = "env-isolation"
 TITLE = "Environment config leakage"

@@ -44,9 +44,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, SourceFile, finding, in_archive, in_test_folder
-from hooks.findings import Finding
-from hooks.summary import children, node_name, walk
+from runbook_guard.hooks.context import NodeContext, SourceFile, finding, in_archive, in_test_folder
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import children, node_name, walk
 
 ID = "idempotent-init"
 TITLE = "Non-idempotent initialization"

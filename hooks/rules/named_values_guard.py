@@ -32,9 +32,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hooks.context import Run, SourceFile
-from hooks.findings import Finding
-from hooks.named_values import NamedValues
+from runbook_guard.hooks.context import Run, SourceFile
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.named_values import NamedValues
 
 ID = "named-values-guard"
 TITLE = "Mission-critical named value changed"

@@ -35,9 +35,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, Run, finding
-from hooks.findings import Finding
-from hooks.summary import node_name
+from runbook_guard.hooks.context import NodeContext, Run, finding
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import node_name
 
 ID = "no-cross-service-imports"
 TITLE = "Cross-service direct imports"

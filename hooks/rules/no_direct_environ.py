@@ -37,8 +37,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, Run, finding, path_matches
-from hooks.findings import Finding
+from runbook_guard.hooks.context import NodeContext, Run, finding, path_matches
+from runbook_guard.hooks.findings import Finding
 
 ID = "no-direct-environ"
 TITLE = "Direct os.environ access"

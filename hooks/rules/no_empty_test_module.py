@@ -48,9 +48,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, in_archive
-from hooks.findings import Finding
-from hooks.summary import node_name
+from runbook_guard.hooks.context import NodeContext, finding, in_archive
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import node_name
 
 ID = "no-empty-test-module"
 TITLE = "Test module with no tests"

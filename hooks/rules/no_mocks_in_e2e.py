@@ -47,9 +47,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, SourceFile, finding
-from hooks.findings import Finding
-from hooks.summary import children, dotted
+from runbook_guard.hooks.context import NodeContext, SourceFile, finding
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import children, dotted
 
 ID = "no-mocks-in-e2e"
 TITLE = "Mocked services in E2E tests"

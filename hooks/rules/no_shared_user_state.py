@@ -43,9 +43,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, SourceFile, finding
-from hooks.findings import Finding
-from hooks.summary import ancestry, children, dotted, node_name
+from runbook_guard.hooks.context import NodeContext, SourceFile, finding
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import ancestry, children, dotted, node_name
 
 ID = "no-shared-user-state"
 TITLE = "Shared state between users"

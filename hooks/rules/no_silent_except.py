@@ -48,9 +48,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding
-from hooks.findings import Finding
-from hooks.summary import children, dotted, node_name, walk
+from runbook_guard.hooks.context import NodeContext, finding
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import children, dotted, node_name, walk
 
 ID = "no-silent-except"
 TITLE = "Silent error suppression"

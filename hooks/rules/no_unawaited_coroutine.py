@@ -44,9 +44,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from hooks.context import NodeContext, finding
-from hooks.findings import Finding
-from hooks.summary import (
+from runbook_guard.hooks.context import NodeContext, finding
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import (
     ASYNC,
     annotated_class,
     children,

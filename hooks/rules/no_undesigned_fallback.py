@@ -45,9 +45,9 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder
-from hooks.findings import Finding
-from hooks.summary import node_name
+from runbook_guard.hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import node_name
 
 ID = "no-undesigned-fallback"
 TITLE = "Undesigned configuration fallback"

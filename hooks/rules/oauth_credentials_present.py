@@ -42,9 +42,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hooks import envfiles
-from hooks.context import Run, SourceFile, env_file_globs, finding
-from hooks.findings import Finding
+from runbook_guard.hooks import envfiles
+from runbook_guard.hooks.context import Run, SourceFile, env_file_globs, finding
+from runbook_guard.hooks.findings import Finding
 
 ID = "oauth-credentials-present"
 TITLE = "Missing OAuth credentials"

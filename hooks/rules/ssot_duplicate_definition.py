@@ -45,9 +45,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from hooks.context import NodeContext, finding, in_archive, in_test_folder, path_matches
-from hooks.findings import Finding
-from hooks.summary import node_name
+from runbook_guard.hooks.context import (
+    NodeContext,
+    finding,
+    in_archive,
+    in_test_folder,
+    path_matches,
+)
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import node_name
 
 ID = "ssot-duplicate-definition"
 TITLE = "Duplicate definition (SSOT)"

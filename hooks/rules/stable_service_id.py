@@ -41,10 +41,10 @@ import ast
 import re
 from collections.abc import Iterator
 
-from hooks import envfiles
-from hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder
-from hooks.findings import Finding
-from hooks.summary import walk
+from runbook_guard.hooks import envfiles
+from runbook_guard.hooks.context import NodeContext, Run, SourceFile, finding, in_test_folder
+from runbook_guard.hooks.findings import Finding
+from runbook_guard.hooks.summary import walk
 
 ID = "stable-service-id"
 TITLE = "SERVICE_ID with timestamps"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import checklist
-from hooks.links import SHIPPED_DIR
+from runbook_guard.bot import checklist
+from runbook_guard.hooks.links import SHIPPED_DIR
 from tests.helpers import NETRA, need_shared
 
 

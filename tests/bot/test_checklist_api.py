@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import checklist
-from bot.cli import main
+from runbook_guard.bot import checklist
+from runbook_guard.bot.cli import main
 from tests.github_api.server import GitHubAPI
 from tests.helpers import NETRA, SHARED_DATA, checklist_workspace
 

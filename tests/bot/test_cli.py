@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from runbook_guard.bot.cli import main
 from tests.helpers import commit, guard, stage, write
 
 JUNIT = """<testsuite name="pytest">

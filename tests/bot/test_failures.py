@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.failures import parse_findings, parse_junit, parse_log, parse_ruff, root_exception
-from hooks.errors import UsageError
+from runbook_guard.bot.failures import (
+    parse_findings,
+    parse_junit,
+    parse_log,
+    parse_ruff,
+    root_exception,
+)
+from runbook_guard.hooks.errors import UsageError
 
 CHAINED = """Traceback (most recent call last):
   File "db.py", line 3, in connect

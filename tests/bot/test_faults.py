@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from runbook_guard.bot.cli import main
 from tests.github_api.server import FAULT_KINDS, GitHubAPI
 from tests.helpers import NETRA, SHARED_DATA, need_shared
 

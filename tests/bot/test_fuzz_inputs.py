@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
-from bot.failures import parse_findings, parse_junit, parse_log, parse_ruff
-from hooks.errors import UsageError
+from runbook_guard.bot.cli import main
+from runbook_guard.bot.failures import parse_findings, parse_junit, parse_log, parse_ruff
+from runbook_guard.hooks.errors import UsageError
 from tests.helpers import SHARED_DATA, need_shared
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))

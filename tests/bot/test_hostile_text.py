@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import checklist, report
-from bot.cli import main
+from runbook_guard.bot import checklist, report
+from runbook_guard.bot.cli import main
 from tests.github_api.server import GitHubAPI
 from tests.hooks.test_redaction import SECRETS
 

@@ -45,7 +45,7 @@ class Score:
 
 def run_report(workdir: Path) -> dict[str, object]:
     """`runbook-bot report --dry-run --format json` on every report file of the set."""
-    args = [sys.executable, "-m", "bot", "report", "--dry-run", "--format", "json"]
+    args = [sys.executable, "-m", "runbook_guard.bot", "report", "--dry-run", "--format", "json"]
     for path in sorted(workdir.iterdir()):
         if path.suffix == ".xml":
             args += ["--junit", path.name]

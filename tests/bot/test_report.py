@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot import report
-from bot.failures import Failure
-from hooks.config import Config
-from hooks.links import Links
-from hooks.named_values import parse_xml
+from runbook_guard.bot import report
+from runbook_guard.bot.failures import Failure
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.links import Links
+from runbook_guard.hooks.named_values import parse_xml
 from tests.helpers import NETRA, need_shared
 
 

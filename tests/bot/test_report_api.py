@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from runbook_guard.bot.cli import main
 from tests.github_api.server import GitHubAPI
 
 REPO = "acme/app"
@@ -98,6 +98,6 @@ def test_writes_are_spaced_under_the_content_creation_limit(
 
 
 def test_the_default_write_interval_keeps_under_80_writes_a_minute() -> None:
-    from bot.github import WRITE_INTERVAL
+    from runbook_guard.bot.github import WRITE_INTERVAL
 
     assert 60 / WRITE_INTERVAL < 80

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import cache, engine
+from runbook_guard.hooks import cache, engine
 from tests.helpers import commit, findings, guard, guard_json, stage, write
 
 AWAITS = "async def ensure_ready():\n    return True\n"

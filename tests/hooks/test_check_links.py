@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks.check_links import markdown_links
-from hooks.links import SHIPPED_DIR
+from runbook_guard.hooks.check_links import markdown_links
+from runbook_guard.hooks.links import SHIPPED_DIR
 from tests.helpers import NETRA, guard, need_shared, write
 
 CONFIG = """\

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks.config import load
-from hooks.errors import ConfigError
+from runbook_guard.hooks.config import load
+from runbook_guard.hooks.errors import ConfigError
 from tests.helpers import findings, guard, stage, write
 
 FULL = """
@@ -139,6 +139,6 @@ def test_select_ignore_and_per_file_ignores(git_repo: Path) -> None:
 
 def test_config_error_type() -> None:
     with pytest.raises(ConfigError):
-        from hooks.config import parse
+        from runbook_guard.hooks.config import parse
 
         parse({"nope": 1}, root=Path("."), source=None, where="x")

@@ -8,7 +8,7 @@ from pathlib import Path
 import git as gitpython
 import pytest
 
-from hooks import git
+from runbook_guard.hooks import git
 from tests.helpers import commit, findings, guard, stage, write
 
 MISTAKE = 'import os\nX = os.environ["A"]\n'

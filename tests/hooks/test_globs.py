@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hooks import globs
-from hooks.context import _glob_tokens, path_matches
-from hooks.grep.paths import glob_tokens
+from runbook_guard.hooks import globs
+from runbook_guard.hooks.context import _glob_tokens, path_matches
+from runbook_guard.hooks.grep.paths import glob_tokens
 from tests.helpers import findings, stage, write
 
 

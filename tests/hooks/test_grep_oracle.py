@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks.grep import Unsupported, compile_command
-from hooks.grep.shell import expands_in
+from runbook_guard.hooks.grep import Unsupported, compile_command
+from runbook_guard.hooks.grep.shell import expands_in
 
 GREP_ENV = {"LC_ALL": "C", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent"}
 FILE_ERRORS = (": No such file or directory", ": Is a directory", ": Not a directory")

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hooks.grep import Unsupported, compile_command
-from hooks.grep.paths import excluded, glob_tokens
+from runbook_guard.hooks.grep import Unsupported, compile_command
+from runbook_guard.hooks.grep.paths import excluded, glob_tokens
 from tests.hooks.test_grep_oracle import Tally, need_gnu_grep
 from tests.hooks.test_grep_regex import SETTINGS, _check
 

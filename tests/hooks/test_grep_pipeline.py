@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hooks.grep import Unsupported, compile_command
-from hooks.grep.shell import split_pipeline
+from runbook_guard.hooks.grep import Unsupported, compile_command
+from runbook_guard.hooks.grep.shell import split_pipeline
 from tests.hooks.test_grep_oracle import Tally, need_gnu_grep
 from tests.hooks.test_grep_regex import SETTINGS, _check
 

@@ -307,7 +307,7 @@ def test_generated_patterns_agree_with_gnu_grep_through_re2(
     """The same patterns with every line matched by RE2, as a line longer than
     `matcher.LONG_LINE` (or any line, for a pattern Python's engine could take too long on) is."""
     need_gnu_grep()
-    from hooks.grep import matcher as matcher_module
+    from runbook_guard.hooks.grep import matcher as matcher_module
 
     monkeypatch.setattr(matcher_module, "LONG_LINE", -1)
     tally, run = _differential(name, tokens, matcher, max_patterns)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hooks.grep import Unsupported, compile_command
-from hooks.runbook import parse
-from hooks.runbook_rules import find_commands
+from runbook_guard.hooks.grep import Unsupported, compile_command
+from runbook_guard.hooks.runbook import parse
+from runbook_guard.hooks.runbook_rules import find_commands
 from tests.helpers import NETRA, SHARED, need_shared
 from tests.hooks.test_grep_oracle import Tally, differ, need_gnu_grep
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks.grep import Unsupported
-from hooks.grep.shell import expands_in, split_pipeline
+from runbook_guard.hooks.grep import Unsupported
+from runbook_guard.hooks.grep.shell import expands_in, split_pipeline
 from tests.hooks.test_grep_oracle import differ, need_gnu_grep, write_tree
 
 # a repository root: `*.py` and `src/*.py` match files here, `--include=*.py` does not

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from hooks import __version__
-from hooks.config import load
+from runbook_guard.hooks import __version__
+from runbook_guard.hooks.config import load
 from tests.helpers import NETRA, guard, need_shared, write
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hooks.config import Config
-from hooks.links import Links
-from hooks.matching import Matcher, tokens
-from hooks.rules import all_rules
-from hooks.runbook import parse
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.links import Links
+from runbook_guard.hooks.matching import Matcher, tokens
+from runbook_guard.hooks.rules import all_rules
+from runbook_guard.hooks.runbook import parse
 from tests.helpers import NETRA, guard, need_shared, stage, write
 
 COMMON = "checklists/COMMON_MISTAKES_RUNBOOK.md"

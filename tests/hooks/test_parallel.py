@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hooks import config, engine
+from runbook_guard.hooks import config, engine
 from tests.helpers import stage, write
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hooks.secrets import MASK, redact, rule_of
+from runbook_guard.hooks.secrets import MASK, redact, rule_of
 from tests.helpers import commit, guard, stage, write
 
 ALNUM = "aB3dE5gH7jK9mN1pQ2sT4vW6yZ8"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks import git as hook_git
-from hooks import replay
+from runbook_guard.hooks import git as hook_git
+from runbook_guard.hooks import replay
 from tests.helpers import commit, guard_process, stage, write
 
 MISTAKE = "import os\nX = os.environ['A']\n"
@@ -36,7 +36,7 @@ def _second_run(
     code, out, err, modules = guard_process(repo, *args, env=env)
     fresh = guard_process(repo, *args, env={**(env or {}), "RUNBOOK_GUARD_NO_CACHE": "1"})
     assert (code, out, err) == fresh[:3]
-    return code, out, err, "hooks.engine" not in modules
+    return code, out, err, "runbook_guard.hooks.engine" not in modules
 
 
 @pytest.fixture
@@ -110,13 +110,13 @@ def test_options_that_read_or_write_elsewhere_never_replay(
 ) -> None:
     guard_process(staged_mistake, "run", *options)
     _, _, _, modules = guard_process(staged_mistake, "run", *options)
-    assert "hooks.engine" in modules
+    assert "runbook_guard.hooks.engine" in modules
 
 
 def test_a_ref_range_is_never_replayed(staged_mistake: Path) -> None:
     env = {"PRE_COMMIT_FROM_REF": "HEAD", "PRE_COMMIT_TO_REF": "HEAD"}
     guard_process(staged_mistake, "run", env=env)
-    assert "hooks.engine" in guard_process(staged_mistake, "run", env=env)[3]
+    assert "runbook_guard.hooks.engine" in guard_process(staged_mistake, "run", env=env)[3]
 
 
 def test_a_new_service_directory_runs_afresh(staged_mistake: Path) -> None:

@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from hooks.runbook import RunbookIndex, heading_text, parse, read_runbooks, section_text, slug
+from runbook_guard.hooks.runbook import (
+    RunbookIndex,
+    heading_text,
+    parse,
+    read_runbooks,
+    section_text,
+    slug,
+)
 from tests.helpers import NETRA, need_shared
 
 

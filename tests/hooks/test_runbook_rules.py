@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hooks.config import Config
-from hooks.runbook import parse
-from hooks.runbook_rules import compile_rules, compile_sections, uncompiled
+from runbook_guard.hooks.config import Config
+from runbook_guard.hooks.runbook import parse
+from runbook_guard.hooks.runbook_rules import compile_rules, compile_sections, uncompiled
 from tests.helpers import NETRA, commit, findings, guard, need_shared, stage, write
 from tests.hooks.test_grep_oracle import need_gnu_grep
 

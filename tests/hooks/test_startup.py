@@ -22,8 +22,8 @@ KEPT_OFF = {
     "multiprocessing": "only --all-files spreads work over cores",
     "tomllib": "no TOML configuration, no TOML parser",
     "tempfile": "the caches write through a temporary name of their own",
-    "hooks.runbook": "runbook links come from the cache",
-    "hooks.matching": "runbook links come from the cache",
+    "runbook_guard.hooks.runbook": "runbook links come from the cache",
+    "runbook_guard.hooks.matching": "runbook links come from the cache",
 }
 # module -> why a replayed run (nothing changed since the same run) does without it
 KEPT_OFF_REPLAY = {
@@ -32,10 +32,10 @@ KEPT_OFF_REPLAY = {
     "pathlib": "it imports urllib.parse and ipaddress: ~3 ms; os.path answers",
     "subprocess": "its one git call is spawned with os.posix_spawnp",
     "typing": "annotations are named under `if TYPE_CHECKING`, never imported",
-    "hooks.config": "the configuration files are named by their stamps, not read",
-    "hooks.engine": "nothing is checked",
-    "hooks.rules": "nothing is checked",
-    "hooks.cache": "the per-file cache is not needed",
+    "runbook_guard.hooks.config": "the configuration files are named by their stamps, not read",
+    "runbook_guard.hooks.engine": "nothing is checked",
+    "runbook_guard.hooks.rules": "nothing is checked",
+    "runbook_guard.hooks.cache": "the per-file cache is not needed",
 }
 
 
@@ -54,7 +54,7 @@ def test_a_cached_run_imports_nothing_it_does_not_need(git_repo: Path) -> None:
     # other arguments, the same files: a full run, every file from the cache
     code, out, _, imported = guard_process(git_repo, "run", "app/service.py", "app/other.py")
     assert (code, out) == first[:2]
-    assert "hooks.engine" in imported  # the probe did run the hook
+    assert "runbook_guard.hooks.engine" in imported  # the probe did run the hook
     assert {m: why for m, why in KEPT_OFF.items() if m in imported} == {}
 
 

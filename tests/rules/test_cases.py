@@ -31,7 +31,7 @@ from pathlib import Path
 import git
 import pytest
 
-from hooks.rules import all_rules
+from runbook_guard.hooks.rules import all_rules
 from tests.helpers import commit, findings, stage, write
 
 FIXTURES = Path(__file__).parent / "fixtures"
