@@ -52,13 +52,15 @@ def directory(root: Path) -> Path | None:
 def settings_key(run: Run, rules: dict[str, ModuleType]) -> str:
     """Everything besides the file itself that a file's findings may depend on."""
     index = index_source(run.root, run.config)
-    index_stamp: tuple[str, int, int] | None = None
+    index_stamp: tuple[str, str] | None = None
     if index is not None:
+        # by content: an edit that keeps the size and the time (a tool restoring times, two
+        # edits within the clock's step) must still change the key
         try:
-            info = os.stat(run.root / index)
-            index_stamp = (index, info.st_size, info.st_mtime_ns)
+            content = (run.root / index).read_bytes()
+            index_stamp = (index, hashlib.blake2b(content, digest_size=16).hexdigest())
         except OSError:
-            index_stamp = (index, -1, -1)
+            index_stamp = (index, "")
     parts = (
         FORMAT,
         __version__,

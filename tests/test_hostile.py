@@ -347,3 +347,54 @@ def test_interrupts_at_random_moments_never_print_a_traceback_of_ours(mistake: P
             assert err == "runbook-guard: interrupted\n"
             ours += 1
     assert ours >= 10  # most interrupts land in our code, and end in one line
+
+
+# -- stale caches: a cache hit never differs from --no-cache ----------------------------------
+
+INDEX = "SPEC/MISSION_CRITICAL_NAMED_VALUES_INDEX.xml"
+INDEX_XML = (
+    "<spec><environment_variables><category name='Backend'><variable name='SERVICE_ID' "
+    "type='hardcoded_value'><stable_value>{}</stable_value></variable></category>"
+    "</environment_variables></spec>\n"
+)
+
+
+def test_an_index_edited_to_the_same_size_and_time_is_read_again(git_repo: Path) -> None:
+    """The per-file cache keyed the index by size and mtime: an edit that keeps both (a tool
+    that restores times, two edits within the clock's step) kept a finding the index no
+    longer supports."""
+    write(git_repo, INDEX, INDEX_XML.format("netra-backend"))
+    stage(git_repo, ".")
+    commit(git_repo, "index")
+    write(
+        git_repo, "netra_backend/app/core/configuration/services.py", 'SERVICE_ID = "netra-auth"\n'
+    )
+    stage(git_repo, ".")
+    before = guard(git_repo, "run")
+    assert before[0] == 1 and "stable-service-id" in before[1]
+    index = git_repo / INDEX
+    times = index.stat()
+    edited = INDEX_XML.format("netra-auth") + "   "  # the same size
+    assert len(edited) == index.stat().st_size
+    index.write_text(edited)
+    os.utime(index, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert guard(git_repo, "run")[:2] == fresh(git_repo)
+
+
+def test_a_renamed_runbook_heading_is_linked_afresh(mistake: Path) -> None:
+    runbook = mistake / "docs/runbooks/R.md"
+    first = guard(mistake, "run")[1]
+    assert "R.md#reading-osenviron-directly\n" in first
+    runbook.write_text("# R\n\n## Never reading os.environ directly\n\nDon't.\n")
+    code, out, _ = guard(mistake, "run")
+    assert (code, out) == fresh(mistake)
+    assert "R.md#never-reading-osenviron-directly\n" in out
+
+
+@pytest.mark.parametrize("attributes", ["*.py -diff\n", "*.py binary\n", "*.py diff=nothing\n"])
+def test_an_untracked_gitattributes_changes_no_report(mistake: Path, attributes: str) -> None:
+    guard(mistake, "run")
+    write(mistake, ".gitattributes", attributes)  # never staged
+    code, out, _ = guard(mistake, "run")
+    assert (code, out) == fresh(mistake)
+    assert code == 1 and "no-direct-environ" in out
