@@ -241,10 +241,15 @@ def _prune(folder: Path, prefix: str, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def _runbook_stamp(root: Path, config: Config) -> list[tuple[str, int, int, int]]:
-    stamp = []
+def _runbook_stamp(root: Path, config: Config) -> list[tuple[Any, ...]]:
+    stamp: list[tuple[Any, ...]] = []
     for pattern in config.runbooks:
-        for name in globs.files(os.fspath(root), pattern):
+        names = globs.files(os.fspath(root), pattern)
+        if not names:  # a sparse checkout's runbooks are read from the index (hooks/runbook.py)
+            from runbook_guard.hooks.runbook import sparse_runbooks
+
+            stamp.append((pattern, sorted(sparse_runbooks(root, pattern).items())))
+        for name in names:
             try:
                 info = (root / name).stat()
             except OSError:

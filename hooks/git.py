@@ -630,6 +630,18 @@ def stream_blobs(root: Path, oids: Sequence[str]) -> Iterable[tuple[str, bytes]]
         writer.join(timeout=5)
 
 
+def skipped_files(root: Path) -> dict[str, str]:
+    """path -> blob of the index's regular files a sparse checkout left out of the work tree
+    (git's skip-worktree bit): there in the repository, absent on disk. {} outside a
+    repository."""
+    try:
+        out = _run(["ls-files", "-s", "-t", "-z"], cwd=root)
+    except GitError:
+        return {}
+    records = [r[2:] for r in out.split(b"\0") if r.startswith(b"S ")]
+    return _regular_entries(b"\0".join(records), 1)
+
+
 def index_blobs(root: Path, paths: Sequence[str]) -> dict[str, str]:
     """path -> the blob the index holds for it, for the regular files among `paths`."""
     return _regular_entries(_run(["ls-files", "-s", "-z", "--", *paths], cwd=root), 1)

@@ -251,10 +251,34 @@ def read_runbooks(root: Path, patterns: Iterable[str]) -> list[tuple[str, str]]:
             )
         names = globs.files(os.fspath(root), pattern)
         if not names:
+            # a sparse checkout leaves the runbooks' folder out of the work tree, not out of
+            # the repository: read them as the index holds them
+            for name, text in _sparse_texts(root, pattern).items():
+                found.setdefault(name, text)
+                names.append(name)
+        if not names:
             raise ConfigError(
                 f"runbooks: {pattern!r} names no file under {root}; fix the pattern in the "
                 "configuration (or remove it to use the shipped runbook)"
             )
         for name in names:
-            found.setdefault(name, (root / name).read_text(encoding="utf-8", errors="replace"))
+            if name not in found:
+                found[name] = (root / name).read_text(encoding="utf-8", errors="replace")
     return list(found.items())
+
+
+def sparse_runbooks(root: Path, pattern: str) -> dict[str, str]:
+    """path -> blob of the files `pattern` names among those a sparse checkout left out."""
+    from runbook_guard.hooks import git, globs
+
+    tokens = globs.path_glob("/".join(p for p in pattern.split("/") if p not in ("", ".")))
+    skipped = git.skipped_files(root)
+    return {path: oid for path, oid in sorted(skipped.items()) if globs.matches(tokens, path)}
+
+
+def _sparse_texts(root: Path, pattern: str) -> dict[str, str]:
+    from runbook_guard.hooks import git
+
+    wanted = sparse_runbooks(root, pattern)
+    blobs = git.read_blobs(root, wanted.values())
+    return {p: blobs[o].decode("utf-8", "replace") for p, o in wanted.items() if o in blobs}

@@ -398,3 +398,15 @@ def test_an_untracked_gitattributes_changes_no_report(mistake: Path, attributes:
     code, out, _ = guard(mistake, "run")
     assert (code, out) == fresh(mistake)
     assert code == 1 and "no-direct-environ" in out
+
+
+def test_a_sparse_checkout_without_the_runbooks_folder_reads_them_from_the_index(
+    mistake: Path,
+) -> None:
+    full = fresh(mistake)
+    subprocess.run(["git", "sparse-checkout", "set", "app"], cwd=mistake, check=True)
+    assert not (mistake / "docs").exists()
+    for _ in range(2):  # the cached run too
+        code, out, _ = guard(mistake, "run")
+        assert (code, out) == full
+        assert "docs/runbooks/R.md#reading-osenviron-directly" in out
