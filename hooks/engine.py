@@ -37,6 +37,13 @@ from runbook_guard.hooks.suppressions import MARKER, apply_suppressions
 _T = TypeVar("_T")
 SYNTAX_ERROR = "syntax-error"
 PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# Work per file is bounded, never the process: CPython's parser is quadratic on one long line
+# of f-strings (a 960 KB line took it over a minute) and a 55 MB module held 6 GB. The largest
+# hand-written module of a 7,250-file repository is 300 KB, its longest line 829 characters.
+MAX_PARSED_BYTES = 1 << 20
+MAX_PARSED_LINE = 16 << 10
+MAX_FINDINGS_PER_FILE = 1000
+MAX_FINDINGS_PER_RUN = 10_000
 Visitor = Callable[[ast.AST, NodeContext], Iterable[Finding]]
 
 
@@ -396,7 +403,13 @@ def check_file(
             found.append(Finding(SYNTAX_ERROR, file.path, 1, 1, message))
         else:
             notes.append(Note(file.path, file.undecodable))
+    too_big = None
     if file.kind == "python" and (visitors or SYNTAX_ERROR in enabled):
+        too_big = _too_big_to_parse(file.text)
+        if too_big:
+            notes.append(Note(file.path, f"{too_big}: not parsed, the AST rules skipped it"))
+            visitors = []
+    if file.kind == "python" and (visitors or SYNTAX_ERROR in enabled) and not too_big:
         tree, problem, line = _parse(file)
         if problem and line and SYNTAX_ERROR in enabled and _broken_by_change(file, run):
             message = f"cannot be parsed ({problem}) by Python {PYTHON}, fix the syntax"
@@ -414,9 +427,33 @@ def check_file(
                 for f in _walk(tree, ctx, dispatch):
                     if _in_scope(by_id[f.rule], f, file):
                         found.append(f)
+                    if len(found) >= MAX_FINDINGS_PER_FILE:
+                        notes.append(Note(file.path, _CUT))
+                        break
             except RecursionError:
                 notes.append(Note(file.path, "nested too deeply to check, skipped"))
-    return found, notes
+    if len(found) > MAX_FINDINGS_PER_FILE:  # the line rules and env files are bounded too
+        found = found[:MAX_FINDINGS_PER_FILE]
+        notes.append(Note(file.path, _CUT))
+    return found, list(dict.fromkeys(notes))
+
+
+_CUT = f"more than {MAX_FINDINGS_PER_FILE:,} findings: the first {MAX_FINDINGS_PER_FILE:,} shown"
+
+
+def _too_big_to_parse(text: str) -> str | None:
+    """Why a module is beyond what a run parses (see MAX_PARSED_BYTES), or None."""
+    size = len(text)  # characters: within 4x of bytes, and known without encoding
+    if size > MAX_PARSED_BYTES:
+        return f"{size:,} characters, over the {MAX_PARSED_BYTES >> 20} MB a module is read to"
+    if size > MAX_PARSED_LINE:  # a shorter file cannot hold a longer line
+        longest = max(map(len, text.splitlines()))
+        if longest > MAX_PARSED_LINE:
+            return (
+                f"a line of {longest:,} characters (generated code?), over the "
+                f"{MAX_PARSED_LINE:,} a line is read to"
+            )
+    return None
 
 
 # path, findings, notes, the questions asked of the repository, and whether the file holds a
@@ -531,6 +568,12 @@ def check(
             apply_suppressions(file, found, _enabled_for(path, rules, run.config))
         )
     result.findings = _one_per_line(result.findings)
+    if len(result.findings) > MAX_FINDINGS_PER_RUN:
+        result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.rule))
+        cut = len(result.findings) - MAX_FINDINGS_PER_RUN
+        del result.findings[MAX_FINDINGS_PER_RUN:]
+        last = result.findings[-1].path
+        result.notes.append(Note(last, f"{cut:,} more findings after this file not shown"))
     result.notes.sort()
     return result
 

@@ -410,3 +410,45 @@ def test_a_sparse_checkout_without_the_runbooks_folder_reads_them_from_the_index
         code, out, _ = guard(mistake, "run")
         assert (code, out) == full
         assert "docs/runbooks/R.md#reading-osenviron-directly" in out
+
+
+# -- huge files: the work per file and the findings per run are bounded, with a note -----------
+
+
+def test_a_megabyte_line_of_f_strings_is_not_parsed_and_says_so(git_repo: Path) -> None:
+    write(git_repo, "gen.py", 'x = f"' + "{a:{b}>{c}}" * 87_000 + '"\nimport os\n')
+    write(git_repo, "app.py", "import os\nX = os.environ['A']\n")
+    stage(git_repo, ".")
+    started = time.monotonic()
+    code, out, err = guard(git_repo, "run", "--no-cache", timeout=20)
+    assert time.monotonic() - started < 20  # CPython's parser alone took over a minute
+    assert code == 1 and "app.py:2:5:" in out  # the other files are still checked
+    assert "gen.py: a line of 957,007 characters" in err and "not parsed" in err
+
+
+def test_a_module_over_the_size_bound_is_not_parsed_and_says_so(git_repo: Path) -> None:
+    write(git_repo, "big.py", "import os\n" + "X = os.environ['A']\n" * 60_000)
+    stage(git_repo, ".")
+    code, out, err = guard(git_repo, "run", "--no-cache")
+    assert (code, out) == (0, "All checks passed!\n")
+    assert "big.py: 1,200,010 characters, over the 1 MB a module is read to" in err
+
+
+def test_findings_are_bounded_per_file_and_per_run(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b", "c"):
+        write(git_repo, f"{name}.py", "import os\n" + "X = os.environ['A']\n" * 1_500)
+    stage(git_repo, ".")
+    code, out, err = guard(git_repo, "run", "--no-cache")
+    assert "Found 3000 errors" in out
+    for name in ("a", "b", "c"):
+        assert f"{name}.py: more than 1,000 findings: the first 1,000 shown" in err
+    from runbook_guard.hooks import engine
+    from tests.helpers import guard as guard_in_process
+
+    monkeypatch.setattr(engine, "MAX_FINDINGS_PER_RUN", 1_500)
+    monkeypatch.chdir(git_repo)
+    code, out, err = guard_in_process("run", "--no-cache")
+    assert code == 1 and "Found 1500 errors" in out
+    assert "b.py: 1,500 more findings after this file not shown" in err

@@ -82,10 +82,11 @@ def test_deep_nesting_and_a_huge_line_are_notes_not_crashes(git_repo: Path) -> N
     write(git_repo, "deep_list.py", "x = " + "[" * 150 + "]" * 150 + "\n")
     write(git_repo, "huge.py", "x = '" + "a" * 10_000_000 + "'\n")
     # deep enough for CPython's parser to raise RecursionError (and MemoryError for the unary
-    # chain); just under it, a tree thousands of levels deep that the rules must walk
-    write(git_repo, "chain.py", "x = a" + " + a" * 100_000 + "\n")
-    write(git_repo, "calls.py", "x = f" + "()" * 100_000 + "\n")
-    write(git_repo, "unary.py", "x = " + "-" * 100_000 + "1\n")
+    # chain); just under it, a tree thousands of levels deep that the rules must walk. One
+    # term a line: a single line that long is not parsed at all (engine.MAX_PARSED_LINE).
+    write(git_repo, "chain.py", "x = (a" + "\n + a" * 100_000 + ")\n")
+    write(git_repo, "calls.py", "x = (f" + "\n()" * 100_000 + ")\n")
+    write(git_repo, "unary.py", "x = (" + "\n-" * 100_000 + "1)\n")
     write(git_repo, "deep_ok.py", "x = a" + ".b" * 1_000 + "\n")
     write(git_repo, "ok.py", "import os\nX = os.environ['A']\n")
     stage(git_repo, ".")
@@ -100,4 +101,5 @@ def test_deep_nesting_and_a_huge_line_are_notes_not_crashes(git_repo: Path) -> N
         else:  # 3.10's parser builds these trees; the walk (no recursion) goes through them
             assert name not in err
     assert "deep_ok.py" not in err
+    assert "note: huge.py: 10,000,007 characters, over the 1 MB" in err
     assert "Traceback" not in err
