@@ -33,8 +33,9 @@ from runbook_guard.hooks.context import Run, SourceFile
 from runbook_guard.hooks.findings import Finding, Link, Note
 from runbook_guard.hooks.store import MAX_TEXT, IndexStore
 
-FORMAT = 2  # JSON files, keys kept as digests
+FORMAT = 3  # JSON files, each entry sealed with a digest of its key and content
 MAX_ENTRIES = 100_000  # results kept; the ones written longest ago go first
+ENTRY_FIELDS = ("findings", "notes", "asked", "marked")  # a stored result, sealed with its key
 MAX_SETTINGS_FILES = 8  # a configuration edited back and forth keeps its links
 
 # (method, arguments, answer) of one question a rule asked the repository index
@@ -92,8 +93,8 @@ def _load(path: Path, field: str, key: str) -> dict[str, Any]:
     data = replay.read_json(os.fspath(path))  # a regular file of bounded size, or None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}  # missing, damaged, or another version's file: start afresh
-    if data.get(field) != replay.digest(key):
-        return {}  # two keys that share a name
+    if data.get("key") != replay.seal(key, data.get(field)):
+        return {}  # two keys that share a name, or a damaged entry
     return data
 
 
@@ -154,8 +155,8 @@ class Store:
             return None
         try:
             stored = json.loads(row[0])
-            if stored.get("key") != replay.digest(key):
-                return None  # two keys that share a digest
+            if stored.get("key") != replay.seal(key, {k: stored.get(k) for k in ENTRY_FIELDS}):
+                return None  # two keys that share a digest, or a damaged entry
             findings = [Finding(*_finding_fields(f)) for f in stored["findings"]]
             notes = [Note(*n) for n in stored["notes"]]
             dependencies = [(str(m), _args(a), str(answer)) for m, a, answer in stored["asked"]]
@@ -184,13 +185,15 @@ class Store:
         # the repository's answers as digests, the findings and notes with secrets cut.
         from runbook_guard.hooks.secrets import redact
 
-        data = {
-            "key": replay.digest(key),
-            "findings": [_redacted(f, redact) for f in findings],
-            "notes": [[redact(n.path), redact(n.message)] for n in notes],
-            "asked": [[m, list(a), _answer_digest(answer)] for m, a, answer in dependencies],
-            "marked": marked,
-        }
+        entry = _plain(
+            {
+                "findings": [_redacted(f, redact) for f in findings],
+                "notes": [[redact(n.path), redact(n.message)] for n in notes],
+                "asked": [[m, list(a), _answer_digest(answer)] for m, a, answer in dependencies],
+                "marked": marked,
+            }
+        )
+        data = {"key": replay.seal(key, entry), **entry}
         self.pending.append((self.settings, _digest(key), json.dumps(data)))
 
     def save(self) -> None:
@@ -283,7 +286,7 @@ def links(
         (FORMAT, __version__, replay.code_stamp(), repr(config), base, _runbook_stamp(root, config))
     )
     path = folder / f"links-{_name(key)}.json"
-    stored: dict[str, Any] = _load(path, "key", key).get("links", {})
+    stored: dict[str, Any] = _load(path, "links", key).get("links", {})
     if not isinstance(stored, dict) or not all(_is_link(v) for v in stored.values()):
         stored = {}  # an entry of the wrong shape: a miss, never a traceback
     missing = [rule_id for rule_id in wanted if rule_id not in stored]
@@ -291,7 +294,7 @@ def links(
         for rule_id, link in resolve(missing).items():
             stored[rule_id] = list(link) if link else None
         try:
-            _dump(path, {"format": FORMAT, "key": replay.digest(key), "links": stored})
+            _dump(path, {"format": FORMAT, "key": replay.seal(key, stored), "links": stored})
             _prune(folder, "links-", MAX_SETTINGS_FILES)
         except OSError:
             pass  # an unwritable cache is no reason to fail a commit

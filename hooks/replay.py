@@ -35,7 +35,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-FORMAT = 2  # JSON, the key kept as its digest (1 was marshal, with the staged patch in it)
+FORMAT = 3  # JSON, sealed by a digest of key and content (1 was marshal, 2 unsealed)
 MAX_FILE = 8 << 20  # a stored run bigger than this is not read (a crafted file is no memory bomb)
 MAX_RUNS = 8  # the hook ids a team runs, each on a state or two; one file each
 # A bigger change takes seconds to check: replaying it saves too little to store a megabyte.
@@ -194,6 +194,14 @@ def digest(key: str) -> str:
     return blake2b(key.encode("utf-8", "surrogateescape"), digest_size=32).hexdigest()
 
 
+def seal(key: str, payload: object) -> str:
+    """What a stored entry is filed under: a digest of its key and of its content, so an entry
+    damaged in any byte (a torn write, a flipped bit) is a miss, never a different report."""
+    import json
+
+    return digest(key + "\0" + json.dumps(payload, sort_keys=True))
+
+
 def read_json(path: str, limit: int = MAX_FILE) -> object:
     """A cache file's JSON, or None: only a regular file (a FIFO or a device in its place is
     never opened for reading, a symlink never followed), only up to `limit` bytes."""
@@ -226,9 +234,9 @@ def _stored(run: RunInputs) -> list | None:
     data = read_json(_path(run))
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
-    if data.get("key") != digest(run.key):
-        return None
     entry = data.get("run")
+    if data.get("key") != seal(run.key, entry):
+        return None
     shape = (str, str, int, list, list, list)
     if not isinstance(entry, list) or len(entry) != len(shape):
         return None
@@ -278,8 +286,8 @@ def record(
 
     with contextlib.suppress(OSError):  # an unwritable cache is no reason to fail a commit
         run_file = _path(run)
-        entry = (out, err, code, stamps, list(runbooks), matched)
-        write_atomically(run_file, {"format": FORMAT, "key": digest(run.key), "run": entry})
+        entry = [out, err, code, stamps, list(runbooks), matched]
+        write_atomically(run_file, {"format": FORMAT, "key": seal(run.key, entry), "run": entry})
         _keep_newest(run.folder, os.path.basename(run_file))
 
 

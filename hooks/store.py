@@ -27,11 +27,11 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from runbook_guard.hooks import git
+from runbook_guard.hooks import git, replay
 from runbook_guard.hooks.summary import (
     Definition,
     ImportLine,
@@ -41,7 +41,7 @@ from runbook_guard.hooks.summary import (
     scan_imports,
 )
 
-FORMAT = "4"  # 4: table names and states kept as digests
+FORMAT = "5"  # 5: stored answers sealed (4: table names and states kept as digests)
 NAME = "index.sqlite"
 MAX_TEXT = 8 << 20  # a stored text above this is read as a miss
 CHUNK = 500  # names per query (sqlite's variable limit is 999 on old builds)
@@ -50,15 +50,18 @@ PROGRESS_MIN = 2000  # blobs to scan before the first run says what it is doing
 PYTHON = (".py", ".pyi")
 MAX_TABLES = 64  # repository tables kept, over all states
 MISSING = object()
+TABLES = ("meta", "files", "scans", "defs", "imports", "results", "tables", "summaries")
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, blob TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta(key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(path TEXT NOT NULL PRIMARY KEY, blob TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS scans(
-    blob TEXT PRIMARY KEY, guarded INTEGER, defs TEXT NOT NULL, imports TEXT NOT NULL
+    blob TEXT NOT NULL PRIMARY KEY, guarded INTEGER NOT NULL, defs TEXT NOT NULL,
+    imports TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS defs(
-    name TEXT NOT NULL, path TEXT NOT NULL, line INTEGER, registered INTEGER, guarded INTEGER
+    name TEXT NOT NULL, path TEXT NOT NULL, line INTEGER NOT NULL, registered INTEGER NOT NULL,
+    guarded INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
 CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
@@ -126,6 +129,7 @@ class IndexStore:
         in_memory: bool = False,
     ) -> None:
         self.root, self.db, self.reader = root, connection, reader
+        self.synced: str | None = None  # the commit the base was last moved to (sync)
         self.pid = os.getpid()
         # a forked worker may go on with an index in memory (its own copy of the pages); a
         # file's connection must not cross a fork, so the worker opens its own
@@ -173,11 +177,26 @@ class IndexStore:
 
     def base(self) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key='base'").fetchone()
-        return row[0] if row else None
+        return row[0] if row and isinstance(row[0], str) else None
+
+    def _rows(
+        self, query: str, args: Sequence[object], shape: tuple[Callable[[object], bool], ...]
+    ) -> list[Any]:
+        """The rows of a query, each of `shape`. A row of another shape means the file was
+        damaged (or crafted): every table is emptied and built again from git, then asked."""
+        rows = self.db.execute(query, args).fetchall()
+        if all(_fits(row, shape) for row in rows):
+            return rows
+        with contextlib.suppress(sqlite3.Error):
+            for table in TABLES:
+                self.db.execute(f"DELETE FROM {table}")
+        self.sync(self.synced)
+        return self.db.execute(query, args).fetchall()
 
     def sync(self, commit: str | None) -> None:
         """Move the base to `commit` (None: the empty tree of a repository before its first
         commit), reading only the blobs that differ from the base found."""
+        self.synced = commit
         current = self.base()
         if current == (commit or ""):
             return
@@ -253,18 +272,14 @@ class IndexStore:
         row = self.db.execute(
             "SELECT data FROM summaries WHERE blob=? AND path=?", (blob, path)
         ).fetchone()
-        if row is not None and len(row[0]) < MAX_TEXT:
-            try:
-                stored = json.loads(row[0])
-            except ValueError:
-                stored = None
-            if isinstance(stored, dict) and "summary" in stored:
-                return stored["summary"]
+        stored = _unsealed(row, f"{blob}\0{path}")
+        if stored is not MISSING:
+            return stored
         summary = compute()
         with contextlib.suppress(sqlite3.Error):  # a read-only cache still answers
             self.db.execute(
                 "INSERT OR REPLACE INTO summaries VALUES(?, ?, ?)",
-                (blob, path, json.dumps({"summary": summary})),
+                (blob, path, _sealed(summary, f"{blob}\0{path}")),
             )
         return summary
 
@@ -279,7 +294,7 @@ class IndexStore:
             chunk = rest[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
             query = f"SELECT path, blob FROM files WHERE path IN ({marks})"
-            found.update(dict(self.db.execute(query, chunk).fetchall()))
+            found.update(dict(self._rows(query, chunk, (_text, _object_id))))
         for path in wanted:
             blob = overlay.get(path)
             if blob:
@@ -296,7 +311,7 @@ class IndexStore:
             query = (
                 f"SELECT name, path, line, registered, guarded FROM defs WHERE name IN ({marks})"
             )
-            for name, path, line, registered, guarded in self.db.execute(query, chunk):
+            for name, path, line, registered, guarded in self._rows(query, chunk, DEF_ROW):
                 if path not in overlay:
                     raw[name].append((path, line, bool(registered), bool(guarded)))
         changed = {p: b for p, b in overlay.items() if b and p.endswith(PYTHON)}
@@ -320,7 +335,7 @@ class IndexStore:
 
     def importers(self, module: str, overlay: Overlay) -> list[str]:
         """The modules that import `module` (or a name from it) in the state checked."""
-        rows = self.db.execute("SELECT path FROM imports WHERE module=?", (module,)).fetchall()
+        rows = self._rows("SELECT path FROM imports WHERE module=?", (module,), (_text,))
         paths = {path for (path,) in rows if path not in overlay}
         changed = {p: b for p, b in overlay.items() if b and p.endswith(PYTHON)}
         scans = self.scans(changed.values())
@@ -335,18 +350,13 @@ class IndexStore:
         row = self.db.execute(
             "SELECT data FROM tables WHERE token=? AND name=?", (_state(token), _state(name))
         ).fetchone()
-        if row is None or len(row[0]) > MAX_TEXT:
-            return MISSING
-        try:
-            return json.loads(row[0])
-        except ValueError:
-            return MISSING
+        return _unsealed(row, f"{token}\0{name}")
 
     def put_table(self, token: str, name: str, value: Any) -> None:
         with contextlib.suppress(sqlite3.Error):  # a read-only cache still answers
             self.db.execute(
                 "INSERT OR REPLACE INTO tables VALUES(?, ?, ?)",
-                (_state(token), _state(name), json.dumps(value)),
+                (_state(token), _state(name), _sealed(value, f"{token}\0{name}")),
             )
             # the tables of the states written longest ago go first
             self.db.execute(
@@ -374,7 +384,51 @@ def _state(text: str) -> str:
     return digest(text)
 
 
-def _load_scan(guarded: bool, defs: str, imports: str) -> Scan | None:
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _integer(value: object) -> bool:
+    return type(value) is int
+
+
+def _object_id(value: object) -> bool:
+    # what git names a blob by (SHA-1, or SHA-256 in a repository that uses it)
+    return isinstance(value, str) and len(value) in (40, 64) and value.isalnum() and value.islower()
+
+
+def _fits(row: Sequence[object], shape: tuple[Callable[[object], bool], ...]) -> bool:
+    return len(row) == len(shape) and all(
+        valid(value) for value, valid in zip(row, shape, strict=True)
+    )
+
+
+DEF_ROW = (_text, _text, _integer, _integer, _integer)  # name, path, line, registered, guarded
+
+
+def _sealed(value: Any, key: str) -> str:
+    """A stored answer with the seal that proves it whole (hooks/replay.py, `seal`)."""
+    plain = json.loads(json.dumps(value))  # as it will read back: tuples become lists
+    return json.dumps({"seal": replay.seal(key, plain), "value": plain})
+
+
+def _unsealed(row: Sequence[object] | None, key: str) -> Any:
+    """The answer stored in a row, or MISSING when there is none or it is damaged (not
+    text, too big, not JSON, or its seal does not match what it holds)."""
+    if row is None or not isinstance(row[0], str) or len(row[0]) > MAX_TEXT:
+        return MISSING
+    try:
+        stored = json.loads(row[0])
+    except (ValueError, RecursionError):
+        return MISSING
+    if not isinstance(stored, dict) or stored.get("seal") != replay.seal(key, stored.get("value")):
+        return MISSING
+    return stored["value"]
+
+
+def _load_scan(guarded: bool, defs: object, imports: object) -> Scan | None:
+    if not isinstance(defs, str) or not isinstance(imports, str):
+        return None
     if len(defs) > MAX_TEXT or len(imports) > MAX_TEXT:
         return None
     try:
@@ -386,7 +440,7 @@ def _load_scan(guarded: bool, defs: str, imports: str) -> Scan | None:
                 for level, m, names in json.loads(imports)
             ],
         )
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return None  # a damaged entry is a miss: scanned again
 
 

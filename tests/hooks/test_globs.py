@@ -94,3 +94,18 @@ def test_a_hostile_per_file_ignores_key_costs_nothing(git_repo: Path) -> None:
     assert findings() == {("no-direct-environ", name, 2)}
     assert time.perf_counter() - started < 5
     assert not path_matches(name, [key])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    pattern=st.lists(st.sampled_from(PIECES), min_size=8, max_size=30).map("".join),
+    unit=st.text(alphabet="ab/._", min_size=1, max_size=4),
+)
+def test_any_glob_against_a_long_name_is_bounded_in_time(pattern: str, unit: str) -> None:
+    """The fuzz target with a time bound per match: patterns of up to 30 pieces (wildcards in
+    any number) against 4,000-character names made of what they look for."""
+    name = (unit * 4000)[:4000]
+    for tokens in (_glob_tokens(pattern), glob_tokens(pattern)):
+        started = time.perf_counter()
+        globs.matches(tokens, name)
+        assert time.perf_counter() - started < 0.5
