@@ -100,7 +100,7 @@ def _load(path: Path, field: str, key: str) -> dict[str, Any]:
 
 def _answer_digest(answer: Any) -> str:
     """A repository answer as the cache keeps it: its digest (the answer holds lines of code)."""
-    return replay.digest(json.dumps(_plain(answer), sort_keys=True))
+    return replay.digest(json.dumps(answer, sort_keys=True))  # a tuple dumps as a list does
 
 
 def _args(args: Any) -> tuple[Any, ...]:
@@ -141,6 +141,7 @@ class Store:
         self.db = index.db
         self.settings = _digest(settings)
         self.pending: list[tuple[str, str, str]] = []
+        self.redact: Callable[[str], str] | None = None
 
     def get(self, key: str, run: Run) -> Entry | None:
         """The entry for `key`, if the repository still answers its questions the same way."""
@@ -183,7 +184,11 @@ class Store:
     ) -> None:
         # Nothing a developer staged is kept as it is: the key (which holds removed lines) and
         # the repository's answers as digests, the findings and notes with secrets cut.
-        from runbook_guard.hooks.secrets import redact
+        if self.redact is None:  # the environment read once per run, not once per text
+            from runbook_guard.hooks.secrets import redactor
+
+            self.redact = redactor()
+        redact = self.redact
 
         entry = _plain(
             {

@@ -142,7 +142,9 @@ def _without_secrets(
     if not notes and not findings:
         return findings, notes, False
     from runbook_guard.hooks.findings import Note
-    from runbook_guard.hooks.secrets import redact
+    from runbook_guard.hooks.secrets import redactor
+
+    redact = redactor()
 
     cut = False
 

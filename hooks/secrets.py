@@ -21,7 +21,7 @@ import re
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
 MASK = "[REDACTED]"
 # name -> regex; a group named `secret` is the part to cut (else the whole match)
@@ -96,12 +96,25 @@ def _cut(match: re.Match[str]) -> str:
     return MASK
 
 
-def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """`text` with every secret-looking string and every secret env value replaced by MASK."""
-    for value in secret_values(environ):
+def redact(
+    text: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    values: Sequence[str] | None = None,
+) -> str:
+    """`text` with every secret-looking string and every secret env value replaced by MASK.
+    `values`: the environment's secret values, when a caller redacting many texts has them
+    (`secret_values()`, asked once: reading the environment costs more than the redaction)."""
+    for value in secret_values(environ) if values is None else values:
         if value in text:
             text = text.replace(value, MASK)
     return _pattern().sub(_cut, text)
+
+
+def redactor() -> Callable[[str], str]:
+    """`redact` with the environment read once, for a caller with many texts to redact."""
+    values = secret_values()
+    return lambda text: redact(text, values=values)
 
 
 def redact_all(value: object) -> object:
@@ -109,13 +122,18 @@ def redact_all(value: object) -> object:
     `json.dumps`, `password = \\"...\\"` no longer looks like an assignment, and a cut that
     runs to the end of the text (a private key without its END line) would take the
     document's closing brackets with it."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact(str(k)): redact_all(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact_all(v) for v in value]
-    return value
+    clean = redactor()
+
+    def walk(value: object) -> object:
+        if isinstance(value, str):
+            return clean(value)
+        if isinstance(value, dict):
+            return {clean(str(k)): walk(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(value)
 
 
 def rule_of(text: str) -> list[str]:
