@@ -154,14 +154,16 @@ def render(
     stale: list[ChecklistSection] = (),  # type: ignore[assignment]
     findings_markdown: str = "",
     files: int = 0,
+    head: str | None = None,
 ) -> str:
-    """The comment body: the applicable sections, findings, and sections no longer needed."""
+    """The comment body: the applicable sections, findings, and sections no longer needed.
+    It records the commit status written with it (state, count, head commit): a push or a tick
+    changes the record, and so the status is set again, on the new head, with the new count."""
     total = sum(len(s.items) for s in sections)
     done = sum(1 for s in sections for i in s.items if ticked.get(i.id))
-    state, _ = status(sections, ticked)
     out = [
         MARKER,
-        f"<!-- runbook-bot:status={state} -->",
+        f"<!-- runbook-bot:status={status_record(sections, ticked, head)} -->",
         "## Definition of Done",
         f"{done} of {total} items ticked for the {files} changed file{'s' * (files != 1)}. "
         "Tick each box when it is true; the status `runbook/definition-of-done` turns green "
@@ -186,13 +188,23 @@ def _bounded(body: str) -> str:
     return cut + "\n\n> The checklist was cut to stay under GitHub's comment size limit.\n"
 
 
-STATE = re.compile(r"<!-- runbook-bot:status=(\w+) -->")
+STATE = re.compile(r"<!-- runbook-bot:status=([\w/]+) -->")
 
 
 def recorded_state(body: str) -> str | None:
-    """The commit status the comment says was last set."""
+    """The commit status the comment says was last set (`status_record`'s form)."""
     match = STATE.search(body)
     return match[1] if match else None
+
+
+def status_record(
+    sections: list[ChecklistSection], ticked: dict[str, bool], head: str | None
+) -> str:
+    """The status as the comment records it: `pending/2/9/<head>`."""
+    total = sum(len(s.items) for s in sections)
+    done = sum(1 for s in sections for i in s.items if ticked.get(i.id))
+    state, _ = status(sections, ticked)
+    return f"{state}/{done}/{total}/{head or 'none'}"
 
 
 def status(sections: list[ChecklistSection], ticked: dict[str, bool]) -> tuple[str, str]:

@@ -207,7 +207,12 @@ def _live_checklist(
     ticked = checklist.ticks(existing[0].body) if existing else {}
     stale = [s for s in stale if any(ticked.get(i.id) for i in s.items)]
     body = _checklist_body(
-        chosen, ticked, stale=stale, findings_markdown=findings_markdown, files=len(files)
+        chosen,
+        ticked,
+        stale=stale,
+        findings_markdown=findings_markdown,
+        files=len(files),
+        head=head,
     )
     state, description = checklist.status(chosen, ticked)
     try:
@@ -227,10 +232,17 @@ def _live_checklist(
             current = fresh[0].body if fresh else keep.body
             latest = {**ticked, **checklist.ticks(current)}
             body = _checklist_body(
-                chosen, latest, stale=stale, findings_markdown=findings_markdown, files=len(files)
+                chosen,
+                latest,
+                stale=stale,
+                findings_markdown=findings_markdown,
+                files=len(files),
+                head=head,
             )
             state, description = checklist.status(chosen, latest)
-            if checklist.recorded_state(current) != state:
+            # a new head (a push) or a new count (a tick): the status is set again, so the
+            # head always has one and its count is the comment's
+            if checklist.recorded_state(current) != checklist.status_record(chosen, latest, head):
                 github.set_status(head, state, description, STATUS_CONTEXT, _run_url())
             if current != body:
                 github.edit_comment(number, keep.id, body)

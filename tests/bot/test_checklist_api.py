@@ -135,3 +135,44 @@ def test_a_fault_on_a_write_converges_with_no_duplicate(
     github_api.fail("POST", r"/comments$", status, headers={"Retry-After": "0"})
     assert run() == 0
     assert len(github_api.comments(REPO, pr["number"])) == 1
+
+
+SYNCHRONIZE = EVENT.with_name("synchronize.payload.json")
+
+
+def test_a_push_to_an_open_pull_request_sets_the_status_on_the_new_head(
+    github_api: GitHubAPI, pr: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A required status must be on every head: a second commit (`synchronize`, new head SHA)
+    gets its own, although nothing else in the comment changed."""
+    run()
+    event = json.loads(SYNCHRONIZE.read_text())
+    event["number"] = event["pull_request"]["number"] = pr["number"]
+    new_head = "9" * 40
+    event["pull_request"]["head"]["sha"] = new_head
+    event["pull_request"]["base"]["ref"] = pr["base"]
+    pushed = tmp_path / "synchronize.json"
+    pushed.write_text(json.dumps(event))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(pushed))
+    github_api.pulls[(REPO, pr["number"])]["head"] = new_head
+    assert run() == 0
+    [status] = github_api.statuses(REPO, new_head)
+    assert (status["state"], status["context"]) == ("pending", "runbook/definition-of-done")
+    assert len(github_api.comments(REPO, pr["number"])) == 1
+    before = len(github_api.requests)  # and then the steady state again: no write
+    assert run() == 0
+    assert [r for r in github_api.requests[before:] if r["method"] != "GET"] == []
+
+
+def test_ticks_update_the_count_of_the_status(github_api: GitHubAPI, pr: dict) -> None:
+    run()
+    [comment] = github_api.comments(REPO, pr["number"])
+    total = comment["body"].count("- [ ]")
+    github_api.tick(REPO, comment["id"], "Check `MASTER_WIP_STATUS.md` for current system health")
+    [comment] = github_api.comments(REPO, pr["number"])
+    comment["body"] = comment["body"].replace("- [ ]", "- [x]", 1)  # and one more
+    assert run() == 0
+    [comment] = github_api.comments(REPO, pr["number"])
+    status = github_api.statuses(REPO, pr["head"])[-1]
+    assert status["description"] == f"2 of {total} Definition-of-Done items ticked"
+    assert f"2 of {total} items ticked" in comment["body"]
