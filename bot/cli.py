@@ -30,7 +30,7 @@ from runbook_guard.hooks import __version__
 from runbook_guard.hooks import config as config_module
 from runbook_guard.hooks.commandline import dispatch, reopen_closed_streams
 from runbook_guard.hooks.errors import UsageError
-from runbook_guard.hooks.links import SHIPPED_DIR, Links
+from runbook_guard.hooks.links import SHIPPED_DIR, Links, link_base
 from runbook_guard.hooks.secrets import redact, redact_all
 
 PROG = "runbook-bot"
@@ -160,10 +160,15 @@ def cmd_checklist(args: argparse.Namespace) -> int:
             file = root / path
             return file.read_text(encoding="utf-8") if file.is_file() else None
 
-        sections = checklist.parse(_checklist_text(config, read_local))
+        sections = _sections(config, _checklist_text(config, read_local))
         chosen = checklist.select(sections, files)
         body = _checklist_body(
-            chosen, {}, findings_markdown=_findings_markdown(args), files=len(files)
+            chosen,
+            {},
+            findings_markdown=_findings_markdown(args),
+            files=files,
+            source=config.bot.definition_of_done or "",
+            link=_blob_linker(config, base),
         )
         state, description = checklist.status(chosen, {})
         return _print(
@@ -175,7 +180,14 @@ def cmd_checklist(args: argparse.Namespace) -> int:
             args.format,
             body,
         )
-    return _live_checklist(config, number, head, base, _findings_markdown(args), args.head)
+    base_sha = get_typed(
+        get_typed(get_typed(event, "pull_request", dict, {}), "base", dict, {}), "sha", str
+    )
+    if args.pull is not None:
+        base_sha = None
+    return _live_checklist(
+        config, number, head, base, _findings_markdown(args), args.head, base_sha=base_sha
+    )
 
 
 def _live_checklist(
@@ -185,6 +197,8 @@ def _live_checklist(
     base: str | None,
     findings_markdown: str,
     expected_head: str | None = None,
+    *,
+    base_sha: str | None = None,
 ) -> int:
     from runbook_guard.bot.github import GitHub, ReadOnly
 
@@ -200,19 +214,20 @@ def _live_checklist(
             "the number did not come from that pull request's run, nothing posted"
         )
     files = github.pull_files(number)
-    sections = checklist.parse(_checklist_text(config, lambda p: github.read_file(p, base)))
+    sections = _sections(config, _checklist_text(config, lambda p: github.read_file(p, base)))
     chosen = checklist.select(sections, files)
+    shape = {
+        "files": files,
+        "head": head,
+        "source": config.bot.definition_of_done or "",
+        "link": _blob_linker(config, base_sha or base),
+    }
     stale = [s for s in sections if s not in chosen and not s.always]
     existing = sorted(github.comments(number, checklist.MARKER), key=lambda c: c.id)
     ticked = checklist.ticks(existing[0].body) if existing else {}
     stale = [s for s in stale if any(ticked.get(i.id) for i in s.items)]
     body = _checklist_body(
-        chosen,
-        ticked,
-        stale=stale,
-        findings_markdown=findings_markdown,
-        files=len(files),
-        head=head,
+        chosen, ticked, stale=stale, findings_markdown=findings_markdown, **shape
     )
     state, description = checklist.status(chosen, ticked)
     try:
@@ -232,12 +247,7 @@ def _live_checklist(
             current = fresh[0].body if fresh else keep.body
             latest = {**ticked, **checklist.ticks(current)}
             body = _checklist_body(
-                chosen,
-                latest,
-                stale=stale,
-                findings_markdown=findings_markdown,
-                files=len(files),
-                head=head,
+                chosen, latest, stale=stale, findings_markdown=findings_markdown, **shape
             )
             state, description = checklist.status(chosen, latest)
             # a new head (a push) or a new count (a tick): the status is set again, so the
@@ -255,6 +265,28 @@ def _live_checklist(
         return 0
     _summary(f"### Definition of Done\n{description}")
     return 0
+
+
+def _sections(config: config_module.Config, text: str) -> list[checklist.ChecklistSection]:
+    omit = config.bot.checklist_omit
+    return checklist.parse(
+        text,
+        omit=checklist.DEFAULT_OMIT if omit is None else omit,
+        gate=config.bot.checklist_gate,
+    )
+
+
+def _blob_linker(config: config_module.Config, ref: str | None) -> checklist.Linker | None:
+    """A repository path -> its page at the pull request's base commit (a relative link of
+    the team's file, posted as it is, would resolve under the pull request's address)."""
+    from urllib.parse import quote
+
+    base = link_base(_root(), config)
+    if base is None:
+        return None
+    if ref and base.endswith("/blob/HEAD/"):
+        base = f"{base[: -len('HEAD/')]}{quote(ref, safe='')}/"
+    return lambda path: base + quote(path)
 
 
 def _checklist_body(*args: Any, **kwargs: Any) -> str:
@@ -342,7 +374,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     summary = _report_summary(plan)
     if args.dry_run or github is None:
         _summary(summary)
-        return _print({"comments": [], "issues": [p.to_json() for p in plan]}, args.format, summary)
+        # what would be posted, whole: each new issue's body as GitHub would hold it
+        run = _Run(_run_url(), _env("GITHUB_SHA"), _env("GITHUB_RUN_ID"))
+        issues, previews = [], [summary]
+        for entry in plan:
+            body = report.issue_body(entry, run_url=run.url, commit=run.commit, run_id=run.id)
+            issues.append({**entry.to_json(), "body": redact(body)})
+            if entry.action == "create":
+                previews += ["", f"---- issue: {entry.title}", redact(body)]
+        return _print({"comments": [], "issues": issues}, args.format, "\n".join(previews))
     return _execute(github, plan, summary, bodies)
 
 

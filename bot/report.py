@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from runbook_guard.bot.failures import Failure
+from runbook_guard.bot.markdown import team_text
 from runbook_guard.hooks.links import Links, Resolution
 from runbook_guard.hooks.matching import tokens
 from runbook_guard.hooks.named_values import LogPattern
+from runbook_guard.hooks.runbook import whole_fields
 
 MARKER = "<!-- runbook-bot:fingerprint={} -->"
 MARKER_RE = re.compile(r"<!-- runbook-bot:fingerprint=([0-9a-f]{12}) -->")
@@ -49,17 +51,41 @@ def fingerprint(failure: Failure) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
+# What GitHub turns into a link, a reference or a mention in plain text: bare URLs (GFM's
+# autolinks), `#12`, `owner/repo#12`, `GH-12`, `@name`.
+LIVE = re.compile(
+    r"(?:https?://|www\.)[^\s<>`]+"
+    r"|(?<![\w/.-])(?:[\w.-]+/[\w.-]+)?#\d+\b"
+    r"|\bGH-\d+\b"
+    r"|(?<![\w`])@[A-Za-z0-9][\w-]*"
+)
+
+
 def neutralise(text: str) -> str:
-    """Failure text outside code can mention nobody, open no HTML and make no link or image:
-    `@` is made inert, `<` escaped, `[` and `]` backslash-escaped."""
-    return _inert_mentions(text).replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
+    """Failure text outside code can mention nobody, refer to no issue, open no HTML and make
+    no link or image: what GitHub would make live is shown as code; `<` is escaped, and `[`,
+    `]`, `|` (a table cell's end) and backticks are backslash-escaped."""
+    out, last = [], 0
+    for live in LIVE.finditer(text):
+        out += [_escaped(text[last : live.start()]), inline_code(live[0])]
+        last = live.end()
+    out.append(_escaped(text[last:]))
+    return "".join(out)
+
+
+def _escaped(text: str) -> str:
+    text = text.replace("\\", "\\\\").replace("<", "&lt;")
+    for char in "[]|`":
+        text = text.replace(char, f"\\{char}")
+    return text
 
 
 def _code_safe(text: str) -> str:
-    """Nothing renders inside code, but a `<!-- runbook-bot:... -->` there would still match
-    our own marker search, and a notification digest may show the text bare: an invisible
-    space after every `<` and every `@` keeps it from forging a marker or a mention."""
-    return _inert_mentions(text).replace("<", "<\u200b")
+    """Nothing renders inside code (GitHub makes no mention or reference there either), but a
+    `<!-- runbook-bot:... -->` there would still match our own marker search: an invisible
+    space inside every `<!--` keeps it from forging a marker. Nothing else is touched, so the
+    text copies and searches as it was."""
+    return text.replace("<!--", "<\u200b!--")
 
 
 def _inert_mentions(text: str) -> str:
@@ -185,7 +211,11 @@ def plan(
                 ignore=FAILURE_BOILERPLATE,
                 threshold=FAILURE_THRESHOLD,
             )
-        tags = [BOT_LABEL, *labels, f"severity:{first.severity}"]
+        # labels that tell issues apart: what failed (a test, a log line, a finding) and a
+        # severity only where it is not the usual `error` (on every issue it said nothing)
+        tags = [BOT_LABEL, *labels, KIND_LABELS.get(first.kind, first.kind)]
+        if first.severity != "error":
+            tags.append(f"severity:{first.severity}")
         if resolution is not None and resolution.section is not None:
             tags.append(_label(f"runbook:{resolution.section.anchor}"))
         else:
@@ -206,15 +236,48 @@ def plan(
     return planned
 
 
+KIND_LABELS = {
+    "test": "failing-test",
+    "fake-test": "fake-test",
+    "log": "error-log",
+    "finding": "runbook-finding",
+    "lint": "lint",
+}
+LIST_START = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+TITLE_LENGTH = 100  # what an issue list shows whole
+INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
 def _title(failure: Failure) -> str:
+    """What a person scans in a list of issues: the test (or the log's source, or the rule and
+    file) and the root exception once, short, cut only between words, nothing invisible in it
+    (titles are plain text: copied, searched, and never rendered)."""
     if failure.kind == "fake-test":
-        return _code_safe(f"Suspected fake test: {failure.id}"[:200])
-    prefix = {"log": "Log error", "finding": "Runbook finding", "lint": "Lint"}.get(
-        failure.kind, "Test failure"
-    )
-    message = failure.message.splitlines()[0] if failure.message else ""
-    # titles render no markdown, but a mention or a marker in one must not work either
-    return _code_safe(f"{prefix}: {failure.error_type}: {message}"[:200])
+        return _short(f"Suspected fake test: {_subject(failure)}")
+    kind = failure.error_type.rsplit(".", 1)[-1] or "Failure"
+    message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
+    # pytest's JUnit writes the type into the message too: `AssertionError: assert 403 == 302`
+    for name in (failure.error_type, kind):
+        while name and message.startswith(f"{name}:"):
+            message = message[len(name) + 1 :].lstrip()
+    return _short(f"{_subject(failure)}: {kind}" + (f": {message}" if message else ""))
+
+
+def _subject(failure: Failure) -> str:
+    if failure.kind in ("finding", "lint") and failure.path:
+        return f"{failure.rule or failure.error_type} in {failure.path}"
+    if failure.kind in ("test", "fake-test") and "::" in failure.id:
+        module, *_, name = failure.id.split("::")
+        return f"{module.rsplit('/', 1)[-1]}::{name}"
+    return failure.id
+
+
+def _short(text: str) -> str:
+    text = " ".join(INVISIBLE.sub(" ", text).split())
+    if len(text) <= TITLE_LENGTH:
+        return text
+    cut = text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0].rstrip(" :,;-")
+    return f"{cut}\u2026"
 
 
 def issue_body(
@@ -228,10 +291,12 @@ def issue_body(
         f"**Symptom**: {inline_code(first.error_type)}: {inline_code(first.message)}",
     ]
     if entry.runbook is not None and entry.runbook.section is not None:
-        fix = entry.runbook.section.fields.get("fix", "")
+        fix = whole_fields(entry.runbook.section.body).get("fix", "")
         lines += [f"**Runbook**: [{entry.runbook.section.title}]({entry.runbook.url})"]
-        if fix:
-            lines.append(f"**Fix**: {neutralise(fix)}")
+        if fix:  # the team's text, whole (a wrapped paragraph, or a list)
+            fix = team_text(fix, source=entry.runbook.section.path)
+            listed = LIST_START.match(fix)
+            lines.append(f"**Fix**:\n\n{fix}" if listed else f"**Fix**: {fix}")
     else:
         lines.append("**Runbook**: no section matches this failure yet (`needs-runbook`).")
     lines += ["", "**Failures**:", *[f"- {inline_code(f.id)}" for f in entry.failures[:20]]]

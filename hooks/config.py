@@ -112,6 +112,8 @@ class Bot(NamedTuple):
     definition_of_done: str | None = None
     labels: tuple[str, ...] = ()
     max_new_issues: int = 10
+    checklist_omit: tuple[str, ...] | None = None  # None: bot/checklist.py's DEFAULT_OMIT
+    checklist_gate: tuple[str, ...] = ()
 
 
 class Config(NamedTuple):
@@ -143,6 +145,8 @@ BOT_KEYS: dict[str, tuple[str, Check]] = {
     "definition-of-done": ("definition_of_done", _str),
     "labels": ("labels", _str_list),
     "max-new-issues": ("max_new_issues", _int),
+    "checklist-omit": ("checklist_omit", _str_list),
+    "checklist-gate": ("checklist_gate", _str_list),
 }
 
 

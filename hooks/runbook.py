@@ -153,13 +153,43 @@ def _code_blocks(lines: list[str], offset: int) -> tuple[CodeBlock, ...]:
     return tuple(blocks)
 
 
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
 def _fields(lines: list[str]) -> dict[str, str]:
+    """`**Fix**: ...` and the like: the text on the label's line, what the matcher weighs."""
     fields: dict[str, str] = {}
     for line in lines:
         match = FIELD.match(line)
         if match:
-            key = match[1].strip().lower()
-            fields.setdefault(key, match[2].strip())
+            fields.setdefault(match[1].strip().lower(), match[2].strip())
+    return fields
+
+
+def whole_fields(body: str) -> dict[str, str]:
+    """`**Fix**: ...` and the like, each whole, for a reader: the paragraph it opens (a wrapped
+    line goes on on the next), or the list under it when the label stands alone."""
+    lines = body.splitlines()
+    fields: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        match = FIELD.match(line)
+        if not match:
+            continue
+        value = [match[2].strip()] if match[2].strip() else []
+        in_list = not value
+        for following in lines[i + 1 :]:
+            if FIELD.match(following) and not (in_list and following[:1].isspace()):
+                break
+            if not following.strip():
+                if value and not in_list:
+                    break  # the end of the paragraph
+                continue  # blank lines before or inside the list
+            if in_list and not value and not LIST_ITEM.match(following):
+                in_list = False  # `**Fix**:` with the paragraph on the next line
+            elif in_list and not (LIST_ITEM.match(following) or following[:1].isspace()):
+                break
+            value.append(following.rstrip())
+        fields.setdefault(match[1].strip().lower(), "\n".join(value).strip())
     return fields
 
 

@@ -51,7 +51,7 @@ def test_ticks_survive_a_render_and_ids_are_stable(
     team_sections: list[checklist.ChecklistSection],
 ) -> None:
     chosen = checklist.select(team_sections, ["netra_backend/app/db/postgres.py"])
-    body = checklist.render(chosen, {}, files=1)
+    body = checklist.render(chosen, {}, files=["netra_backend/app/db/postgres.py"])
     first = chosen[0].items[0]
     ticked_body = body.replace(
         f"- [ ] {first.text} <!-- rb:{first.id} -->", f"- [x] {first.text} <!-- rb:{first.id} -->"
@@ -61,16 +61,45 @@ def test_ticks_survive_a_render_and_ids_are_stable(
     again = checklist.parse((NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text())
     assert again[0].items[0].id == team_sections[0].items[0].id
     rerendered = checklist.render(
-        checklist.select(again, ["netra_backend/app/db/postgres.py"]), ticks, files=1
+        checklist.select(again, ["netra_backend/app/db/postgres.py"]),
+        ticks,
+        files=["netra_backend/app/db/postgres.py"],
     )
     assert f"- [x] {first.text} <!-- rb:{first.id} -->" in rerendered
 
 
 def test_status_counts_only_our_boxes(team_sections: list[checklist.ChecklistSection]) -> None:
-    chosen = checklist.select(team_sections, [])
+    chosen = checklist.select(team_sections, ["netra_backend/app/db/postgres.py"])
     all_ticked = {i.id: True for s in chosen for i in s.items}
     assert checklist.status(chosen, {})[0] == "pending"
     assert checklist.status(chosen, all_ticked)[0] == "success"
+
+
+def test_the_module_boxes_gate_the_status_unless_the_team_names_more(
+    team_sections: list[checklist.ChecklistSection],
+) -> None:
+    """By default the boxes of the modules a change touches count; the parts that apply to
+    every change are shown folded and count only when `checklist-gate` names them. Files to
+    review are listed, never boxes."""
+    chosen = checklist.select(team_sections, ["netra_backend/app/db/postgres.py"])
+    modules = [s for s in chosen if not s.always]
+    assert checklist.counts(chosen, {}) == (0, sum(len(s.boxes) for s in modules))
+    assert all(not i.text.startswith("`/netra_backend") for s in modules for i in s.boxes)
+    assert checklist.status([s for s in chosen if s.always], {})[0] == "success"
+    need_shared()
+    text = (NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text()
+    gated = checklist.select(checklist.parse(text, gate=["*post-change*"]), [])
+    post = [s for s in gated if s.part == "Post-Change Validation"]
+    assert checklist.counts(gated, {})[1] == sum(len(s.boxes) for s in post) > 0
+
+
+def test_procedures_are_never_posted_unless_asked(
+    team_sections: list[checklist.ChecklistSection],
+) -> None:
+    assert not [s for s in team_sections if "Rollback" in s.title]
+    text = (NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text()
+    kept = checklist.parse(text, omit=[])
+    assert [s.title for s in kept if "Rollback" in s.title] == ["Emergency Rollback Procedures"]
 
 
 def test_stale_sections_collapse_and_body_stays_under_the_limit(
@@ -78,7 +107,7 @@ def test_stale_sections_collapse_and_body_stays_under_the_limit(
 ) -> None:
     chosen = checklist.select(team_sections, [])
     stale = [s for s in team_sections if not s.always]
-    body = checklist.render(chosen, {stale[0].items[0].id: True}, stale=stale[:1], files=0)
+    body = checklist.render(chosen, {stale[0].items[0].id: True}, stale=stale[:1], files=[])
     assert "<details><summary>Sections that no longer apply</summary>" in body
-    huge = checklist.render(chosen, {}, findings_markdown="x" * 100_000, files=0)
+    huge = checklist.render(chosen, {}, findings_markdown="x" * 100_000, files=[])
     assert len(huge) < checklist.LIMIT and "cut to stay under" in huge

@@ -99,11 +99,15 @@ def test_report_dry_run_shape(git_repo: Path, tmp_path: Path) -> None:
     assert code == 0 and document["comments"] == []
     issues = document["issues"]
     assert all(
-        set(i) == {"fingerprint", "title", "labels", "runbook", "failures", "action"}
+        set(i) == {"fingerprint", "title", "labels", "runbook", "failures", "action", "body"}
         for i in issues
     )
     by_title = {i["title"]: i for i in issues}
     retried = next(i for t, i in by_title.items() if "Invalid user_id format" in t)
+    # the body that would be posted, whole: a team previews it before turning the bot on
+    assert retried["body"].startswith(f"<!-- runbook-bot:fingerprint={retried['fingerprint']}")
+    assert "**Symptom**" in retried["body"] and "test_ids.py::test_format" in retried["body"]
+    assert retried["title"].startswith("test_ids.py::test_format: ")
     assert (
         retried["failures"] == ["tests/unit/test_ids.py::test_format"] * 2
     )  # one issue for the retries

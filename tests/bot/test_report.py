@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from runbook_guard.bot import report
 from runbook_guard.bot.failures import Failure
 from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.links import Links
 from runbook_guard.hooks.named_values import parse_xml
+from tests.browser import live_references, render
 from tests.helpers import NETRA, need_shared
 
 
@@ -77,8 +80,82 @@ def test_bodies_cannot_mention_or_break_out() -> None:
     evil = failure("@octocat please see ```\n</details><img src=x onerror=alert(1)>")
     entry = report.Planned("abc123abc123", "t", [], None, [evil])
     body = report.issue_body(entry, run_url="https://example/run/1", commit="deadbeef")
-    assert "@octocat" not in body and "@\u200boctocat" in body
-    assert "<img" not in body and "</details>" not in body
+    page = render(body)  # as GitHub shows it
+    assert live_references(page) == [] and "@octocat" in body  # shown, as code
+    assert "<img" not in page and "</details>" not in page
     fences = [line for line in body.splitlines() if line.startswith("````")]
     assert len(fences) == 2  # the fence is longer than the ``` inside the evidence
     assert "<!-- runbook-bot:fingerprint=abc123abc123 -->" in body
+
+
+@pytest.mark.parametrize(
+    ("failed", "title"),
+    [
+        (  # pytest's JUnit repeats the type in the message: once in the title
+            Failure(
+                "test",
+                "tests/api/test_login.py::TestLogin::test_redirect",
+                "AssertionError",
+                "AssertionError: assert 403 == 302",
+            ),
+            "test_login.py::test_redirect: AssertionError: assert 403 == 302",
+        ),
+        (  # a dotted type: its name, once
+            Failure(
+                "test",
+                "tests/db/test_users.py::test_insert",
+                "sqlalchemy.exc.IntegrityError",
+                "sqlalchemy.exc.IntegrityError: duplicate key value violates unique",
+            ),
+            "test_users.py::test_insert: IntegrityError: duplicate key value violates unique",
+        ),
+        (  # an invisible character in the message is gone, not kept
+            Failure("test", "tests/t.py::test_z", "ValueError", "bad\u200b value\u2060here"),
+            "t.py::test_z: ValueError: bad value here",
+        ),
+        (
+            Failure(
+                "log",
+                "netra_backend.app.db.clickhouse",
+                "ConnectionError",
+                "Not connected to ClickHouse",
+            ),
+            "netra_backend.app.db.clickhouse: ConnectionError: Not connected to ClickHouse",
+        ),
+    ],
+)
+def test_titles_name_the_test_and_the_exception_once(failed: Failure, title: str) -> None:
+    assert report._title(failed) == title
+
+
+def test_a_long_title_is_cut_between_words() -> None:
+    words = "partition key collision detected while building the nightly rollup " * 4
+    title = report._title(failure(words))
+    assert len(title) <= report.TITLE_LENGTH and title.endswith("\u2026")
+    assert title[:-1].split()[-1] in words.split()  # a whole word before the ellipsis
+
+
+def test_the_issue_carries_the_sections_whole_fix(tmp_path: Path) -> None:
+    """A wrapped Fix paragraph and a Fix that is a list reach the issue whole, as the team
+    wrote them (its `#12` no live reference)."""
+    runbook = tmp_path / "docs" / "RUNBOOK.md"
+    runbook.parent.mkdir()
+    runbook.write_text(
+        "# Runbook\n\n## Partition keys collide\n\n**Symptom**: partition key collision\n"
+        "**Fix**: build partition keys from the\ntenant id and the day (see #12).\n\n"
+        "## Nightly rollup stalls\n\n**Symptom**: rollup stalled waiting for lock\n**Fix**:\n\n"
+        "- release the advisory lock\n- rerun the rollup for the day\n"
+    )
+    config = Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",))
+    links = Links(tmp_path, config)
+    plans = report.plan(
+        [
+            failure("partition key collision on tenant 7"),
+            failure("rollup stalled waiting for lock", test="tests/test_b.py::test_b"),
+        ],
+        links,
+    )
+    bodies = [report.issue_body(p, run_url=None, commit=None) for p in plans]
+    assert "**Fix**: build partition keys from the\ntenant id and the day (see `#12`)." in bodies[0]
+    assert "**Fix**:\n\n- release the advisory lock\n- rerun the rollup for the day" in bodies[1]
+    assert live_references(render(bodies[0])) == []

@@ -46,7 +46,8 @@ def test_three_runs_give_one_issue_and_one_comment_per_later_run(
     issues = github_api.issues(REPO)
     assert len(issues) == 2  # the failure and the suspected fake test
     failure = next(i for i in issues if "Invalid user_id format" in i["title"])
-    assert {label["name"] for label in failure["labels"]} >= {"runbook-bot", "severity:error"}
+    assert {label["name"] for label in failure["labels"]} >= {"runbook-bot", "failing-test"}
+    assert not any(label["name"] == "severity:error" for label in failure["labels"])
     assert "<!-- runbook-bot:fingerprint=" in failure["body"]
     assert len(github_api.comments(REPO, failure["number"])) == 2
     assert all(len(name) <= 50 for name in github_api.labels(REPO))
