@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-large signal clean
+.PHONY: demo test lint format bench bench-large signal screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ $(BROWSER): $(STAMP)
 		npm install --silent --no-save --no-audit --no-fund --prefix $(VENV) $(NPM_TOOLS) \
 		&& touch $@; \
 	else echo "npm not found: the browser tests will be skipped"; fi
+
+# The README's picture of the bot's comment, as GitHub renders it, from tests/bot/test_rendered.py
+screenshots: $(STAMP) $(BROWSER)
+	RUNBOOK_GUARD_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest -q \
+		tests/bot/test_rendered.py -k shipped
 
 test: $(STAMP) $(ACTIONLINT) $(BROWSER)
 	$(BIN)/ruff check .

@@ -20,25 +20,28 @@ def team_text(text: str, *, source: str = "", link: Linker | None = None) -> str
     """The team's markdown as the comment shows it: a relative link made absolute (at the base
     commit: under the pull request's address it would be a 404), and no `#4`, `owner/repo#4`
     or `@name` that GitHub would turn into a reference or a mention on every pull request
-    (shown as code instead). Code spans are left as they are."""
+    (shown as code instead). Code spans are left as they are; a link's label may hold one."""
+    code = [span.span() for span in CODE_SPAN.finditer(text)]
     out, last = [], 0
-    for span in CODE_SPAN.finditer(text):
-        out += [_outside_code(text[last : span.start()], source, link), span[0]]
-        last = span.end()
-    out.append(_outside_code(text[last:], source, link))
+    for found in MARKDOWN_LINK.finditer(text):
+        if any(start <= found.start() < end for start, end in code):
+            continue  # `[a](b)` written in code is code
+        out.append(_inert(text[last : found.start()]))
+        label, address = _inert(found[2]), _absolute(found[3], source, link)
+        out.append(f"{found[1]}[{label}]({address})" if address else label)
+        last = found.end()
+    out.append(_inert(text[last:]))
     return "".join(out)
 
 
-def _outside_code(text: str, source: str, link: Linker | None) -> str:
-    pieces, last = [], 0
-    for found in MARKDOWN_LINK.finditer(text):
-        pieces += [REFERENCE_TEXT.sub(r"`\1`", text[last : found.start()])]
-        label, target = REFERENCE_TEXT.sub(r"`\1`", found[2]), found[3]
-        address = _absolute(target, source, link)
-        pieces.append(f"{found[1]}[{label}]({address})" if address else label)
-        last = found.end()
-    pieces.append(REFERENCE_TEXT.sub(r"`\1`", text[last:]))
-    return "".join(pieces)
+def _inert(text: str) -> str:
+    """References and mentions outside code spans shown as code."""
+    out, last = [], 0
+    for span in CODE_SPAN.finditer(text):
+        out += [REFERENCE_TEXT.sub(r"`\1`", text[last : span.start()]), span[0]]
+        last = span.end()
+    out.append(REFERENCE_TEXT.sub(r"`\1`", text[last:]))
+    return "".join(out)
 
 
 def _absolute(target: str, source: str, link: Linker | None) -> str | None:
