@@ -12,7 +12,13 @@ from types import ModuleType
 from runbook_guard.hooks import __version__, git
 from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.findings import Link
-from runbook_guard.hooks.matching import Matcher, rule_query
+from runbook_guard.hooks.matching import (
+    Matcher,
+    explains,
+    quoted_signatures,
+    rule_query,
+    signature_text,
+)
 from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
@@ -83,6 +89,32 @@ class Links:
         return Matcher(self.team.sections) if self.team else None
 
     @cached_property
+    def _explaining(self) -> list[Section]:
+        """The sections a failure can be linked to: those that explain one (a symptom, a
+        cause, a fix), when the runbooks have such sections; else every section."""
+        sections = (self.team or self.shipped).sections
+        explaining = [s for s in sections if explains(s)]
+        return explaining or list(sections)
+
+    @cached_property
+    def _failure_matcher(self) -> Matcher:
+        sections = (self.team or self.shipped).sections
+        if len(self._explaining) == len(sections):
+            return self._text_matcher
+        return Matcher(self._explaining)
+
+    def _quoted(self, texts: Sequence[str]) -> Section | None:
+        """The section whose quoted error text a failure contains (the longest such quote; ids,
+        numbers and timestamps aside), or None."""
+        seen = [signature_text(text) for text in texts]
+        best: tuple[int, Section] | None = None
+        for section in self._explaining:
+            for quote in quoted_signatures(section):
+                if (best is None or len(quote) > best[0]) and any(quote in t for t in seen):
+                    best = (len(quote), section)
+        return best[1] if best else None
+
+    @cached_property
     def _text_matcher(self) -> Matcher:
         return self.matcher or Matcher(self.shipped.sections)
 
@@ -139,7 +171,10 @@ class Links:
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)
         index = self.team or self.shipped
-        matcher = self._text_matcher
+        quoted = self._quoted(texts)
+        if quoted is not None:
+            return Resolution(texts[0][:60], quoted, index.url(quoted), "quoted", 1.0)
+        matcher = self._failure_matcher
         found = [
             (match, text)
             for text in texts

@@ -201,6 +201,62 @@ class Matcher:
         return len(shared) + (2 if named else 0)
 
 
+# -- failures: what a section says of a failure -------------------------------------------------
+
+# Fields that explain a failure (a symptom, a cause, a fix), in the runbook formats seen.
+EXPLAINING = (
+    "symptom",
+    "root cause",
+    "cause",
+    "fix",
+    "error",
+    "problem",
+    "issue",
+    "diagnosis",
+    "resolution",
+    "remedy",
+    "explanation",
+    "solution",
+    "signature",
+    "keywords",
+    "quick fix",
+)
+LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
+QUOTED = re.compile(r'"([^"\n]{6,200})"|\u201c([^\u201d\n]{6,200})\u201d|`([^`\n]{6,200})`')
+VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
+
+
+def explains(section: Section) -> bool:
+    """Does the section describe a symptom, a cause or a fix (a field saying so, or prose)?
+    A list of classes or files to verify explains no failure, however many names a failure
+    shares with it."""
+    if any(key.startswith(EXPLAINING) for key in section.fields):
+        return True
+    lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
+    listed = sum(1 for line in lines if LIST_LINE.match(line))
+    return not lines or listed < 0.6 * len(lines)
+
+
+def signature_text(text: str) -> str:
+    """Text as a quoted signature is compared: lower case, numbers, ids and addresses masked,
+    blanks collapsed (a failure's own values never match a runbook's example values)."""
+    return " ".join(VARIABLE.sub("0", text.lower()).split())
+
+
+def quoted_signatures(section: Section) -> list[str]:
+    """The error text a section quotes (`"Token validation failed"`, `` `Not connected to
+    ClickHouse` ``): the strongest signature a runbook gives. Prose of two words or more; not
+    code (a path, a call, an assignment)."""
+    found = []
+    for match in QUOTED.finditer(FENCE.sub("", section.body)):
+        quote = next(g for g in match.groups() if g).strip()
+        if len(re.findall(r"[A-Za-z]{2,}", quote)) < 2 or re.search(r"[/=(){}\\]|\.py\b", quote):
+            continue
+        found.append(signature_text(quote))
+    return found
+
+
 def rule_query(rule: object) -> tuple[str, tuple[str, ...]]:
     """What a rule is matched by: its title and keywords, and the keywords as phrases.
 

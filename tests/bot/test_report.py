@@ -159,3 +159,80 @@ def test_the_issue_carries_the_sections_whole_fix(tmp_path: Path) -> None:
     assert "**Fix**: build partition keys from the\ntenant id and the day (see `#12`)." in bodies[0]
     assert "**Fix**:\n\n- release the advisory lock\n- rerun the rollup for the day" in bodies[1]
     assert live_references(render(bodies[0])) == []
+
+
+RUNBOOK = """# Service runbook
+
+## Sessions expire during long uploads
+
+**Symptom**: uploads over ten minutes fail with "Token validation failed" in the gateway log
+**Cause**: the upload outlives the access token
+**Fix**: refresh the token before each chunk
+
+## Analytics writes are dropped
+
+**Symptom**: the nightly export is empty; the worker logs `Not connected to ClickHouse`
+**Fix**: start the worker after the warehouse is reachable
+
+## Token rotation
+
+The token rotation job replaces signing keys weekly; token validation in the gateway reads
+the new key within a minute. A failed rotation pages the on-call engineer.
+
+## Validation of upload sessions
+
+Session validation rejects an upload whose session was closed; a failed validation is logged.
+
+## Classes to verify on every change
+
+- `UploadGateway`
+- `SessionManager`
+- `TokenRefresher`
+- `AnalyticsWorker`
+"""
+
+
+def _linked(tmp_path: Path, failed: Failure) -> str | None:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / "RUNBOOK.md").write_text(RUNBOOK)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
+    [planned] = report.plan([failed], links)
+    return planned.runbook.section.anchor if planned.runbook else None
+
+
+def test_a_failure_holding_a_runbooks_quoted_error_text_is_linked(tmp_path: Path) -> None:
+    """The quote is the runbook's strongest signature: ids, numbers and the words around it
+    do not matter, nor does it being the cause at the bottom of a chain."""
+    assert (
+        _linked(
+            tmp_path,
+            Failure(
+                "test",
+                "tests/test_up.py::test_big",
+                "AuthError",
+                "Token validation failed for session 8f3a-22 after 612 s",
+            ),
+        )
+        == "sessions-expire-during-long-uploads"
+    )
+    chained = Failure(
+        "test",
+        "tests/test_boot.py::test_start",
+        "StartupError",
+        "worker did not start",
+        "Traceback (most recent call last):\n  ...\nConnectionError: Not connected to "
+        "ClickHouse\n\nThe above exception was the direct cause of the following exception:\n"
+        "StartupError: worker did not start",
+    )
+    assert _linked(tmp_path, chained) == "analytics-writes-are-dropped"
+
+
+def test_a_list_of_names_to_verify_explains_no_failure(tmp_path: Path) -> None:
+    """A failure naming classes a verification list names is not explained by that list."""
+    failed = Failure(
+        "test",
+        "tests/test_gw.py::test_gw",
+        "AttributeError",
+        "UploadGateway SessionManager TokenRefresher AnalyticsWorker has no attribute x",
+    )
+    assert _linked(tmp_path, failed) != "classes-to-verify-on-every-change"
