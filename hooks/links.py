@@ -18,6 +18,7 @@ from runbook_guard.hooks.matching import (
     quoted_signatures,
     rule_query,
     signature_text,
+    tokens,
 )
 from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
@@ -114,6 +115,21 @@ class Links:
                     best = (len(quote), section)
         return best[1] if best else None
 
+    def _titled(self, names: Sequence[str]) -> Section | None:
+        """The one section whose title is an exception's name in words ("6. Import Errors" for
+        `ImportError`), if exactly one is."""
+        generic = {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
+        found = []
+        for name in names:
+            wanted = {t for t in tokens(name) if t != name.lower()} - generic
+            if not wanted:
+                continue
+            for section in self._explaining:
+                title = {t for t in tokens(section.title) if not t.isdigit()} - generic
+                if title == wanted:
+                    found.append(section)
+        return found[0] if len(found) == 1 else None
+
     @cached_property
     def _text_matcher(self) -> Matcher:
         return self.matcher or Matcher(self.shipped.sections)
@@ -171,7 +187,7 @@ class Links:
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)
         index = self.team or self.shipped
-        quoted = self._quoted(texts)
+        quoted = self._quoted(texts) or self._titled(phrases)
         if quoted is not None:
             return Resolution(texts[0][:60], quoted, index.url(quoted), "quoted", 1.0)
         matcher = self._failure_matcher

@@ -236,3 +236,23 @@ def test_a_list_of_names_to_verify_explains_no_failure(tmp_path: Path) -> None:
         "UploadGateway SessionManager TokenRefresher AnalyticsWorker has no attribute x",
     )
     assert _linked(tmp_path, failed) != "classes-to-verify-on-every-change"
+
+
+def test_a_section_titled_with_the_exceptions_name_explains_it(tmp_path: Path) -> None:
+    """`ImportError: cannot import name ...` shares few words with a section whose symptom is
+    `ModuleNotFoundError`, but the section's title is the exception's name in words."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+        "# Tests\n\n## 4. Import Errors\n\n**Symptom**: ModuleNotFoundError\n"
+        "**Cause**: a relative import\n**Fix**: import from the package root\n\n"
+        "## 5. Slow fixtures\n\n**Symptom**: the suite takes minutes\n**Fix**: scope fixtures\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
+    failed = Failure(
+        "test",
+        "tests/test_x.py::test_x",
+        "ImportError",
+        "cannot import name 'Widget' from 'shop.models'",
+    )
+    [planned] = report.plan([failed], links)
+    assert planned.runbook is not None and planned.runbook.section.anchor == "4-import-errors"
