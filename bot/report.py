@@ -157,7 +157,12 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     the traceback; and each exception or log line of the traceback alone. A captured log line
     can name the cause while the assertion says only `assert 400 == 200`, and a long traceback
     would otherwise drown a precise message in file paths."""
-    head = f"{failure.error_type}: {failure.message}"
+    message = failure.message
+    for name in (failure.error_type, failure.error_type.rsplit(".", 1)[-1]):
+        if name and message.startswith(f"{name}:"):  # pytest's JUnit repeats the type
+            message = message[len(name) + 1 :].lstrip()
+            break
+    head = f"{failure.error_type}: {message}"
     for pattern in patterns:
         # "[timestamp]" and the like stand for any text in the team's log patterns
         regex = re.sub(r"\\\[[^\]]*\\\]", ".*", re.escape(pattern.pattern))

@@ -14,6 +14,7 @@ from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     Matcher,
+    contains_signature,
     explains,
     quoted_signatures,
     rule_query,
@@ -110,9 +111,12 @@ class Links:
         seen = [signature_text(text) for text in texts]
         best: tuple[int, Section] | None = None
         for section in self._explaining:
-            for quote in quoted_signatures(section):
-                if (best is None or len(quote) > best[0]) and any(quote in t for t in seen):
-                    best = (len(quote), section)
+            for parts in quoted_signatures(section):
+                size = sum(map(len, parts))
+                if (best is None or size > best[0]) and any(
+                    contains_signature(t, parts) for t in seen
+                ):
+                    best = (size, section)
         return best[1] if best else None
 
     def _titled(self, names: Sequence[str]) -> Section | None:

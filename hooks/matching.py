@@ -40,6 +40,7 @@ FIELDS = (
     "signature",
 )
 DEFAULT_THRESHOLD = 0.34
+CLEAR_WINNER = 2.5  # below the threshold, the best section must score this many times the next
 BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
 
@@ -50,6 +51,7 @@ def _stem(word: str) -> str:
     return word
 
 
+TIMED_OUT = re.compile(r"\btim(?:ed|es|ing) out\b", re.I)
 # The tail of every exception name: it says nothing about which one.
 GENERIC_PARTS = frozenset({"error", "exception", "warning", "exit", "interrupt"})
 CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -60,6 +62,7 @@ def tokens(text: str) -> list[str]:
     `ModuleNotFoundError` also `module`, `found`, `error`. Bare numbers are dropped: in titles
     they are list numbering, in failures they are run-specific."""
     out: list[str] = []
+    text = TIMED_OUT.sub("timeout", text)  # "Read timed out" is a read timeout
     for raw in re.finditer(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*", text):
         word = raw[0].lower()
         parts = [p for p in re.split(r"[._]", word) if p]
@@ -177,9 +180,20 @@ class Matcher:
         the section shares at least `min_words` words with the text (words made only of `ignore`
         tokens not counted), else None."""
         ranked = self.scores(text, phrases)
-        if not ranked or ranked[0].score < (self.threshold if threshold is None else threshold):
+        if not ranked:
             return None
-        if min_words > 1 and self.evidence(text, ranked[0], phrases, ignore) < min_words:
+        bar = self.threshold if threshold is None else threshold
+        if ranked[0].score < bar / 2:
+            return None
+        evidence = self.evidence(text, ranked[0], phrases, ignore) if min_words > 1 else 0
+        if ranked[0].score < bar:
+            # a long failure (hosts, ports, paths) dilutes the score: a clear winner with more
+            # evidence than asked for is still its section
+            runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+            clear = ranked[0].score >= CLEAR_WINNER * runner_up
+            if min_words <= 1 or evidence < min_words + 1 or not clear:
+                return None
+        if min_words > 1 and evidence < min_words:
             return None
         return ranked[0]
 
@@ -224,6 +238,7 @@ EXPLAINING = (
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
 QUOTED = re.compile(r'"([^"\n]{6,200})"|\u201c([^\u201d\n]{6,200})\u201d|`([^`\n]{6,200})`')
+ELLIPSIS = re.compile(r"\.\.\.|\u2026")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 
 
@@ -244,17 +259,31 @@ def signature_text(text: str) -> str:
     return " ".join(VARIABLE.sub("0", text.lower()).split())
 
 
-def quoted_signatures(section: Section) -> list[str]:
+def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     """The error text a section quotes (`"Token validation failed"`, `` `Not connected to
     ClickHouse` ``): the strongest signature a runbook gives. Prose of two words or more; not
-    code (a path, a call, an assignment)."""
+    code (a path, a call, an assignment). An ellipsis stands for the variable part
+    (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order."""
     found = []
     for match in QUOTED.finditer(FENCE.sub("", section.body)):
         quote = next(g for g in match.groups() if g).strip()
         if len(re.findall(r"[A-Za-z]{2,}", quote)) < 2 or re.search(r"[/=(){}\\]|\.py\b", quote):
             continue
-        found.append(signature_text(quote))
+        parts = tuple(p for p in (signature_text(p) for p in ELLIPSIS.split(quote)) if p)
+        if parts:
+            found.append(parts)
     return found
+
+
+def contains_signature(text: str, parts: tuple[str, ...]) -> bool:
+    """Are the signature's parts in `text` (as `signature_text` made it), in order?"""
+    at = 0
+    for part in parts:
+        at = text.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
 
 
 def rule_query(rule: object) -> tuple[str, tuple[str, ...]]:
