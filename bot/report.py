@@ -211,7 +211,9 @@ def plan(
             # the exception's name, found whole on a runbook's symptom line, is strong evidence
             resolution = links.for_text(
                 _views(first, patterns),
-                (first.error_type,),
+                # the class's own name too: a runbook writes `ServerSelectionTimeoutError`,
+                # a traceback `pymongo.errors.ServerSelectionTimeoutError`
+                tuple(dict.fromkeys([first.error_type, first.error_type.rsplit(".", 1)[-1]])),
                 min_words=MIN_SHARED_WORDS,
                 ignore=FAILURE_BOILERPLATE,
                 threshold=FAILURE_THRESHOLD,
