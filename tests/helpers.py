@@ -149,6 +149,44 @@ def checklist_workspace(
     monkeypatch.chdir(tmp_path)
 
 
+PULL_OPENED = (
+    SHARED_DATA / "webhooks/payload-examples/api.github.com/pull_request/opened.payload.json"
+)
+
+
+def open_pull(
+    github_api: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: list[str],
+    *,
+    repository: str,
+    definition_of_done: str | None,
+) -> dict[str, Any]:
+    """The real `pull_request.opened` payload as the workflow's event, its pull request seeded
+    in the test GitHub server with `files` changed, and the team's checklist on the base
+    branch at `definition_of_done` (None: the shipped checklist). Its number, head, base ref
+    and base commit."""
+    event = json.loads(PULL_OPENED.read_text())
+    checklist_workspace(
+        tmp_path,
+        monkeypatch,
+        event_name="pull_request",
+        event_path=PULL_OPENED,
+        repository=repository,
+        definition_of_done=definition_of_done or "",
+    )
+    if definition_of_done is None:
+        (tmp_path / ".runbook-guard.toml").write_text("")
+    pull = event["pull_request"]
+    head, base = pull["head"]["sha"], pull["base"]["ref"]
+    github_api.add_pull(repository, event["number"], head, files, base_ref=base)
+    if definition_of_done is not None:
+        checklist = (NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text()
+        github_api.add_content(repository, definition_of_done, checklist, ref=base)
+    return {"number": event["number"], "head": head, "base": base, "base_sha": pull["base"]["sha"]}
+
+
 def release_clone(tmp_path: Path) -> Path:
     """This checkout as its release would be: a clone whose tag is the version the snippets
     pin, with the working tree's uncommitted changes in it (what the tests are testing). Also

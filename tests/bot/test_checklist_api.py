@@ -12,41 +12,20 @@ import pytest
 from runbook_guard.bot import checklist
 from runbook_guard.bot.cli import main
 from tests.github_api.server import GitHubAPI
-from tests.helpers import NETRA, SHARED_DATA, checklist_workspace
+from tests.helpers import PULL_OPENED, open_pull
 
 REPO = "Codertocat/Hello-World"
 DOD = "reports/DEFINITION_OF_DONE_CHECKLIST.md"
-EVENT = (
-    SHARED_DATA
-    / "webhooks"
-    / "payload-examples"
-    / "api.github.com"
-    / "pull_request"
-    / "opened.payload.json"
-)
 
 
 @pytest.fixture
 def pr(github_api: GitHubAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """The real `pull_request.opened` payload, its PR seeded in the server, the team's checklist
     on the base branch, and a config that points the bot at it."""
-    event = json.loads(EVENT.read_text())
-    checklist_workspace(
-        tmp_path,
-        monkeypatch,
-        event_name="pull_request",
-        event_path=EVENT,
-        repository=REPO,
-        definition_of_done=DOD,
+    files = ["netra_backend/app/db/postgres.py"]
+    return open_pull(
+        github_api, tmp_path, monkeypatch, files, repository=REPO, definition_of_done=DOD
     )
-    head, base = event["pull_request"]["head"]["sha"], event["pull_request"]["base"]["ref"]
-    github_api.add_pull(
-        REPO, event["number"], head, ["netra_backend/app/db/postgres.py"], base_ref=base
-    )
-    github_api.add_content(
-        REPO, DOD, (NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text(), ref=base
-    )
-    return {"number": event["number"], "head": head, "base": base}
 
 
 def run() -> int:
@@ -137,7 +116,7 @@ def test_a_fault_on_a_write_converges_with_no_duplicate(
     assert len(github_api.comments(REPO, pr["number"])) == 1
 
 
-SYNCHRONIZE = EVENT.with_name("synchronize.payload.json")
+SYNCHRONIZE = PULL_OPENED.with_name("synchronize.payload.json")
 
 
 def test_a_push_to_an_open_pull_request_sets_the_status_on_the_new_head(

@@ -24,12 +24,11 @@ from tests.browser import (
     render,
 )
 from tests.github_api.server import GitHubAPI
-from tests.helpers import NETRA, SHARED_DATA, checklist_workspace, need_shared
+from tests.helpers import need_shared, open_pull
 
 REPO = "Codertocat/Hello-World"
 WEB = f"https://github.com/{REPO}"
 DOD = "reports/DEFINITION_OF_DONE_CHECKLIST.md"
-EVENT = SHARED_DATA / "webhooks/payload-examples/api.github.com/pull_request/opened.payload.json"
 # the pull request the issue describes: the WebSocket manager, the execution engine, the JWT
 # handler and an end-to-end test
 CHANGED = [
@@ -68,26 +67,15 @@ def _bot(*args: str) -> int:
 def comment(github_api: GitHubAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple:
     need_shared()
     need_browser()
-    event = json.loads(EVENT.read_text())
-    checklist_workspace(
-        tmp_path,
-        monkeypatch,
-        event_name="pull_request",
-        event_path=EVENT,
-        repository=REPO,
-        definition_of_done=DOD,
+    pull = open_pull(
+        github_api, tmp_path, monkeypatch, CHANGED, repository=REPO, definition_of_done=DOD
     )
     monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
-    head, base = event["pull_request"]["head"]["sha"], event["pull_request"]["base"]["ref"]
-    github_api.add_pull(REPO, event["number"], head, CHANGED, base_ref=base)
-    github_api.add_content(
-        REPO, DOD, (NETRA / "reports" / "DEFINITION_OF_DONE_CHECKLIST.md").read_text(), ref=base
-    )
     findings = tmp_path / "findings.json"
     findings.write_text(json.dumps(FINDINGS))
     assert _bot("checklist", "--findings", str(findings)) == 0
-    [posted] = github_api.comments(REPO, event["number"])
-    return posted["body"], f"{WEB}/pull/{event['number']}", event["pull_request"]["base"]["sha"]
+    [posted] = github_api.comments(REPO, pull["number"])
+    return posted["body"], f"{WEB}/pull/{pull['number']}", pull["base_sha"]
 
 
 def test_the_checklist_comment_as_a_reviewer_sees_it(comment: tuple) -> None:
@@ -148,25 +136,17 @@ def test_the_shipped_checklist_as_a_reviewer_sees_it(
     """The same on the checklist runbook-guard ships, for the demo's change. `make
     screenshots` runs this test with RUNBOOK_GUARD_SCREENSHOTS set: the README's picture."""
     need_browser()
-    event = json.loads(EVENT.read_text())
-    checklist_workspace(
-        tmp_path,
-        monkeypatch,
-        event_name="pull_request",
-        event_path=EVENT,
-        repository=REPO,
-        definition_of_done="unused",
-    )
-    (tmp_path / ".runbook-guard.toml").write_text("")  # the shipped checklist
-    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
     staged = Path(__file__).resolve().parents[2] / "examples" / "sample" / "staged"
     files = sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file())
-    github_api.add_pull(REPO, event["number"], event["pull_request"]["head"]["sha"], files)
+    pull = open_pull(
+        github_api, tmp_path, monkeypatch, files, repository=REPO, definition_of_done=None
+    )
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
     findings = tmp_path / "findings.json"
     findings.write_text(json.dumps(FINDINGS))
     assert _bot("checklist", "--findings", str(findings)) == 0
-    [posted] = github_api.comments(REPO, event["number"])
-    url = f"{WEB}/pull/{event['number']}"
+    [posted] = github_api.comments(REPO, pull["number"])
+    url = f"{WEB}/pull/{pull['number']}"
     page = render(posted["body"])
     folder = os.environ.get("RUNBOOK_GUARD_SCREENSHOTS")
     shot = Path(folder).resolve() / "checklist-comment.png" if folder else None
