@@ -9,14 +9,15 @@ lines, some under bold sub-headings.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from runbook_guard.bot.markdown import Linker, team_text
+from runbook_guard.hooks import globs
 from runbook_guard.hooks.context import path_matches
+from runbook_guard.hooks.grep.paths import glob_tokens
 from runbook_guard.hooks.runbook import heading_text
 
 MARKER = "<!-- runbook-bot:checklist -->"
@@ -80,15 +81,18 @@ def parse(
     """The checklist's sections with their items (sections without items are dropped). A
     section whose title or part matches an `omit` glob is left out; module sections, and the
     sections whose title or part matches a `gate` glob, count in the commit status."""
-    omit, gate = [p.lower() for p in omit], [p.lower() for p in gate]
+    # the team's globs, matched in time linear in the title (hooks/globs.py: a pattern like
+    # `*a*a*a*a*a*b` costs nothing), case-insensitively, `*` crossing `/` as in fnmatch
+    omit_globs = [glob_tokens(p.lower()) for p in omit]
+    gate_globs = [glob_tokens(p.lower()) for p in gate]
 
-    def matches(patterns: list[str], section: ChecklistSection) -> bool:
+    def matches(patterns: list[tuple[globs.Token, ...]], section: ChecklistSection) -> bool:
         names = (section.title.lower(), section.part.lower())
-        return any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns)
+        return any(globs.matches(p, n) for n in names for p in patterns)
 
-    sections = [s for s in _parse(text) if not matches(omit, s)]
+    sections = [s for s in _parse(text) if not matches(omit_globs, s)]
     for section in sections:
-        section.gates = not section.always or matches(gate, section)
+        section.gates = not section.always or matches(gate_globs, section)
     return sections
 
 
