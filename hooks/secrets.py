@@ -112,9 +112,17 @@ def redact(
 
 
 def redactor() -> Callable[[str], str]:
-    """`redact` with the environment read once, for a caller with many texts to redact."""
+    """`redact` with the environment read once, for a caller with many texts to redact (and
+    each distinct text redacted once: a run's findings repeat their fixes and paths)."""
     values = secret_values()
-    return lambda text: redact(text, values=values)
+    seen: dict[str, str] = {}
+
+    def clean(text: str) -> str:
+        if text not in seen:
+            seen[text] = redact(text, values=values)
+        return seen[text]
+
+    return clean
 
 
 def redact_all(value: object) -> object:
