@@ -3,6 +3,7 @@ section of the runbook shipped in the package."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,11 +20,14 @@ from runbook_guard.hooks.matching import (
     quoted_signatures,
     rule_query,
     signature_text,
+    symptoms,
     tokens,
 )
 from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
+# HTTP error statuses and WebSocket close codes, as a status, not inside a longer number
+STATUS_CODE = re.compile(r"(?<![\w.])(4\d\d|5\d\d|10\d\d)(?![\w.])")
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
 )
@@ -134,6 +138,20 @@ class Links:
                     found.append(section)
         return found[0] if len(found) == 1 else None
 
+    def _by_status(self, text: str) -> Section | None:
+        """The one section whose title or symptom names an HTTP or WebSocket status code the
+        failure's message shows (`assert 403 == 302` against "Symptom: 401/403 errors"), when
+        nothing else linked it."""
+        shown = set(STATUS_CODE.findall(text))
+        if not shown:
+            return None
+        found = [
+            section
+            for section in self._explaining
+            if shown & set(STATUS_CODE.findall(" ".join([section.title, *symptoms(section)])))
+        ]
+        return found[0] if len(found) == 1 else None
+
     @cached_property
     def _text_matcher(self) -> Matcher:
         return self.matcher or Matcher(self.shipped.sections)
@@ -205,7 +223,10 @@ class Links:
             )
         ]
         if not found:
-            return None
+            coded = self._by_status(texts[0])
+            if coded is None:
+                return None
+            return Resolution(texts[0][:60], coded, index.url(coded), "status", 0.5)
         match, text = max(found, key=lambda pair: pair[0].score)
         return Resolution(
             text[:60], match.section, index.url(match.section), "matched", match.score

@@ -253,6 +253,11 @@ def explains(section: Section) -> bool:
     return not lines or listed < 0.6 * len(lines)
 
 
+def symptoms(section: Section) -> list[str]:
+    """What the section says a failure looks like: its symptom (or error, signs) fields."""
+    return [v for k, v in section.fields.items() if k.startswith(("symptom", "error", "sign"))]
+
+
 def signature_text(text: str) -> str:
     """Text as a quoted signature is compared: lower case, numbers, ids and addresses masked,
     blanks collapsed (a failure's own values never match a runbook's example values)."""

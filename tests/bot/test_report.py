@@ -256,3 +256,24 @@ def test_a_section_titled_with_the_exceptions_name_explains_it(tmp_path: Path) -
     )
     [planned] = report.plan([failed], links)
     assert planned.runbook is not None and planned.runbook.section.anchor == "4-import-errors"
+
+
+def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: Path) -> None:
+    """`assert 403 == 302` on a WebSocket handshake shares no word with "Authentication
+    failures", but its symptom names the 403; a number that is not a status links nothing."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+        "# Tests\n\n## 2. Authentication failures\n\n**Symptom**: 401/403 errors in tests\n"
+        "**Fix**: log in through the shared helper\n\n"
+        "## 3. Slow suites\n\n**Symptom**: the suite takes 500 seconds\n**Fix**: scope fixtures\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
+
+    def linked(message: str) -> str | None:
+        failed = Failure("test", "tests/e2e/test_ws.py::test_handshake", "AssertionError", message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    assert linked("assert 403 == 302") == "2-authentication-failures"
+    assert linked("assert 40312 == 302") is None  # an id, not a status
+    assert linked("assert 1 == 2") is None
