@@ -244,7 +244,11 @@ def render(
         "",
         f"**{done} of {total}** boxes ticked for the {count} changed file{'s' * (count != 1)}"
         f" ({len(modules)} module checklist{'s' * (len(modules) != 1)}). Tick each box when it"
-        " is true; the status `runbook/definition-of-done` turns green when all are.",
+        " is true; the status `runbook/definition-of-done` turns green when all are."
+        if total
+        else f"No module checklist applies to the {count} changed file{'s' * (count != 1)}:"
+        " the status `runbook/definition-of-done` is green. What applies to every change is"
+        " below.",
     ]
     if findings_markdown:
         out += ["", findings_markdown]
@@ -328,6 +332,8 @@ def counts(sections: list[ChecklistSection], ticked: dict[str, bool]) -> tuple[i
 def status(sections: list[ChecklistSection], ticked: dict[str, bool]) -> tuple[str, str]:
     """(state, description) of the commit status."""
     done, total = counts(sections, ticked)
+    if total == 0:
+        return "success", "No module checklist applies to this change"
     if done == total:
         return "success", f"All {total} Definition-of-Done items ticked"
     return "pending", f"{done} of {total} Definition-of-Done items ticked"

@@ -110,3 +110,16 @@ def test_stale_sections_collapse_and_body_stays_under_the_limit(
     assert "<details><summary>Sections that no longer apply</summary>" in body
     huge = checklist.render(chosen, {}, findings_markdown="x" * 100_000, files=[])
     assert len(huge) < checklist.LIMIT and "cut to stay under" in huge
+
+
+def test_a_change_no_module_checklist_covers_says_so(
+    team_sections: list[checklist.ChecklistSection],
+) -> None:
+    chosen = checklist.select(team_sections, ["README.md"])
+    assert checklist.status(chosen, {}) == (
+        "success",
+        "No module checklist applies to this change",
+    )
+    body = checklist.render(chosen, {}, files=["README.md"])
+    assert "No module checklist applies to the 1 changed file" in body
+    assert "0 of 0" not in body and "<summary>On every change" in body

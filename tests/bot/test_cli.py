@@ -87,7 +87,7 @@ def test_checklist_dry_run_on_a_branch_compares_with_the_default_branch(
     code, out = run("checklist", "--dry-run", "--format", "json")
     [body] = json.loads(out)["comments"]
     assert code == 0
-    assert "for the 2 changed files" in body, (default, body)
+    assert "the 2 changed files" in body, (default, body)
     assert "Reviewed" in body  # the configured checklist, not the shipped one
 
 
