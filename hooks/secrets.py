@@ -51,9 +51,10 @@ RULES: dict[str, str] = {
     "url-credentials": r"(?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s/@]{3,})@",
     "authorization": r"\b(?i:bearer|basic|token)\s+(?P<secret>[A-Za-z0-9._~+/=-]{16,})",
     # `password = "hunter22"`, `api_key: abc...`, `SECRET=...` (gitleaks' generic-api-key,
-    # without its entropy test: over-redacting a failure message costs less than a leak)
+    # without its entropy test: over-redacting a failure message costs less than a leak); not
+    # `::`, pytest's separator (`test_tokenizer.py::test_load` is a test's name)
     "generic-assignment": r"(?i:passw(?:or)?d|pwd|secret|token|api[_-]?key|"
-    r"access[_-]?key|private[_-]?key|credential|auth[_-]?key)[\w.-]{0,40}[\"']?\s*(?:=|:|:=|=>)\s*"
+    r"access[_-]?key|private[_-]?key|credential|auth[_-]?key)[\w.-]{0,40}[\"']?\s*(?:=|:(?!:)|:=|=>)\s*"
     r"[\"']?(?!-----BEGIN)(?P<secret>[^\s\"'`,;<>()\[\]{}]{6,})",  # a key block: private-key's
 }
 SECRET_NAME = re.compile(r"TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|PRIVATE", re.I)

@@ -98,6 +98,9 @@ def test_secret_named_environment_values_and_the_token_are_cut_whatever_their_sh
         "oauth-credentials-present: `GOOGLE_CLIENT_SECRET` is empty in .env.production",
         "KeyError: 'token'",
         "<!-- runbook-bot:fingerprint=0123456789ab -->",
+        # a test's id: pytest's `::` is no assignment
+        "tests/models/test_tokenizer.py::test_load_tokenizer",
+        "tests/auth/test_secret_store.py::TestSecretStore::test_rotate",
     ],
 )
 def test_ordinary_failure_text_is_left_alone(text: str) -> None:
