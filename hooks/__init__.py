@@ -20,7 +20,7 @@ def quiet_interrupts() -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: object) -> None:
-        if not issubclass(kind, KeyboardInterrupt):
+        if not _interrupted(value):
             previous(kind, value, tb)  # type: ignore[arg-type]
             return
         name = program if program in COMMANDS else "runbook-guard"
@@ -31,6 +31,17 @@ def quiet_interrupts() -> None:
             os._exit(130)  # what a shell reports for Ctrl-C; nothing is half-written here
 
     sys.excepthook = hook
+
+
+def _interrupted(error: BaseException | None) -> bool:
+    """Is this a Ctrl-C, even one Python wrapped on the way (a KeyboardInterrupt raised while
+    a class is being created becomes "RuntimeError: Error calling __set_name__" on 3.11)?"""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 quiet_interrupts()

@@ -220,5 +220,5 @@ def release_clone(tmp_path: Path) -> Path:
     run_git(upstream, "commit", "-q", "--allow-empty", "--no-verify", "-m", "working tree")
     from runbook_guard.hooks import __version__
 
-    run_git(upstream, "tag", f"v{__version__}")
+    run_git(upstream, "tag", "-f", f"v{__version__}")  # the clone may have the release's tag
     return upstream

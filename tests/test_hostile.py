@@ -318,6 +318,24 @@ def test_an_interrupt_while_our_modules_load_is_one_line_and_130(git_repo: Path)
     assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
 
 
+def test_an_interrupt_python_wrapped_in_another_error_is_still_one_line(git_repo: Path) -> None:
+    """On 3.11 a Ctrl-C while a class is being created (a dataclass's fields) reaches the top as
+    `RuntimeError: Error calling __set_name__`, caused by the KeyboardInterrupt."""
+    probe = (
+        "import sys\n"
+        "sys.argv[0] = 'runbook-guard'\n"
+        "import runbook_guard.hooks\n"
+        "try:\n"
+        "    raise KeyboardInterrupt\n"
+        "except KeyboardInterrupt as e:\n"
+        "    raise RuntimeError('Error calling __set_name__') from e\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
+    )
+    assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
+
+
 def test_a_library_that_imports_the_package_keeps_its_own_interrupts(git_repo: Path) -> None:
     probe = "import os, signal\nimport runbook_guard.hooks\nos.kill(os.getpid(), signal.SIGINT)\n"
     done = subprocess.run(
