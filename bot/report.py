@@ -157,12 +157,7 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     the traceback; and each exception or log line of the traceback alone. A captured log line
     can name the cause while the assertion says only `assert 400 == 200`, and a long traceback
     would otherwise drown a precise message in file paths."""
-    message = failure.message
-    for name in (failure.error_type, failure.error_type.rsplit(".", 1)[-1]):
-        if name and message.startswith(f"{name}:"):  # pytest's JUnit repeats the type
-            message = message[len(name) + 1 :].lstrip()
-            break
-    head = f"{failure.error_type}: {message}"
+    head = f"{failure.error_type}: {_own_message(failure)}"
     for pattern in patterns:
         # "[timestamp]" and the like stand for any text in the team's log patterns
         regex = re.sub(r"\\\[[^\]]*\\\]", ".*", re.escape(pattern.pattern))
@@ -262,12 +257,19 @@ def _title(failure: Failure) -> str:
     if failure.kind == "fake-test":
         return _short(f"Suspected fake test: {_subject(failure)}")
     kind = failure.error_type.rsplit(".", 1)[-1] or "Failure"
-    message = failure.message.strip().splitlines()[0] if failure.message.strip() else ""
-    # pytest's JUnit writes the type into the message too: `AssertionError: assert 403 == 302`
-    for name in (failure.error_type, kind):
+    message = _own_message(failure).strip()
+    message = message.splitlines()[0] if message else ""
+    return _short(f"{_subject(failure)}: {kind}" + (f": {message}" if message else ""))
+
+
+def _own_message(failure: Failure) -> str:
+    """The message without the exception's type that pytest's JUnit writes before it too
+    (`AssertionError: assert 403 == 302`), once or more, dotted or not."""
+    message = failure.message.lstrip()
+    for name in (failure.error_type, failure.error_type.rsplit(".", 1)[-1]):
         while name and message.startswith(f"{name}:"):
             message = message[len(name) + 1 :].lstrip()
-    return _short(f"{_subject(failure)}: {kind}" + (f": {message}" if message else ""))
+    return message
 
 
 def _subject(failure: Failure) -> str:

@@ -27,6 +27,10 @@ from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
 # HTTP error statuses and WebSocket close codes, as a status, not inside a longer number
+# Words an exception's name and a section's title share without saying which problem it is
+GENERIC_TITLE_WORDS = frozenset(
+    {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
+)
 STATUS_CODE = re.compile(r"(?<![\w.])(4\d\d|5\d\d|10\d\d)(?![\w.])")
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
@@ -109,33 +113,45 @@ class Links:
             return self._text_matcher
         return Matcher(self._explaining)
 
+    # What each explaining section offers a failure, read once per run (a report matches many
+    # failures against the same sections).
+    @cached_property
+    def _quotes(self) -> list[tuple[tuple[str, ...], Section]]:
+        return [(parts, s) for s in self._explaining for parts in quoted_signatures(s)]
+
+    @cached_property
+    def _title_words(self) -> list[tuple[set[str], Section]]:
+        return [
+            ({t for t in tokens(s.title) if not t.isdigit()} - GENERIC_TITLE_WORDS, s)
+            for s in self._explaining
+        ]
+
+    @cached_property
+    def _status_codes(self) -> list[tuple[set[str], Section]]:
+        return [
+            (set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)]))), s)
+            for s in self._explaining
+        ]
+
     def _quoted(self, texts: Sequence[str]) -> Section | None:
         """The section whose quoted error text a failure contains (the longest such quote; ids,
         numbers and timestamps aside), or None."""
         seen = [signature_text(text) for text in texts]
         best: tuple[int, Section] | None = None
-        for section in self._explaining:
-            for parts in quoted_signatures(section):
-                size = sum(map(len, parts))
-                if (best is None or size > best[0]) and any(
-                    contains_signature(t, parts) for t in seen
-                ):
-                    best = (size, section)
+        for parts, section in self._quotes:
+            size = sum(map(len, parts))
+            if (best is None or size > best[0]) and any(contains_signature(t, parts) for t in seen):
+                best = (size, section)
         return best[1] if best else None
 
     def _titled(self, names: Sequence[str]) -> Section | None:
         """The one section whose title is an exception's name in words ("6. Import Errors" for
         `ImportError`), if exactly one is."""
-        generic = {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
         found = []
         for name in names:
-            wanted = {t for t in tokens(name) if t != name.lower()} - generic
-            if not wanted:
-                continue
-            for section in self._explaining:
-                title = {t for t in tokens(section.title) if not t.isdigit()} - generic
-                if title == wanted:
-                    found.append(section)
+            wanted = {t for t in tokens(name) if t != name.lower()} - GENERIC_TITLE_WORDS
+            if wanted:
+                found += [section for title, section in self._title_words if title == wanted]
         return found[0] if len(found) == 1 else None
 
     def _by_status(self, text: str) -> Section | None:
@@ -145,11 +161,7 @@ class Links:
         shown = set(STATUS_CODE.findall(text))
         if not shown:
             return None
-        found = [
-            section
-            for section in self._explaining
-            if shown & set(STATUS_CODE.findall(" ".join([section.title, *symptoms(section)])))
-        ]
+        found = [section for codes, section in self._status_codes if shown & codes]
         return found[0] if len(found) == 1 else None
 
     @cached_property
