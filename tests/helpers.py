@@ -68,6 +68,24 @@ def guard(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def run_module(
+    module: str, cwd: Path, *args: str | Path, timeout: float = 300, text: bool = True
+) -> subprocess.CompletedProcess[Any]:
+    """`python -m runbook_guard.<module> ARGS` (`hooks` or `bot`) in a fresh process in `cwd`,
+    colour off, under a time limit; whatever it exits with, never a traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"runbook_guard.{module}", *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        text=text,
+        timeout=timeout,
+    )
+    err = done.stderr if text else done.stderr.decode("utf-8", "replace")
+    assert "Traceback" not in err, err
+    return done
+
+
 PROBE = """
 import json, sys
 from runbook_guard.hooks.cli import main

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.helpers import run_module
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def runbook_guard(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runbook_guard.hooks", *args],
-        cwd=CHECKOUT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_module("hooks", CHECKOUT, *args)
 
 
 def test_every_file_passes_our_rules() -> None:

@@ -19,21 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, commit, stage, write
+from tests.helpers import ROOT, commit, run_module, stage, write
 
 LIMIT = 60  # seconds: what the issue allowed each attempt
 
 
 def guard(repo: Path, *args: str, timeout: float = LIMIT) -> tuple[int, str, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "runbook_guard.hooks", *args],
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
+    done = run_module("hooks", repo, *args, timeout=timeout)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -233,15 +225,8 @@ def test_hostile_runbook_markdown_is_read_in_linear_time(git_repo: Path, text: s
     for command in (["run", "--no-cache"], ["check-links"], ["explain", "no-direct-environ"]):
         code, _, err = guard(git_repo, *command, timeout=20)
         assert code in (0, 1), (command, err)
-    done = subprocess.run(
-        [sys.executable, "-m", "runbook_guard.bot", "checklist", "--dry-run"],
-        cwd=git_repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    done = run_module("bot", git_repo, "checklist", "--dry-run", timeout=20)
+    assert done.returncode == 0, done.stderr
 
 
 # -- output integrity: a file's name cannot forge a line, and JSON stays UTF-8 -----------------
@@ -251,14 +236,10 @@ FORGED = os.fsdecode(b"ok.py\nforged.py:1:1: no-silent-except \xff.py")
 
 
 def _run_bytes(repo: Path, fmt: str) -> bytes:
-    done = subprocess.run(
-        [sys.executable, "-m", "runbook_guard.hooks", "run", "--no-cache", "--format", fmt],
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
-        capture_output=True,
-        timeout=LIMIT,
+    done = run_module(
+        "hooks", repo, "run", "--no-cache", "--format", fmt, timeout=LIMIT, text=False
     )
-    assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stderr
     return done.stdout
 
 

@@ -6,14 +6,11 @@ none may be found. (What the bot sends to GitHub: tests/bot/test_hostile_text.py
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, commit, stage, write
+from tests.helpers import commit, run_module, stage, write
 from tests.hooks.test_redaction import SECRETS
 
 # what is searched for: the random core of each secret (a private key's body, a URL's
@@ -45,15 +42,7 @@ def python_module(secrets: dict[str, str]) -> str:
 
 
 def run(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "runbook_guard.hooks", *args],
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert "Traceback" not in done.stderr, done.stderr
+    done = run_module("hooks", repo, *args)
     return done.stdout + done.stderr
 
 
@@ -122,23 +111,7 @@ def test_the_bots_output_holds_no_secret_and_stays_json(git_repo: Path, tmp_path
     junit = tmp_path / "junit.xml"
     junit.write_text(f'<testsuite name="pytest">{"".join(cases)}</testsuite>')
     for fmt in ("json", "text"):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "runbook_guard.bot",
-                "report",
-                "--dry-run",
-                "--format",
-                fmt,
-                "--junit",
-                junit,
-            ],
-            cwd=git_repo,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-        )
+        done = run_module("bot", git_repo, "report", "--dry-run", "--format", fmt, "--junit", junit)
         assert done.returncode == 0, done.stderr
         assert not leaks(done.stdout), leaks(done.stdout)
         if fmt == "json":
