@@ -281,7 +281,7 @@ def _blob_linker(config: config_module.Config, ref: str | None) -> checklist.Lin
     the team's file, posted as it is, would resolve under the pull request's address)."""
     from urllib.parse import quote
 
-    base = link_base(_root(), config)
+    base = link_base(config.root, config)  # the repository top the configuration was read at
     if base is None:
         return None
     if ref and base.endswith("/blob/HEAD/"):
