@@ -144,12 +144,29 @@ class Planned:
 FAILURE_BOILERPLATE = frozenset(
     tokens(
         "assert assertion traceback test tests pytest line file error exception expected got "
-        "where call recent last most value none true false self return raise"
+        "where call recent last most value none true false self return raise "
+        "failed failure failing unable could"
     )
 )
 FAILURE_THRESHOLD = 0.3  # below it, `needs-runbook`
 MIN_SHARED_WORDS = 3  # distinct words a failure and its section must share
 CAUSE_LINE = re.compile(r"(?:Error|Exception|Warning|Failure)\b|\b(?:ERROR|CRITICAL|FATAL)\b")
+
+
+PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
+CLAUSE_END = re.compile(r"(?<=\w)[.;,!?](?:\s|$)")
+
+
+def message_gist(message: str) -> str:
+    """What an error message says before its particulars: the first clause of its first line,
+    values in brackets left out (`CUDA out of memory. Tried to allocate 92.00 MiB (GPU 0; ...`
+    is "CUDA out of memory"). Messages put the problem first and the numbers after; matched
+    alone, the problem is not drowned by them."""
+    lines = message.strip().splitlines()
+    text = lines[0] if lines else ""
+    for _ in range(3):  # nested brackets, innermost first
+        text = PARENTHESISED.sub(" ", text)
+    return " ".join(CLAUSE_END.split(text, maxsplit=1)[0].split()).strip(" :-")
 
 
 def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
@@ -209,6 +226,7 @@ def plan(
                 # the class's own name too: a runbook writes `ServerSelectionTimeoutError`,
                 # a traceback `pymongo.errors.ServerSelectionTimeoutError`
                 tuple(dict.fromkeys([first.error_type, first.error_type.rsplit(".", 1)[-1]])),
+                messages=[message_gist(_own_message(first))],
                 min_words=MIN_SHARED_WORDS,
                 ignore=FAILURE_BOILERPLATE,
                 threshold=FAILURE_THRESHOLD,

@@ -14,6 +14,7 @@ from runbook_guard.hooks import __version__, git
 from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
+    CLEAR_WINNER,
     Matcher,
     contains_signature,
     explains,
@@ -32,6 +33,7 @@ GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
 )
 STATUS_CODE = re.compile(r"(?<![\w.])(4\d\d|5\d\d|10\d\d)(?![\w.])")
+SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
 )
@@ -144,6 +146,24 @@ class Links:
                 best = (size, section)
         return best[1] if best else None
 
+    @cached_property
+    def _symptom_texts(self) -> list[tuple[str, Section]]:
+        return [(signature_text(" ".join(symptoms(s))), s) for s in self._explaining]
+
+    def _described(self, messages: Sequence[str]) -> Section | None:
+        """The one section whose symptom says, word for word, what a failure's message says
+        ("WORKER TIMEOUT" against "Signs: the app server logs a critical worker timeout"):
+        the other direction of a quoted signature. Messages of two words or more only."""
+        for message in messages:
+            wanted = signature_text(message)
+            if len(re.findall(r"[a-z]{2,}", wanted)) < 2:
+                continue
+            pattern = re.compile(rf"(?<![a-z0-9]){re.escape(wanted)}(?![a-z0-9])")
+            found = [section for text, section in self._symptom_texts if pattern.search(text)]
+            if len(found) == 1:
+                return found[0]
+        return None
+
     def _titled(self, names: Sequence[str]) -> Section | None:
         """The one section whose title is an exception's name in words ("6. Import Errors" for
         `ImportError`), if exactly one is."""
@@ -211,17 +231,20 @@ class Links:
         texts: Sequence[str],
         phrases: tuple[str, ...] = (),
         *,
+        messages: Sequence[str] = (),
         min_words: int = 1,
         ignore: frozenset[str] = frozenset(),
         threshold: float | None = None,
     ) -> Resolution | None:
         """The section that one of `texts` (views of one failure) matches best in the team's
-        runbooks (or the shipped one); an explicit link whose pattern any of them contains wins."""
+        runbooks (or the shipped one); an explicit link whose pattern any of them contains wins,
+        then a section quoting the failure's text, naming its exception in its title, or
+        describing one of `messages` (the failure's own words) in its symptom."""
         for pattern, _target in self.config.links.items():
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)
         index = self.team or self.shipped
-        quoted = self._quoted(texts) or self._titled(phrases)
+        quoted = self._quoted(texts) or self._titled(phrases) or self._described(messages)
         if quoted is not None:
             return Resolution(texts[0][:60], quoted, index.url(quoted), "quoted", 1.0)
         matcher = self._failure_matcher
@@ -234,6 +257,25 @@ class Links:
                 )
             )
         ]
+        for message in messages:
+            if any(text.endswith(message) for text in texts):
+                continue  # the whole message, already matched as it is
+            # a short text reaches the threshold on two chance words: its section must also
+            # stand clear of the next; far clear, one shared word fewer will do
+            ranked = matcher.scores(message, phrases)
+            runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+            if not ranked or ranked[0].score < SHORT_TEXT_MARGIN * runner_up:
+                continue
+            clear = ranked[0].score >= CLEAR_WINNER * runner_up
+            match = matcher.best(
+                message,
+                phrases,
+                min_words=min_words - 1 if clear and min_words > 2 else min_words,
+                ignore=ignore,
+                threshold=threshold,
+            )
+            if match is not None:
+                found.append((match, message))
         if not found:
             coded = self._by_status(texts[0])
             if coded is None:

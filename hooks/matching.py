@@ -8,6 +8,7 @@ threshold a text is linked to nothing rather than linked wrongly.
 
 from __future__ import annotations
 
+import builtins
 import math
 import re
 from collections import Counter
@@ -55,6 +56,7 @@ TIMED_OUT = re.compile(r"\btim(?:ed|es|ing) out\b", re.I)
 # The tail of every exception name: it says nothing about which one.
 GENERIC_PARTS = frozenset({"error", "exception", "warning", "exit", "interrupt"})
 CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def tokens(text: str) -> list[str]:
@@ -78,10 +80,51 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _phrase_tokens(phrases: Sequence[str]) -> list[set[str]]:
-    """A phrase of two or more words, or one long distinctive word (an exception name)."""
-    found = [set(tokens(p)) for p in phrases]
-    return [p for p in found if len(p) >= 2 or len(next(iter(p), "")) >= 10]
+def name_words(name: str) -> set[str]:
+    """An exception's name as a runbook writes it in words, its generic tail ("error") left
+    out: `OutOfMemoryError` is "out of memory", `UnpicklingError` "unpickling". Empty for a
+    built-in exception of one word (`ValueError`): "value" in a runbook says nothing."""
+    short = name.rsplit(".", 1)[-1]
+    if not re.fullmatch(r"[A-Za-z0-9]+", short):
+        return set()
+    parts = [c.lower() for c in CAMEL.findall(short) if len(c) > 1]
+    specific = [p for p in parts if p not in GENERIC_PARTS and p not in STOPWORDS]
+    if len(parts) < 2 or not specific or (len(specific) == 1 and short in BUILTIN_NAMES):
+        return set()
+    return {_stem(p) for p in specific}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: frozenset[str]
+    symptom_only: bool = False  # found only in what a section says a failure looks like
+    builtin: str = ""  # a built-in exception's bare name, lower case
+
+    def on(self, lines: Sequence[set[str]], symptom_lines: Sequence[set[str]]) -> bool:
+        return any(
+            self.words <= line and not self._qualified_on(line)
+            for line in (symptom_lines if self.symptom_only else lines)
+        )
+
+    def _qualified_on(self, line: set[str]) -> bool:
+        """A runbook's `cache.ConnectionError` is the cache's, not any `ConnectionError`."""
+        return bool(self.builtin) and any(
+            word != self.builtin and word.endswith(self.builtin) for word in line
+        )
+
+
+def _phrase_tokens(phrases: Sequence[str]) -> list[Phrase]:
+    """A phrase of two or more words, or one long distinctive word (an exception name); an
+    exception name also as its words, those of a one-word name (`UnpicklingError`,
+    `ConfigurationError`) only where a section describes its symptom: "configuration" in a
+    link to another file says nothing."""
+    kept = [
+        Phrase(words, builtin=p.lower() if p in BUILTIN_NAMES else "")
+        for p in phrases
+        if len(words := frozenset(tokens(p))) >= 2 or len(next(iter(words), "")) >= 10
+    ]
+    named = [frozenset(words) for p in phrases if (words := name_words(p))]
+    return kept + [Phrase(words, symptom_only=len(words) == 1) for words in named]
 
 
 def words(text: str) -> list[frozenset[str]]:
@@ -113,6 +156,10 @@ class Matcher:
             + [set(tokens(line)) for line in section.body.splitlines() if line.strip()]
             for section in self.sections
         ]
+
+    @cached_property
+    def _symptom_lines(self) -> list[list[set[str]]]:
+        return [[set(tokens(text)) for text in symptoms(section)] for section in self.sections]
 
     @cached_property
     def _weights(self) -> list[dict[str, float]]:
@@ -149,7 +196,7 @@ class Matcher:
         telling as a heading."""
         query = set(tokens(text))
         phrase_tokens = _phrase_tokens(phrases)
-        query.update(*phrase_tokens)
+        query.update(*(phrase.words for phrase in phrase_tokens))
         idf = self._idf
         default_idf = math.log(1 + max(len(self.sections), 1))
         # unknown words cannot match anything; they still dilute the score a little
@@ -157,11 +204,13 @@ class Matcher:
         if not total:
             return []
         ranked = []
-        for section, weights, lines in zip(self.sections, self._weights, self._lines, strict=True):
+        for section, weights, lines, symptom_lines in zip(
+            self.sections, self._weights, self._lines, self._symptom_lines, strict=True
+        ):
             boosted = dict(weights)
             for phrase in phrase_tokens:
-                if any(phrase <= line for line in lines):
-                    boosted.update(dict.fromkeys(phrase, TITLE_WEIGHT))
+                if phrase.on(lines, symptom_lines):
+                    boosted.update(dict.fromkeys(phrase.words, TITLE_WEIGHT))
             score = sum(idf[w] * boosted[w] for w in query if w in boosted) / total
             ranked.append(Match(section, min(score, 1.0)))
         ranked.sort(key=lambda m: (-m.score, m.section.level, m.section.line))
@@ -209,9 +258,9 @@ class Matcher:
         ("order", "value"); three, or the exception a section's symptom line names, are a
         signature."""
         i = self.sections.index(match.section)
-        weights, lines = self._weights[i], self._lines[i]
+        weights, lines, symptom_lines = self._weights[i], self._lines[i], self._symptom_lines[i]
         shared = {word - ignore for word in words(text) if (word - ignore) & weights.keys()}
-        named = any(phrase <= line for phrase in _phrase_tokens(phrases) for line in lines)
+        named = any(phrase.on(lines, symptom_lines) for phrase in _phrase_tokens(phrases))
         return len(shared) + (2 if named else 0)
 
 
@@ -253,9 +302,26 @@ def explains(section: Section) -> bool:
     return not lines or listed < 0.6 * len(lines)
 
 
+SYMPTOM_LABEL = re.compile(
+    r"^\s*(?:[-*]\s+)?\**(?:symptoms?|errors?|signs?|failures?|what you see)\**:\**\s*(.*)$", re.I
+)
+ANY_LABEL = re.compile(r"^\s*(?:[-*]\s+)?\**[A-Z][\w ]{0,30}\**:(?:\s|\*|$)")
+
+
 def symptoms(section: Section) -> list[str]:
-    """What the section says a failure looks like: its symptom (or error, signs) fields."""
-    return [v for k, v in section.fields.items() if k.startswith(("symptom", "error", "sign"))]
+    """What the section says a failure looks like: each paragraph labelled as a symptom (or
+    error, signs, failure, "what you see"), bold or plain (`**Symptom:**`, `Signs:`), whole."""
+    found: list[list[str]] = []
+    current: list[str] | None = None
+    for line in section.body.splitlines():
+        if match := SYMPTOM_LABEL.match(line):
+            current = [match[1]]
+            found.append(current)
+        elif current is not None and line.strip() and not ANY_LABEL.match(line):
+            current.append(line.strip())
+        else:
+            current = None
+    return [" ".join(lines).strip() for lines in found if any(lines)]
 
 
 def signature_text(text: str) -> str:

@@ -277,3 +277,90 @@ def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: 
     assert linked("assert 403 == 302") == "2-authentication-failures"
     assert linked("assert 40312 == 302") is None  # an id, not a status
     assert linked("assert 1 == 2") is None
+
+
+PLAIN_RUNBOOK = """# Storage on-call notes
+
+### Blob reads fail their checksum
+
+Signs: readers stop with a checksum mismatch error; the replica logs LEASE EXPIRED for the
+volume a minute before.
+
+Cause: a replica was fenced while it still served reads.
+
+Steps: drain the replica; rerun the scrub.
+
+### Volume quota exhausted
+
+Signs: writers stop with a disk quota exceeded message on the shared volume.
+
+Cause: retention jobs did not run: the lease of their runner expired.
+
+Steps: run the retention job by hand; raise the quota alert threshold.
+
+### Settings loaded at start-up
+
+Signs: the service refuses to start and exits with status 78.
+
+Steps: compare the file with the schema in the configuration notes (docs/settings.md), then
+restart; a port, a path or a secret left empty is the usual mistake.
+
+### Cache nodes unreachable
+
+Signs: `cache.ConnectionError` from every worker at once.
+
+Steps: restart the cache proxy.
+"""
+
+
+def _plain_linked(tmp_path: Path, error_type: str, message: str, kind: str = "test") -> str | None:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / "ONCALL.md").write_text(PLAIN_RUNBOOK)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/ONCALL.md",)))
+    failed = Failure(kind, "tests/test_io.py::test_io", error_type, message)
+    [planned] = report.plan([failed], links)
+    return planned.runbook.section.anchor if planned.runbook else None
+
+
+def test_an_exception_name_is_matched_as_the_runbooks_words(tmp_path: Path) -> None:
+    """`ChecksumMismatchError` is the "checksum mismatch error" a plain `Signs:` paragraph
+    describes; a one-word name (`ConfigurationError`) counts only in what a section says a
+    failure looks like, not wherever the word stands."""
+    assert (
+        _plain_linked(tmp_path, "blobstore.errors.ChecksumMismatchError", "block 7 of 12")
+        == "blob-reads-fail-their-checksum"
+    )
+    assert _plain_linked(tmp_path, "ConfigurationError", "port is 0") is None
+
+
+def test_a_messages_gist_links_where_its_particulars_drown_it(tmp_path: Path) -> None:
+    """Messages put the problem first and the numbers after: the first clause, brackets left
+    out, is matched alone and must stand clear of the next section."""
+    assert report.message_gist(
+        "Disk quota exceeded. Tried to write 512.00 MiB (volume 3; 1.90 GiB used) on node-a7"
+    ) == ("Disk quota exceeded")
+    long = (
+        "Disk quota exceeded. Tried to write 512.00 MiB (volume 3; 1.90 GiB used; 0 bytes "
+        "free; 2.00 GiB reserved by tenant acme-prod-eu-west) while flushing segment "
+        "00042.log after 3 retries with backoff 0.5 s, 1.0 s, 2.0 s"
+    )
+    assert _plain_linked(tmp_path, "OSError", long) == "volume-quota-exhausted"
+    particulars = long.replace("Disk quota exceeded. ", "")
+    assert _plain_linked(tmp_path, "OSError", particulars) is None
+
+
+def test_a_message_a_symptom_says_word_for_word_is_linked(tmp_path: Path) -> None:
+    """A log line's message (`LEASE EXPIRED (pid:4411)`), ids aside, standing in one section's
+    signs links there; one standing in no section's signs links nothing."""
+    assert (
+        _plain_linked(tmp_path, "CRITICAL", "LEASE EXPIRED (pid:4411)", kind="log")
+        == "blob-reads-fail-their-checksum"
+    )
+    assert _plain_linked(tmp_path, "CRITICAL", "LEASE RENEWED (pid:4411)", kind="log") is None
+
+
+def test_a_builtin_exceptions_name_does_not_decide_a_short_message(tmp_path: Path) -> None:
+    """`ConnectionError` from an HTTP client is not the `cache.ConnectionError` a section names:
+    the message's gist ("HTTPConnectionPool : Max retries exceeded") says nothing of a cache."""
+    message = "HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded with url: /"
+    assert _plain_linked(tmp_path, "ConnectionError", message) is None
