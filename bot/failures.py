@@ -249,13 +249,45 @@ def parse_ruff(path: str) -> list[Failure]:
     return failures
 
 
+# Structured lines: logfmt (`level=error msg="..."`: Go services, Docker, logrus) and JSON
+LOGFMT_LEVEL = re.compile(
+    r'(?:^|\s)(?:level|lvl|severity)="?(error|fatal|critical|panic)"?(?=\s|$)', re.I
+)
+LOGFMT_MESSAGE = re.compile(r'(?:^|\s)(?:msg|message|error|err)=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+JSON_LEVELS = ("error", "fatal", "critical", "panic")
+
+
+def _structured(line: str) -> tuple[str, str] | None:
+    """(level, message) of a logfmt or JSON log line at error level or worse, else None."""
+    if line.lstrip().startswith("{"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(record, dict):
+            return None
+        level = str(record.get("level") or record.get("levelname") or record.get("severity") or "")
+        message = record.get("msg") or record.get("message") or record.get("error")
+        if level.lower() in JSON_LEVELS and isinstance(message, str) and message.strip():
+            return level.upper(), message
+        return None
+    level = LOGFMT_LEVEL.search(line)
+    message = LOGFMT_MESSAGE.search(line)
+    if level is None or message is None:
+        return None
+    quoted, bare = message.groups()
+    text = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+    return (level[1].upper(), text) if text.strip() else None
+
+
 def parse_log(path: str) -> list[Failure]:
     failures = []
     for number, line in enumerate(_read(path).decode("utf-8", "replace").splitlines(), start=1):
-        match = LOG_LINE.search(line)
-        if match:
-            message = match["message"].strip()
-            error_type, root = root_exception(message, match["level"], message)
+        structured = _structured(line)
+        match = None if structured else LOG_LINE.search(line)
+        if structured or match:
+            level, message = structured or (match["level"], match["message"].strip())
+            error_type, root = root_exception(message, level, message)
             failures.append(
                 Failure(
                     "log",
@@ -263,7 +295,7 @@ def parse_log(path: str) -> list[Failure]:
                     error_type,
                     root or message,
                     line.strip(),
-                    severity="critical" if match["level"] in ("CRITICAL", "FATAL") else "error",
+                    severity="critical" if level in ("CRITICAL", "FATAL", "PANIC") else "error",
                 )
             )
     return failures

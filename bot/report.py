@@ -154,6 +154,7 @@ CAUSE_LINE = re.compile(r"(?:Error|Exception|Warning|Failure)\b|\b(?:ERROR|CRITI
 
 
 PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
+LOCATION_LINE = re.compile(r"^[\w./\\:-]+\.py:\d+: [\w.]+$")
 CLAUSE_END = re.compile(r"(?<=\w)[.;,!?](?:\s|$)")
 
 
@@ -161,12 +162,15 @@ def message_gist(message: str) -> str:
     """What an error message says before its particulars: the first clause of its first line,
     values in brackets left out (`CUDA out of memory. Tried to allocate 92.00 MiB (GPU 0; ...`
     is "CUDA out of memory"). Messages put the problem first and the numbers after; matched
-    alone, the problem is not drowned by them."""
-    lines = message.strip().splitlines()
-    text = lines[0] if lines else ""
-    for _ in range(3):  # nested brackets, innermost first
-        text = PARENTHESISED.sub(" ", text)
-    return " ".join(CLAUSE_END.split(text, maxsplit=1)[0].split()).strip(" :-")
+    alone, the problem is not drowned by them. A first line that is all particulars (`(409)`)
+    gives way to the next (`Reason: Conflict`)."""
+    for text in message.strip().splitlines()[:5]:
+        for _ in range(3):  # nested brackets, innermost first
+            text = PARENTHESISED.sub(" ", text)
+        gist = " ".join(CLAUSE_END.split(text, maxsplit=1)[0].split()).strip(" :-")
+        if re.search(r"[A-Za-z]{2}", gist):
+            return gist
+    return ""
 
 
 def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
@@ -184,6 +188,8 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     views = [head, f"{head}\n{failure.details[:2000]}"]
     for line in failure.details[:20_000].splitlines():
         line = line.strip().removeprefix("E ").strip()
+        if LOCATION_LINE.match(line):
+            continue  # pytest's `path.py:222: ApiException`: the words of a path, no cause
         if len(line) > 20 and CAUSE_LINE.search(line) and line not in views:
             views.append(line)
     return views[:50]

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from http import HTTPStatus
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +16,7 @@ from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
+    FENCE,
     Matcher,
     contains_signature,
     explains,
@@ -33,6 +35,15 @@ GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
 )
 STATUS_CODE = re.compile(r"(?<![\w.])(4\d\d|5\d\d|10\d\d)(?![\w.])")
+# A status written with its reason phrase ("answers 403 Forbidden", "came back 409 Conflict")
+# anywhere in a section's prose names it as surely as a symptom line does
+_NAMED = "|".join(
+    rf"{status.value}(?= {re.escape(status.phrase)}\b)" for status in HTTPStatus if status >= 400
+)
+NAMED_STATUS = re.compile(rf"(?<![\w.])({_NAMED})\b", re.I)
+# An identifier of two or more capitalised words, quoted as code in a runbook (`ExpiredToken`)
+QUOTED_NAME = re.compile(r"`([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)`")
+ERROR_CODE = re.compile(r"\(([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\)")  # `(NoSuchKey)`
 SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
@@ -122,6 +133,25 @@ class Links:
         return [(parts, s) for s in self._explaining for parts in quoted_signatures(s)]
 
     @cached_property
+    def _quoted_names(self) -> dict[str, list[Section]]:
+        sections: dict[str, list[Section]] = {}
+        for section in self._explaining:
+            for name in dict.fromkeys(QUOTED_NAME.findall(FENCE.sub("", section.body))):
+                sections.setdefault(name, []).append(section)
+        return sections
+
+    def _coded(self, texts: Sequence[str], names: Sequence[str]) -> Section | None:
+        """The one section that quotes, as code, the error code a failure shows in brackets
+        (botocore's `An error occurred (ExpiredToken)` against a runbook's `ExpiredToken`) or its
+        exception's name."""
+        shown = [*names, *(code for text in texts[:1] for code in ERROR_CODE.findall(text))]
+        for name in dict.fromkeys(n.rsplit(".", 1)[-1] for n in shown):
+            found = self._quoted_names.get(name, [])
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    @cached_property
     def _title_words(self) -> list[tuple[set[str], Section]]:
         return [
             ({t for t in tokens(s.title) if not t.isdigit()} - GENERIC_TITLE_WORDS, s)
@@ -131,7 +161,11 @@ class Links:
     @cached_property
     def _status_codes(self) -> list[tuple[set[str], Section]]:
         return [
-            (set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)]))), s)
+            (
+                set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)])))
+                | set(NAMED_STATUS.findall(FENCE.sub("", s.body))),
+                s,
+            )
             for s in self._explaining
         ]
 
@@ -176,8 +210,9 @@ class Links:
 
     def _by_status(self, text: str) -> Section | None:
         """The one section whose title or symptom names an HTTP or WebSocket status code the
-        failure's message shows (`assert 403 == 302` against "Symptom: 401/403 errors"), when
-        nothing else linked it."""
+        failure's message shows (`assert 403 == 302` against "Symptom: 401/403 errors"), or
+        its prose with the status's reason phrase ("came back 409 Conflict"), when nothing
+        else linked it."""
         shown = set(STATUS_CODE.findall(text))
         if not shown:
             return None
@@ -244,7 +279,12 @@ class Links:
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)
         index = self.team or self.shipped
-        quoted = self._quoted(texts) or self._titled(phrases) or self._described(messages)
+        quoted = (
+            self._quoted(texts)
+            or self._coded(texts, phrases)
+            or self._titled(phrases)
+            or self._described(messages)
+        )
         if quoted is not None:
             return Resolution(texts[0][:60], quoted, index.url(quoted), "quoted", 1.0)
         matcher = self._failure_matcher

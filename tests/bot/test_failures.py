@@ -141,3 +141,24 @@ def test_log_lines(tmp_path: Path) -> None:
 def test_root_exception_without_chain() -> None:
     assert root_exception("ValueError: bad", "X", "y") == ("ValueError", "bad")
     assert root_exception("no exception here", "X", "y") == ("X", "y")
+
+
+def test_structured_log_lines(tmp_path: Path) -> None:
+    """logfmt (Go services, Docker, logrus) and JSON lines at error level or worse are failures,
+    their `msg` the message (escaped quotes undone); info lines and other fields are not."""
+    log = (
+        'time="2026-01-05T10:00:00Z" level=info msg="listening on :8080"\n'
+        'time="2026-01-05T10:00:01Z" level=error msg="Handler for POST /v1/start returned error:'
+        ' bind for 0.0.0.0:5432 failed: \\"port is already allocated\\"" module=api\n'
+        '{"ts": 1, "level": "fatal", "msg": "cannot open ledger.db: disk I/O error"}\n'
+        '{"ts": 2, "level": "warn", "msg": "slow query"}\n'
+        "level=panic err=nil-map\n"
+    )
+    failures = parse_log(write(tmp_path, "svc.log", log))
+    assert [(f.location, f.severity) for f in failures] == [
+        ("svc.log:2", "error"),
+        ("svc.log:3", "critical"),
+        ("svc.log:5", "critical"),
+    ]
+    assert failures[0].message.endswith('failed: "port is already allocated"')
+    assert failures[1].message == "cannot open ledger.db: disk I/O error"

@@ -364,3 +364,76 @@ def test_a_builtin_exceptions_name_does_not_decide_a_short_message(tmp_path: Pat
     the message's gist ("HTTPConnectionPool : Max retries exceeded") says nothing of a cache."""
     message = "HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded with url: /"
     assert _plain_linked(tmp_path, "ConnectionError", message) is None
+
+
+ALERT_RUNBOOK = """# Scheduler alerts
+
+## Lease renewals rejected
+
+Alert: `lease-lost`. The coordinator refuses a renewal with `LeaseLost` when another worker
+took the lease over.
+
+Investigate:
+- clock skew between the workers
+
+## Job object already registered
+
+Alert: `job-conflict`. Registering a job came back 409 Conflict: a job of that name exists.
+
+Mitigate:
+- give test jobs a per-run suffix
+
+## Worker pool shrinking
+
+Alert: `pool-low`. Fewer workers than the floor; the autoscaler logs `ScaleDenied`.
+
+## Quota denials
+
+Alert: `quota`. The cloud API answers with `ScaleDenied` when the project is over its quota.
+"""
+
+
+def _alert_linked(tmp_path: Path, error_type: str, message: str, details: str = "") -> str | None:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / "ALERTS.md").write_text(ALERT_RUNBOOK)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/ALERTS.md",)))
+    failed = Failure("test", "tests/test_jobs.py::test_jobs", error_type, message, details)
+    [planned] = report.plan([failed], links)
+    return planned.runbook.section.anchor if planned.runbook else None
+
+
+def test_an_error_code_the_runbook_quotes_as_code_links_to_it(tmp_path: Path) -> None:
+    """`An error occurred (LeaseLost)` names the code one section quotes as `LeaseLost`; a code
+    two sections quote (`ScaleDenied`) decides nothing by itself."""
+    message = "An error occurred (LeaseLost) when calling the Renew operation: 0x1f"
+    assert _alert_linked(tmp_path, "ClientError", message) == "lease-renewals-rejected"
+    message = "An error occurred (ScaleDenied) when calling the Grow operation"
+    assert _alert_linked(tmp_path, "ClientError", message) is None
+
+
+def test_a_status_with_its_reason_phrase_in_prose_names_it(tmp_path: Path) -> None:
+    """ "came back 409 Conflict" in a section's prose names the status as a symptom line does;
+    the multi-line message's first line is all particulars, its gist the next."""
+    assert report.message_gist("(409)\nReason: Conflict\nHTTP response headers: {}") == (
+        "Reason: Conflict"
+    )
+    message = "(409)\nReason: Conflict\nHTTP response headers: {'Audit-Id': 'c41d'}"
+    assert _alert_linked(tmp_path, "client.ApiException", message) == (
+        "job-object-already-registered"
+    )
+    assert _alert_linked(tmp_path, "client.ApiException", "(4091)\nReason: unknown") is None
+
+
+def test_pytests_location_line_is_no_view_of_the_failure() -> None:
+    """`venv/.../rest.py:222: ApiException` holds the words of a path, not the cause."""
+    failed = Failure(
+        "test",
+        "tests/test_k.py::test_k",
+        "ApiException",
+        "(409)",
+        "E   ApiException: (409)\n\nvenv/lib/site-packages/kubernetes/client/rest.py:222: "
+        "ApiException",
+    )
+    views = report._views(failed, [])
+    assert "ApiException: (409)" in views
+    assert "venv/lib/site-packages/kubernetes/client/rest.py:222: ApiException" not in views
