@@ -173,6 +173,32 @@ def message_gist(message: str) -> str:
     return ""
 
 
+# What well-known messages of Python and its common libraries mean, in the words a runbook uses
+# for the problem: `'coroutine' object has no attribute 'status'` says nothing of an await.
+KNOWN_MEANINGS = (
+    (
+        re.compile(
+            r"'coroutine' object (?:has no attribute|is not (?:subscriptable|iterable|callable))"
+            r"|coroutine '[^']*' was never awaited"
+        ),
+        "coroutine never awaited",
+    ),
+    (
+        re.compile(
+            r"attached to a different (?:event )?loop|Event loop is closed|no running event loop"
+            r"|There is no current event loop"
+        ),
+        "event loop",
+    ),
+)
+
+
+def known_meanings(failure: Failure) -> list[str]:
+    """The meanings of the well-known messages a failure shows, matched like its own words."""
+    text = f"{failure.message}\n{failure.details[:2000]}"
+    return [meaning for pattern, meaning in KNOWN_MEANINGS if pattern.search(text)]
+
+
 def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     """The texts one failure is matched by: its root exception and message alone; that with
     the traceback; and each exception or log line of the traceback alone. A captured log line
@@ -232,7 +258,7 @@ def plan(
                 # the class's own name too: a runbook writes `ServerSelectionTimeoutError`,
                 # a traceback `pymongo.errors.ServerSelectionTimeoutError`
                 tuple(dict.fromkeys([first.error_type, first.error_type.rsplit(".", 1)[-1]])),
-                messages=[message_gist(_own_message(first))],
+                messages=[message_gist(_own_message(first)), *known_meanings(first)],
                 min_words=MIN_SHARED_WORDS,
                 ignore=FAILURE_BOILERPLATE,
                 threshold=FAILURE_THRESHOLD,

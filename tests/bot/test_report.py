@@ -437,3 +437,32 @@ def test_pytests_location_line_is_no_view_of_the_failure() -> None:
     views = report._views(failed, [])
     assert "ApiException: (409)" in views
     assert "venv/lib/site-packages/kubernetes/client/rest.py:222: ApiException" not in views
+
+
+def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
+    """`'coroutine' object has no attribute 'json'` is a missing await, the problem a section
+    describes as "coroutine never awaited", though the two share one word; a loop "attached to
+    a different loop" is an event loop problem."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+        "# Async services\n\n## Calls that return before they run\n\n"
+        "**Symptom**: RuntimeWarning: coroutine never awaited in the worker log\n"
+        "**Fix**: await the call, or schedule it with `asyncio.create_task`\n\n"
+        "## Fixtures sharing one loop\n\n**Symptom**: event loop errors in the second test\n"
+        "**Fix**: give async fixtures the test's own event loop\n\n"
+        "## Slow coroutine pools\n\n**Symptom**: the coroutine pool is full for minutes\n"
+        "**Fix**: bound the pool\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
+
+    def linked(error_type: str, message: str) -> str | None:
+        failed = Failure("test", "tests/test_api.py::test_get", error_type, message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    assert linked("AttributeError", "'coroutine' object has no attribute 'json'") == (
+        "calls-that-return-before-they-run"
+    )
+    message = "Task <Task pending> got Future attached to a different loop"
+    assert linked("RuntimeError", message) == "fixtures-sharing-one-loop"
+    assert linked("AttributeError", "'NoneType' object has no attribute 'json'") is None
