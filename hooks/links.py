@@ -273,8 +273,9 @@ class Links:
     ) -> Resolution | None:
         """The section that one of `texts` (views of one failure) matches best in the team's
         runbooks (or the shipped one); an explicit link whose pattern any of them contains wins,
-        then a section quoting the failure's text, naming its exception in its title, or
-        describing one of `messages` (the failure's own words) in its symptom."""
+        then a section quoting the failure's text or its error code, naming its exception in its
+        title, or describing one of `messages` (the failure's own words) in its symptom; then
+        the matcher, on `texts` and on `messages` (held to a margin); then a status code."""
         for pattern, _target in self.config.links.items():
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)

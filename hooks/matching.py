@@ -96,6 +96,8 @@ def name_words(name: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Phrase:
+    """An exception's name (or a rule's keyword) as the tokens a section's line must hold."""
+
     words: frozenset[str]
     symptom_only: bool = False  # found only in what a section says a failure looks like
     builtin: str = ""  # a built-in exception's bare name, lower case
