@@ -140,12 +140,11 @@ class Links:
                 sections.setdefault(name, []).append(section)
         return sections
 
-    def _coded(self, texts: Sequence[str], names: Sequence[str]) -> Section | None:
+    def _coded(self, texts: Sequence[str]) -> Section | None:
         """The one section that quotes, as code, the error code a failure shows in brackets
-        (botocore's `An error occurred (ExpiredToken)` against a runbook's `ExpiredToken`) or its
-        exception's name."""
-        shown = [*names, *(code for text in texts[:1] for code in ERROR_CODE.findall(text))]
-        for name in dict.fromkeys(n.rsplit(".", 1)[-1] for n in shown):
+        (botocore's `An error occurred (ExpiredToken)` against a runbook's `ExpiredToken`). Not
+        the exception's name: one class (`GitCommandError`) carries every failure of a tool."""
+        for name in dict.fromkeys(ERROR_CODE.findall(texts[0]) if texts else ()):
             found = self._quoted_names.get(name, [])
             if len(found) == 1:
                 return found[0]
@@ -282,7 +281,7 @@ class Links:
         index = self.team or self.shipped
         quoted = (
             self._quoted(texts)
-            or self._coded(texts, phrases)
+            or self._coded(texts)
             or self._titled(phrases)
             or self._described(messages)
         )
