@@ -155,6 +155,7 @@ CAUSE_LINE = re.compile(r"(?:Error|Exception|Warning|Failure)\b|\b(?:ERROR|CRITI
 
 PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
 LOCATION_LINE = re.compile(r"^[\w./\\:-]+\.py:\d+: [\w.]+$")
+GIST_LENGTH = 200
 CLAUSE_END = re.compile(r"(?<=\w)[.;,!?](?:\s|$)")
 
 
@@ -164,12 +165,13 @@ def message_gist(message: str) -> str:
     is "CUDA out of memory"). Messages put the problem first and the numbers after; matched
     alone, the problem is not drowned by them. A first line that is all particulars (`(409)`)
     gives way to the next (`Reason: Conflict`)."""
-    for text in message.strip().splitlines()[:5]:
+    for text in message[:5000].strip().splitlines()[:5]:
         for _ in range(3):  # nested brackets, innermost first
             text = PARENTHESISED.sub(" ", text)
         gist = " ".join(CLAUSE_END.split(text, maxsplit=1)[0].split()).strip(" :-")
         if re.search(r"[A-Za-z]{2}", gist):
-            return gist
+            # a gist is short or it is no gist: a message of one endless clause gives its start
+            return gist if len(gist) <= GIST_LENGTH else gist[:GIST_LENGTH].rsplit(" ", 1)[0]
     return ""
 
 
@@ -195,7 +197,7 @@ KNOWN_MEANINGS = (
 
 def known_meanings(failure: Failure) -> list[str]:
     """The meanings of the well-known messages a failure shows, matched like its own words."""
-    text = f"{failure.message}\n{failure.details[:2000]}"
+    text = f"{failure.message[:2000]}\n{failure.details[:2000]}"
     return [meaning for pattern, meaning in KNOWN_MEANINGS if pattern.search(text)]
 
 

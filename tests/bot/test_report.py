@@ -345,6 +345,8 @@ def test_a_messages_gist_links_where_its_particulars_drown_it(tmp_path: Path) ->
         "00042.log after 3 retries with backoff 0.5 s, 1.0 s, 2.0 s"
     )
     assert _plain_linked(tmp_path, "OSError", long) == "volume-quota-exhausted"
+    endless = report.message_gist("word " * 400_000)  # one clause of 2 MB
+    assert 0 < len(endless) <= report.GIST_LENGTH and endless.endswith("word")
     particulars = long.replace("Disk quota exceeded. ", "")
     assert _plain_linked(tmp_path, "OSError", particulars) is None
 
