@@ -17,6 +17,7 @@ from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
     FENCE,
+    Match,
     Matcher,
     contains_signature,
     explains,
@@ -42,8 +43,19 @@ _NAMED = "|".join(
 )
 NAMED_STATUS = re.compile(rf"(?<![\w.])({_NAMED})\b", re.I)
 # An identifier of two or more capitalised words, quoted as code in a runbook (`ExpiredToken`)
-QUOTED_NAME = re.compile(r"`([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)`")
-ERROR_CODE = re.compile(r"\(([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\)")  # `(NoSuchKey)`
+# Error codes: an identifier of two or more capitalised words (`ExpiredToken`) or words joined
+# by underscores (`channel_not_found`, `invalid_grant`), as a runbook quotes them (as code) and
+# as a failure shows them: in brackets (`An error occurred (NoSuchKey)`), as the value of an
+# error field (`{'ok': False, 'error': 'not_in_channel'}`), or as the whole message.
+_CODE = r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+|[A-Za-z][a-z0-9]*(?:_[A-Za-z0-9]+)+"
+QUOTED_NAME = re.compile(rf"`({_CODE})`")
+ERROR_CODE = re.compile(
+    rf"\(({_CODE})\)|[\"']?\b(?:error|code|reason)[\"']?\s*[:=]\s*[\"']({_CODE})[\"']|^({_CODE})$",
+    re.I | re.M,
+)
+# A vendor's numbered error in a runbook's prose ("error 21608", "(code 1045)")
+# (four digits or more: `Errno 111` and HTTP statuses are everyone's, not one vendor's)
+NUMBERED_ERROR = re.compile(r"\b(?:error|code)\s*:?\s*#?(\d{4,6})\b", re.I)
 SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
@@ -136,16 +148,28 @@ class Links:
     def _quoted_names(self) -> dict[str, list[Section]]:
         sections: dict[str, list[Section]] = {}
         for section in self._explaining:
-            for name in dict.fromkeys(QUOTED_NAME.findall(FENCE.sub("", section.body))):
-                sections.setdefault(name, []).append(section)
+            prose = FENCE.sub("", section.body)
+            codes = QUOTED_NAME.findall(prose) + NUMBERED_ERROR.findall(prose)
+            for code in dict.fromkeys(codes):
+                sections.setdefault(code, []).append(section)
         return sections
 
-    def _coded(self, texts: Sequence[str]) -> Section | None:
-        """The one section that quotes, as code, the error code a failure shows in brackets
-        (botocore's `An error occurred (ExpiredToken)` against a runbook's `ExpiredToken`). Not
-        the exception's name: one class (`GitCommandError`) carries every failure of a tool."""
-        for name in dict.fromkeys(ERROR_CODE.findall(texts[0]) if texts else ()):
-            found = self._quoted_names.get(name, [])
+    def _coded(self, texts: Sequence[str], messages: Sequence[str]) -> Section | None:
+        """The one section that quotes, as code, an error code the failure shows (botocore's
+        `An error occurred (ExpiredToken)` against a runbook's `ExpiredToken`; Slack's
+        `'error': 'channel_not_found'`; a message that is a code, `BadDeviceToken`), or names a
+        vendor's numbered error it shows ("error 21608"). Not the exception's name: one class
+        (`GitCommandError`) carries every failure of a tool."""
+        shown = [
+            code
+            for text in [*texts[:1], *messages]
+            for groups in ERROR_CODE.findall(text)
+            for code in groups
+            if code
+        ]
+        shown += [n for text in texts[:1] for n in re.findall(r"(?<![\w.])\d{4,6}(?![\w.])", text)]
+        for code in dict.fromkeys(shown):
+            found = self._quoted_names.get(code, [])
             if len(found) == 1:
                 return found[0]
         return None
@@ -207,14 +231,20 @@ class Links:
                 found += [section for title, section in self._title_words if title == wanted]
         return found[0] if len(found) == 1 else None
 
-    def _by_status(self, text: str) -> Section | None:
+    def _by_status(self, text: str, unless: Section | None = None) -> Section | None:
         """The one section whose title or symptom names an HTTP or WebSocket status code the
         failure's message shows (`assert 403 == 302` against "Symptom: 401/403 errors"), or
         its prose with the status's reason phrase ("came back 409 Conflict"), when nothing
-        else linked it."""
+        else linked it. With `unless` (the section the words chose): only when that section
+        names other statuses and none the failure shows ("401 Unauthorized" chosen for
+        `HTTP Error 403: Forbidden`, beside a section on the 403)."""
         shown = set(STATUS_CODE.findall(text))
         if not shown:
             return None
+        if unless is not None:
+            named = next(codes for codes, section in self._status_codes if section is unless)
+            if not named or named & shown:
+                return None
         found = [section for codes, section in self._status_codes if shown & codes]
         return found[0] if len(found) == 1 else None
 
@@ -274,22 +304,52 @@ class Links:
         runbooks (or the shipped one); an explicit link whose pattern any of them contains wins,
         then a section quoting the failure's text or its error code, naming its exception in its
         title, or describing one of `messages` (the failure's own words) in its symptom; then
-        the matcher, on `texts` and on `messages` (held to a margin); then a status code."""
+        the matcher, on `texts` and on `messages` (held to a margin); then a status code. A
+        section that names other statuses than the failure shows gives way to the one section
+        naming that status."""
         for pattern, _target in self.config.links.items():
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)
         index = self.team or self.shipped
+        key = texts[0][:60]
         quoted = (
             self._quoted(texts)
-            or self._coded(texts)
+            or self._coded(texts, messages)
             or self._titled(phrases)
             or self._described(messages)
         )
         if quoted is not None:
-            return Resolution(texts[0][:60], quoted, index.url(quoted), "quoted", 1.0)
+            chosen = Resolution(key, quoted, index.url(quoted), "quoted", 1.0)
+        else:
+            match = self._matched(texts, phrases, messages, min_words, ignore, threshold)
+            if match is not None:
+                chosen = Resolution(
+                    key, match.section, index.url(match.section), "matched", match.score
+                )
+            else:
+                coded = self._by_status(texts[0])
+                if coded is None:
+                    return None
+                return Resolution(key, coded, index.url(coded), "status", 0.5)
+        assert chosen.section is not None
+        contradicted = self._by_status(texts[0], unless=chosen.section)
+        if contradicted is not None:
+            return Resolution(key, contradicted, index.url(contradicted), "status", 0.5)
+        return chosen
+
+    def _matched(
+        self,
+        texts: Sequence[str],
+        phrases: tuple[str, ...],
+        messages: Sequence[str],
+        min_words: int,
+        ignore: frozenset[str],
+        threshold: float | None,
+    ) -> Match | None:
+        """The matcher's best section over the views and the messages, or None."""
         matcher = self._failure_matcher
         found = [
-            (match, text)
+            match
             for text in texts
             if (
                 match := matcher.best(
@@ -315,13 +375,5 @@ class Links:
                 threshold=threshold,
             )
             if match is not None:
-                found.append((match, message))
-        if not found:
-            coded = self._by_status(texts[0])
-            if coded is None:
-                return None
-            return Resolution(texts[0][:60], coded, index.url(coded), "status", 0.5)
-        match, text = max(found, key=lambda pair: pair[0].score)
-        return Resolution(
-            text[:60], match.section, index.url(match.section), "matched", match.score
-        )
+                found.append(match)
+        return max(found, key=lambda match: match.score) if found else None

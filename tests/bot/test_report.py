@@ -468,3 +468,68 @@ def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
     message = "Task <Task pending> got Future attached to a different loop"
     assert linked("RuntimeError", message) == "fixtures-sharing-one-loop"
     assert linked("AttributeError", "'NoneType' object has no attribute 'json'") is None
+
+
+VENDOR_RUNBOOK = """# Messaging postmortems
+
+## Incident 1: Mail refused after a key rotation
+
+**Detection:** every send came back 401 Unauthorized from `mailer_client`.
+
+**Root cause:** the old key was deleted before the workers restarted.
+
+## Incident 2: Mail from an unverified sender
+
+**Detection:** the provider returned 403 Forbidden for one sender address only.
+
+**Root cause:** the new domain was never verified.
+
+## Incident 3: Texts to landlines
+
+**Detection:** the SMS provider refused the number with error 30006.
+
+## Incident 4: Pushes to reinstalled apps
+
+**Detection:** the push gateway answered `StaleDeviceToken` and, for web pushes,
+`subscription_gone`.
+"""
+
+
+def _vendor_linked(tmp_path: Path, error_type: str, message: str) -> str | None:
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / "POSTMORTEMS.md").write_text(VENDOR_RUNBOOK)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/POSTMORTEMS.md",)))
+    failed = Failure("test", "tests/test_send.py::test_send", error_type, message)
+    [planned] = report.plan([failed], links)
+    return planned.runbook.section.anchor if planned.runbook else None
+
+
+def test_a_status_the_chosen_section_does_not_name_gives_way(tmp_path: Path) -> None:
+    """`mailer_client` quoted by the 401 incident would take a 403 from that client; the 403
+    goes to the one incident naming 403. A status no section names changes nothing."""
+    message = "mailer_client.exceptions.ForbiddenError: HTTP Error 403: Forbidden"
+    assert _vendor_linked(tmp_path, "ForbiddenError", message) == (
+        "incident-2-mail-from-an-unverified-sender"
+    )
+    message = "mailer_client.exceptions.UnauthorizedError: HTTP Error 401: Unauthorized"
+    assert _vendor_linked(tmp_path, "UnauthorizedError", message) == (
+        "incident-1-mail-refused-after-a-key-rotation"
+    )
+    message = "mailer_client.exceptions.TooManyRequests: HTTP Error 429"
+    assert _vendor_linked(tmp_path, "TooManyRequests", message) == (
+        "incident-1-mail-refused-after-a-key-rotation"
+    )
+
+
+def test_error_codes_in_fields_whole_messages_and_numbers(tmp_path: Path) -> None:
+    """A code as an error field's value, a message that is a code, and a vendor's numbered
+    error link to the one section quoting them; errno numbers are everyone's."""
+    body = "The server responded with: {'ok': False, 'error': 'subscription_gone'}"
+    assert _vendor_linked(tmp_path, "PushError", body) == "incident-4-pushes-to-reinstalled-apps"
+    assert _vendor_linked(tmp_path, "APNSError", "StaleDeviceToken") == (
+        "incident-4-pushes-to-reinstalled-apps"
+    )
+    assert _vendor_linked(tmp_path, "SmsError", "Unable to create record: 30006 (landline)") == (
+        "incident-3-texts-to-landlines"
+    )
+    assert _vendor_linked(tmp_path, "SmsError", "Unable to create record: 30007") is None
