@@ -280,13 +280,17 @@ def _structured(line: str) -> tuple[str, str] | None:
     return (level[1].upper(), text) if text.strip() else None
 
 
+# A command-line tool's own error line (`slurmstepd: error: ...`, `srun: error: ...`, `fatal: ...`)
+TOOL_ERROR = re.compile(r"^(?:[\w.\-]+(?:\[\d+\])?: )?(?P<level>error|fatal): (?P<message>.+)$")
+
+
 def parse_log(path: str) -> list[Failure]:
     failures = []
     for number, line in enumerate(_read(path).decode("utf-8", "replace").splitlines(), start=1):
         structured = _structured(line)
-        match = None if structured else LOG_LINE.search(line)
+        match = None if structured else LOG_LINE.search(line) or TOOL_ERROR.match(line.strip())
         if structured or match:
-            level, message = structured or (match["level"], match["message"].strip())
+            level, message = structured or (match["level"].upper(), match["message"].strip())
             error_type, root = root_exception(message, level, message)
             failures.append(
                 Failure(

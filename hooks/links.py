@@ -3,6 +3,7 @@ section of the runbook shipped in the package."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,17 @@ SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead o
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
 )
+
+
+# The operating system's own error messages ("Resource temporarily unavailable", "Too many open
+# files"), as a quoted signature is compared: a runbook quoting one names its problem less
+# surely than other text
+OS_MESSAGES = frozenset(signature_text(os.strerror(n)) for n in range(1, 200) if os.strerror(n))
+ERRNO_PREFIX = re.compile(r"^\[?errno 0\]:? ?|^error 0:? ?")
+
+
+def _without_errno(text: str) -> str:
+    return ERRNO_PREFIX.sub("", text).strip(" .")
 
 
 def link_base(root: Path, config: Config) -> str | None:
@@ -192,16 +204,18 @@ class Links:
             for s in self._explaining
         ]
 
-    def _quoted(self, texts: Sequence[str]) -> Section | None:
+    def _quoted(self, texts: Sequence[str]) -> tuple[Section, bool] | None:
         """The section whose quoted error text a failure contains (the longest such quote; ids,
-        numbers and timestamps aside), or None."""
+        numbers and timestamps aside), and whether that quote is only one of the operating
+        system's own messages ("Resource temporarily unavailable": every kind of failure
+        prints those), or None."""
         seen = [signature_text(text) for text in texts]
-        best: tuple[int, Section] | None = None
+        best: tuple[int, Section, bool] | None = None
         for parts, section in self._quotes:
             size = sum(map(len, parts))
             if (best is None or size > best[0]) and any(contains_signature(t, parts) for t in seen):
-                best = (size, section)
-        return best[1] if best else None
+                best = (size, section, _without_errno(" ".join(parts)) in OS_MESSAGES)
+        return (best[1], best[2]) if best else None
 
     @cached_property
     def _symptom_texts(self) -> list[tuple[str, Section]]:
@@ -312,16 +326,25 @@ class Links:
                 return self.explicit(pattern)
         index = self.team or self.shipped
         key = texts[0][:60]
+        quote = self._quoted(texts)
         quoted = (
-            self._quoted(texts)
+            (quote[0] if quote else None)
             or self._coded(texts, messages)
             or self._titled(phrases)
             or self._described(messages)
         )
+        match = None
+        if quote is not None and quote[1]:
+            # an operating system's message names no problem by itself: the failure's own
+            # words, when they link elsewhere, say more (`OpenBLAS ... pthread_create failed
+            # ...: Resource temporarily unavailable` against a quote of the last three words)
+            match = self._matched(texts, phrases, messages, min_words, ignore, threshold)
+            if match is not None and match.section is not quoted:
+                quoted = None
         if quoted is not None:
             chosen = Resolution(key, quoted, index.url(quoted), "quoted", 1.0)
         else:
-            match = self._matched(texts, phrases, messages, min_words, ignore, threshold)
+            match = match or self._matched(texts, phrases, messages, min_words, ignore, threshold)
             if match is not None:
                 chosen = Resolution(
                     key, match.section, index.url(match.section), "matched", match.score

@@ -162,3 +162,21 @@ def test_structured_log_lines(tmp_path: Path) -> None:
     ]
     assert failures[0].message.endswith('failed: "port is already allocated"')
     assert failures[1].message == "cannot open ledger.db: disk I/O error"
+
+
+def test_command_line_tools_error_lines(tmp_path: Path) -> None:
+    """`tool: error: ...` and `fatal: ...` (job schedulers, compilers, git) are failures; the
+    word inside a sentence is not."""
+    log = (
+        "batchd: error: *** JOB 4411 ON node-7 CANCELLED AT 2026-01-05T02:00:00 ***\n"
+        "fatal: could not read Username for 'https://example.com': terminal prompts disabled\n"
+        "launcher[2231]: error: task 0: Out Of Memory\n"
+        "the last run had no error: all good\n"
+    )
+    failures = parse_log(write(tmp_path, "jobs.log", log))
+    assert [(f.location, f.severity) for f in failures] == [
+        ("jobs.log:1", "error"),
+        ("jobs.log:2", "critical"),
+        ("jobs.log:3", "error"),
+    ]
+    assert failures[2].message == "task 0: Out Of Memory"

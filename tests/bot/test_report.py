@@ -533,3 +533,36 @@ def test_error_codes_in_fields_whole_messages_and_numbers(tmp_path: Path) -> Non
         "incident-3-texts-to-landlines"
     )
     assert _vendor_linked(tmp_path, "SmsError", "Unable to create record: 30007") is None
+
+
+def test_an_operating_system_message_quoted_gives_way_to_the_failures_own_words(
+    tmp_path: Path,
+) -> None:
+    """ "Resource temporarily unavailable" quoted by a file-locking section names no problem by
+    itself: a thread pool that cannot start its threads says so in its own words. Alone, as the
+    whole message, the quote still links."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "KB.md").write_text(
+        "# KB\n\n## KB-1: Archive files cannot be locked\n\n"
+        '**Symptoms**: opening an archive fails with "Resource temporarily unavailable" when '
+        "another job holds its lock.\n\n**Resolution**: open archives read-only.\n\n"
+        "## KB-2: The math library cannot start its threads\n\n"
+        "**Symptoms**: importing the math library prints that the thread pool could not create "
+        "its worker threads, on login nodes with a low process limit.\n\n"
+        "**Resolution**: set the library's thread count to 1 in job scripts.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/KB.md",)))
+
+    def linked(message: str) -> str | None:
+        failed = Failure("test", "tests/test_env.py::test_import", "RuntimeError", message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    threads = (
+        "math library thread pool: could not create worker threads 1 of 64: "
+        "Resource temporarily unavailable"
+    )
+    assert linked(threads) == "kb-2-the-math-library-cannot-start-its-threads"
+    assert linked("[Errno 11] Resource temporarily unavailable") == (
+        "kb-1-archive-files-cannot-be-locked"
+    )
