@@ -174,14 +174,19 @@ class Store:
                 return None  # a question of the wrong shape: a miss
         return findings, notes, dependencies, marked
 
-    def put(
+    def add(self, row: tuple[str, str, str]) -> None:
+        """An entry `row` made (in a worker process, say) to be written with the others."""
+        self.pending.append(row)
+
+    def row(
         self,
         key: str,
         findings: Sequence[Finding],
         notes: Sequence[Note],
         dependencies: list[Dependency],
         marked: bool,
-    ) -> None:
+    ) -> tuple[str, str, str]:
+        """The database row of an entry; no database touched (workers make their own)."""
         # Nothing a developer staged is kept as it is: the key (which holds removed lines) and
         # the repository's answers as digests, the findings and notes with secrets cut.
         if self.redact is None:  # the environment read once per run, not once per text
@@ -199,7 +204,7 @@ class Store:
             }
         )
         data = {"key": replay.seal(key, entry), **entry}
-        self.pending.append((self.settings, _digest(key), json.dumps(data)))
+        return self.settings, _digest(key), json.dumps(data)
 
     def save(self) -> None:
         """Write what changed; a cache that cannot be written is no reason to fail a commit."""

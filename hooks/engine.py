@@ -474,32 +474,41 @@ def _check_recorded(file: SourceFile, run: Run, rules: dict[str, ModuleType]) ->
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 200
-# inherited by forked workers: the run, the rules, the files to check
-_SHARED: tuple[Run, dict[str, ModuleType], list[SourceFile]] | None = None
+# What becomes of one file's result besides being returned: its cache row, made where the file
+# was checked (a worker, in parallel) rather than one by one in the parent afterwards
+Encode = Callable[[int, Checked], Any]
+# inherited by forked workers: the run, the rules, the files to check, their encoder
+_SHARED: tuple[Run, dict[str, ModuleType], list[SourceFile], Encode | None] | None = None
 
 
-def _check_chunk(indexes: range) -> tuple[list[Checked], dict[str, Any]]:
+def _check_chunk(indexes: range) -> tuple[list[tuple[Checked, Any]], dict[str, Any]]:
     assert _SHARED is not None
-    run, rules, files = _SHARED
+    run, rules, files, encode = _SHARED
     known = set(run.repo.tables)
-    checked = [_check_recorded(files[i], run, rules) for i in indexes]
+    checked = [(i, _check_recorded(files[i], run, rules)) for i in indexes]
+    encoded = [(item, encode(i, item) if encode else None) for i, item in checked]
     # tables this worker had to build go back to the parent, which keeps them in the cache
-    return checked, {k: v for k, v in run.repo.tables.items() if k not in known}
+    return encoded, {k: v for k, v in run.repo.tables.items() if k not in known}
 
 
 def _check_files(
-    run: Run, files: list[SourceFile], rules: dict[str, ModuleType], jobs: int
-) -> list[Checked]:
-    """Every file's findings; over `jobs` forked processes when there are many files."""
+    run: Run,
+    files: list[SourceFile],
+    rules: dict[str, ModuleType],
+    jobs: int,
+    encode: Encode | None = None,
+) -> list[tuple[Checked, Any]]:
+    """Every file's findings, each with what `encode` made of it; over `jobs` forked
+    processes when there are many files."""
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-        return [_check_recorded(file, run, rules) for file in files]
+        return _encoded([_check_recorded(file, run, rules) for file in files], encode)
     import multiprocessing  # only here: its import costs a commit-sized run a tenth
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return [_check_recorded(file, run, rules) for file in files]
+        return _encoded([_check_recorded(file, run, rules) for file in files], encode)
     run.repo.store()  # brought to this run's base once, before the workers fork
     global _SHARED
-    _SHARED = (run, rules, files)
+    _SHARED = (run, rules, files, encode)
     try:
         size = max(1, len(files) // (jobs * 8))
         chunks = [range(i, min(i + size, len(files))) for i in range(0, len(files), size)]
@@ -513,6 +522,10 @@ def _check_files(
     return [item for checked, _ in parts for item in checked]
 
 
+def _encoded(checked: list[Checked], encode: Encode | None) -> list[tuple[Checked, Any]]:
+    return [(item, encode(i, item) if encode else None) for i, item in enumerate(checked)]
+
+
 def _check_cached(
     run: Run, rules: dict[str, ModuleType], jobs: int, use_cache: bool
 ) -> list[Checked]:
@@ -521,7 +534,7 @@ def _check_cached(
 
     store = cache.open_store(run, rules) if use_cache else None
     if store is None:
-        return _check_files(run, run.files, rules, jobs)
+        return [checked for checked, _ in _check_files(run, run.files, rules, jobs)]
     results: dict[str, Checked] = {}
     todo: list[tuple[SourceFile, str | None]] = []
     for file in run.files:
@@ -531,11 +544,15 @@ def _check_cached(
             todo.append((file, key))
         else:
             results[file.path] = (file.path, *entry)
-    checked = _check_files(run, [file for file, _ in todo], rules, jobs)
-    for (_file, key), (path, found, notes, questions, marked) in zip(todo, checked, strict=True):
-        if key:
-            store.put(key, found, notes, questions, marked)
-        results[path] = (path, found, notes, questions, marked)
+
+    def row(i: int, checked: Checked) -> tuple[str, str, str] | None:
+        key = todo[i][1]
+        return store.row(key, *checked[1:]) if store is not None and key else None
+
+    for checked, made in _check_files(run, [file for file, _ in todo], rules, jobs, row):
+        if made is not None:
+            store.add(made)
+        results[checked[0]] = checked
     store.save()
     return [results[file.path] for file in run.files]
 
