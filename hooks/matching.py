@@ -296,9 +296,11 @@ VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 def explains(section: Section) -> bool:
     """Does the section describe a symptom, a cause or a fix (a field saying so, or prose)?
     A list of classes or files to verify explains no failure, however many names a failure
-    shares with it."""
+    shares with it; nor does a heading that only groups the sections under it (`## Modbus`)."""
     if any(key.startswith(EXPLAINING) for key in section.fields):
         return True
+    if not section.body.strip():
+        return False
     lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
     listed = sum(1 for line in lines if LIST_LINE.match(line))
     return not lines or listed < 0.6 * len(lines)

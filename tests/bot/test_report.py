@@ -566,3 +566,24 @@ def test_an_operating_system_message_quoted_gives_way_to_the_failures_own_words(
     assert linked("[Errno 11] Resource temporarily unavailable") == (
         "kb-1-archive-files-cannot-be-locked"
     )
+
+
+def test_a_heading_that_only_groups_sections_explains_nothing(tmp_path: Path) -> None:
+    """`## Scales` holds the sections under it and says nothing itself: a failure whose words
+    are the group's title is not linked to the group."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RIG.md").write_text(
+        "# Rig\n\n## Scales\n\n### Scale does not answer\n\nThe RS-485 scale stops answering "
+        "register reads when its termination jumper is off; reads time out.\n\n"
+        "Workaround: set the jumper and retry the read.\n\n## Meters\n\n### Meter reads zero\n\n"
+        "The meter reads zero after a power cut until its clock is set.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RIG.md",)))
+    failed = Failure(
+        "test",
+        "tests/test_scale.py::test_tare",
+        "ScalesError",
+        "scales offline on rig 3 since 02:00",
+    )
+    [planned] = report.plan([failed], links)
+    assert planned.runbook is None
