@@ -194,11 +194,14 @@ class Links:
         ]
 
     @cached_property
-    def _status_codes(self) -> list[tuple[set[str], Section]]:
+    def _status_codes(self) -> list[tuple[set[str], set[str], Section]]:
+        """Per section: the statuses its title or symptom is about ("Symptom: 401/403
+        errors"), and those its prose names with their reason phrase ("came back 409
+        Conflict")."""
         return [
             (
-                set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)])))
-                | set(NAMED_STATUS.findall(FENCE.sub("", s.body))),
+                set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)]))),
+                set(NAMED_STATUS.findall(FENCE.sub("", s.body))),
                 s,
             )
             for s in self._explaining
@@ -249,17 +252,28 @@ class Links:
         """The one section whose title or symptom names an HTTP or WebSocket status code the
         failure's message shows (`assert 403 == 302` against "Symptom: 401/403 errors"), or
         its prose with the status's reason phrase ("came back 409 Conflict"), when nothing
-        else linked it. With `unless` (the section the words chose): only when that section
-        names other statuses and none the failure shows ("401 Unauthorized" chosen for
-        `HTTP Error 403: Forbidden`, beside a section on the 403)."""
+        else linked it.
+
+        With `unless` (the section the words chose), only when that section names none of the
+        statuses shown: if it names others ("401 Unauthorized" chosen for `HTTP Error 403:
+        Forbidden`), the one section naming the 403 anywhere wins; if it names none
+        ("WebSocket Connection Failures" for a handshake refused with 403), only a section
+        whose title or symptom is about the 403 ("Authentication Failures: 401/403 errors"),
+        not one that mentions it in passing."""
         shown = set(STATUS_CODE.findall(text))
         if not shown:
             return None
+        about_only = False
         if unless is not None:
-            named = next(codes for codes, section in self._status_codes if section is unless)
-            if not named or named & shown:
+            about, named, _ = next(row for row in self._status_codes if row[2] is unless)
+            if (about | named) & shown:
                 return None
-        found = [section for codes, section in self._status_codes if shown & codes]
+            about_only = not (about | named)
+        found = [
+            section
+            for about, named, section in self._status_codes
+            if shown & (about if about_only else about | named)
+        ]
         return found[0] if len(found) == 1 else None
 
     @cached_property
@@ -320,7 +334,7 @@ class Links:
         title, or describing one of `messages` (the failure's own words) in its symptom; then
         the matcher, on `texts` and on `messages` (held to a margin); then a status code. A
         section that names other statuses than the failure shows gives way to the one section
-        naming that status."""
+        naming the status it shows."""
         for pattern, _target in self.config.links.items():
             if any(pattern.lower() in text.lower() for text in texts):
                 return self.explicit(pattern)

@@ -515,6 +515,10 @@ def test_a_status_the_chosen_section_does_not_name_gives_way(tmp_path: Path) -> 
     assert _vendor_linked(tmp_path, "UnauthorizedError", message) == (
         "incident-1-mail-refused-after-a-key-rotation"
     )
+    # words that chose a section naming no status: only a section whose symptom is about the
+    # status takes over, not one whose story mentions it ("came back 401 Unauthorized")
+    message = "pushes to reinstalled apps: the push gateway answered HTTP Error 401"
+    assert _vendor_linked(tmp_path, "PushError", message) == "incident-4-pushes-to-reinstalled-apps"
     message = "mailer_client.exceptions.TooManyRequests: HTTP Error 429"
     assert _vendor_linked(tmp_path, "TooManyRequests", message) == (
         "incident-1-mail-refused-after-a-key-rotation"
@@ -587,3 +591,30 @@ def test_a_heading_that_only_groups_sections_explains_nothing(tmp_path: Path) ->
     )
     [planned] = report.plan([failed], links)
     assert planned.runbook is None
+
+
+def test_a_handshake_refused_with_a_status_goes_to_the_section_about_that_status(
+    tmp_path: Path,
+) -> None:
+    """ "server rejected WebSocket connection: HTTP 403" shares its words with "WebSocket
+    connection failures", which names no status; the section whose symptom is "401/403
+    errors" explains it."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+        "# Tests\n\n## 2. Authentication failures\n\n**Symptom**: 401/403 errors in tests\n"
+        "**Fix**: log in through the shared helper\n\n"
+        "## 3. WebSocket connection failures\n\n**Symptom**: WebSocket tests time out; the "
+        "server never accepts the connection\n**Fix**: start the WebSocket bridge before the "
+        "server\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
+
+    def linked(message: str) -> str | None:
+        failed = Failure("test", "tests/e2e/test_ws.py::test_connect", "InvalidStatus", message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    assert linked("server rejected WebSocket connection: HTTP 403") == "2-authentication-failures"
+    assert linked("server never accepts the WebSocket connection: timed out") == (
+        "3-websocket-connection-failures"
+    )
