@@ -18,6 +18,7 @@ from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
     FENCE,
+    NEAR_TIE,
     Match,
     Matcher,
     contains_signature,
@@ -72,6 +73,21 @@ ERRNO_PREFIX = re.compile(r"^\[?errno 0\]:? ?|^error 0:? ?")
 
 def _without_errno(text: str) -> str:
     return ERRNO_PREFIX.sub("", text).strip(" .")
+
+
+def same_problem(a: Section, b: Section) -> bool:
+    """Do two sections describe one problem: one links to the other, one's title is the
+    other's symptom ("Issue: Chat Appears Frozen" and "Symptom: Chat appears frozen, ..."), or
+    their titles say the same ("Issue 1: Missing OAuth Credentials", "9. Missing OAuth
+    Credentials")?"""
+    if f"#{b.anchor})" in a.body or f"#{a.anchor})" in b.body:
+        return True
+    for one, other in ((a, b), (b, a)):
+        title = signature_text(re.sub(r"^(?:issue\s*\d*|\d+)[.:)]?\s*", "", one.title, flags=re.I))
+        if len(title.split()) >= 2 and any(title in signature_text(s) for s in symptoms(other)):
+            return True
+    words = [{t for t in tokens(s.title) if not t.isdigit()} - GENERIC_TITLE_WORDS for s in (a, b)]
+    return bool(words[0] and words[1]) and (words[0] <= words[1] or words[1] <= words[0])
 
 
 def link_base(root: Path, config: Config) -> str | None:
@@ -374,6 +390,19 @@ class Links:
             return Resolution(key, contradicted, index.url(contradicted), "status", 0.5)
         return chosen
 
+    def _coin_flip(
+        self, matcher: Matcher, text: str, phrases: tuple[str, ...], match: Match
+    ) -> bool:
+        """Does another section score within `NEAR_TIE` of the match, on another problem?
+        A near tie with a section on the same problem (the same title in other words, or one
+        that links to the other: a quick-reference entry and its runbook section) is no tie."""
+        ranked = matcher.scores(text, phrases)
+        others = [m for m in ranked[1:] if m.section is not match.section]
+        return bool(others) and (
+            match.score < NEAR_TIE * others[0].score
+            and not same_problem(match.section, others[0].section)
+        )
+
     def _matched(
         self,
         texts: Sequence[str],
@@ -393,6 +422,7 @@ class Links:
                     text, phrases, min_words=min_words, ignore=ignore, threshold=threshold
                 )
             )
+            and not self._coin_flip(matcher, text, phrases, match)
         ]
         for message in messages:
             if any(text.endswith(message) for text in texts):

@@ -9,7 +9,7 @@ import pytest
 from runbook_guard.bot import report
 from runbook_guard.bot.failures import Failure
 from runbook_guard.hooks.config import Config
-from runbook_guard.hooks.links import Links
+from runbook_guard.hooks.links import Links, same_problem
 from runbook_guard.hooks.named_values import parse_xml
 from tests.browser import live_references, render
 from tests.helpers import NETRA, need_shared
@@ -617,4 +617,48 @@ def test_a_handshake_refused_with_a_status_goes_to_the_section_about_that_status
     assert linked("server rejected WebSocket connection: HTTP 403") == "2-authentication-failures"
     assert linked("server never accepts the WebSocket connection: timed out") == (
         "3-websocket-connection-failures"
+    )
+
+
+def test_a_near_tie_between_two_problems_is_no_link(tmp_path: Path) -> None:
+    """Two sections on different problems that a failure matches almost equally: a coin flip,
+    so `needs-runbook`. Two on one problem (a quick-reference entry that links to the
+    runbook's section, or the same title in two files) are no tie."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+        "# Runbook\n\n## 3. Queue settings validation\n\n**Symptom**: the queue settings "
+        "validation fails at start-up\n**Fix**: set QUEUE_URL\n\n"
+        "## 4. Cache settings validation\n\n**Symptom**: the cache settings validation fails "
+        "at start-up\n**Fix**: set CACHE_URL\n\n"
+        "## 5. Missing signing keys\n\n**Symptom**: tokens rejected after a deploy\n"
+        "**Fix**: mount the signing keys volume\n"
+    )
+    (tmp_path / "docs" / "QUICK.md").write_text(
+        "# Quick reference\n\n### Issue: Missing signing keys\n"
+        "**File**: [RUNBOOK.md](./RUNBOOK.md#5-missing-signing-keys)\n"
+        "**Quick Fix**: mount the keys\n\n### Issue: Tokens rejected after a deploy\n"
+        "**Quick Fix**: see the signing keys\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+
+    def linked(message: str) -> str | None:
+        failed = Failure("test", "tests/test_boot.py::test_boot", "StartupError", message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    assert linked("settings validation fails at start-up for the staging settings") is None
+    assert linked("missing signing keys on the token issuer node") in {
+        "5-missing-signing-keys",
+        "issue-missing-signing-keys",
+    }
+    assert links.team is not None
+    by_anchor = {section.anchor: section for section in links.team.sections}
+    same = [
+        ("5-missing-signing-keys", "issue-missing-signing-keys"),  # links to it; same title
+        ("issue-tokens-rejected-after-a-deploy", "5-missing-signing-keys"),  # its symptom
+    ]
+    for a, b in same:
+        assert same_problem(by_anchor[a], by_anchor[b])
+    assert not same_problem(
+        by_anchor["3-queue-settings-validation"], by_anchor["4-cache-settings-validation"]
     )
