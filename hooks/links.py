@@ -32,11 +32,11 @@ from runbook_guard.hooks.matching import (
 from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
-# HTTP error statuses and WebSocket close codes, as a status, not inside a longer number
 # Words an exception's name and a section's title share without saying which problem it is
 GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
 )
+# HTTP error statuses and WebSocket close codes, as a status, not inside a longer number
 STATUS_CODE = re.compile(r"(?<![\w.])(4\d\d|5\d\d|10\d\d)(?![\w.])")
 # A status written with its reason phrase ("answers 403 Forbidden", "came back 409 Conflict")
 # anywhere in a section's prose names it as surely as a symptom line does
@@ -44,7 +44,6 @@ _NAMED = "|".join(
     rf"{status.value}(?= {re.escape(status.phrase)}\b)" for status in HTTPStatus if status >= 400
 )
 NAMED_STATUS = re.compile(rf"(?<![\w.])({_NAMED})\b", re.I)
-# An identifier of two or more capitalised words, quoted as code in a runbook (`ExpiredToken`)
 # Error codes: an identifier of two or more capitalised words (`ExpiredToken`) or words joined
 # by underscores (`channel_not_found`, `invalid_grant`), as a runbook quotes them (as code) and
 # as a failure shows them: in brackets (`An error occurred (NoSuchKey)`), as the value of an
@@ -96,8 +95,6 @@ def link_base(root: Path, config: Config) -> str | None:
     `GITHUB_REPOSITORY`, elsewhere from the `origin` remote. None: links stay relative paths."""
     if config.link_base:
         return config.link_base
-    import os
-
     server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
     web = f"{server.rstrip('/')}/{repository}" if server and repository else None
     web = web or git.origin_web_url(root)
