@@ -281,7 +281,10 @@ def _structured(line: str) -> tuple[str, str] | None:
 
 
 # A command-line tool's own error line (`slurmstepd: error: ...`, `srun: error: ...`, `fatal: ...`)
-TOOL_ERROR = re.compile(r"^(?:[\w.\-]+(?:\[\d+\])?: )?(?P<level>error|fatal): (?P<message>.+)$")
+# and the `Error: ...` lines of CI runners (GitHub Actions' "Error: Process completed with ...")
+TOOL_ERROR = re.compile(
+    r"^(?:[\w.\-]+(?:\[\d+\])?: )?(?P<level>(?i:error|fatal)): (?P<message>.+)$"
+)
 
 
 def parse_log(path: str) -> list[Failure]:

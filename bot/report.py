@@ -27,7 +27,8 @@ _NORMALISE = [
         "<time>",
     ),
     (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{7,}\b", re.I), "<hex>"),
-    (re.compile(r"(?:[A-Za-z]:)?(?:/[\w.@+-]+){2,}/?"), "<path>"),
+    # POSIX and Windows paths (`C:\\Users\\...\\Temp\\basedir-dd4_6dpx`, backslashes doubled or not)
+    (re.compile(r"(?:[A-Za-z]:)?(?:[\\/]+[\w.@+~-]+){2,}[\\/]?"), "<path>"),
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 ]
 

@@ -57,6 +57,9 @@ ERROR_CODE = re.compile(
 # A vendor's numbered error in a runbook's prose ("error 21608", "(code 1045)")
 # (four digits or more: `Errno 111` and HTTP statuses are everyone's, not one vendor's)
 NUMBERED_ERROR = re.compile(r"\b(?:error|code)\s*:?\s*#?(\d{4,6})\b", re.I)
+# An error number a section's title names ("A deep path fails with WinError 206"), any length:
+# a title is about it. Keyed with its kind, so `[WinError 206]` is not `exit code 206`.
+TITLED_NUMBER = re.compile(r"\b(winerror|errno|error|exit code|code)\s*:?\s*#?(\d{1,6})\b", re.I)
 SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
@@ -68,6 +71,10 @@ SHIPPED_LINK_BASE = (
 # surely than other text
 OS_MESSAGES = frozenset(signature_text(os.strerror(n)) for n in range(1, 200) if os.strerror(n))
 ERRNO_PREFIX = re.compile(r"^\[?errno 0\]:? ?|^error 0:? ?")
+
+
+def _numbered(kind: str, number: str) -> str:
+    return f"{' '.join(kind.lower().split())} {int(number)}"
 
 
 def _without_errno(text: str) -> str:
@@ -175,6 +182,7 @@ class Links:
         for section in self._explaining:
             prose = FENCE.sub("", section.body)
             codes = QUOTED_NAME.findall(prose) + NUMBERED_ERROR.findall(prose)
+            codes += [_numbered(kind, n) for kind, n in TITLED_NUMBER.findall(section.title)]
             for code in dict.fromkeys(codes):
                 sections.setdefault(code, []).append(section)
         return sections
@@ -183,7 +191,8 @@ class Links:
         """The one section that quotes, as code, an error code the failure shows (botocore's
         `An error occurred (ExpiredToken)` against a runbook's `ExpiredToken`; Slack's
         `'error': 'channel_not_found'`; a message that is a code, `BadDeviceToken`), or names a
-        vendor's numbered error it shows ("error 21608"). Not the exception's name: one class
+        vendor's numbered error it shows ("error 21608"), or an error number a section's title
+        names (`[WinError 206]`, "... fails with WinError 206"). Not the exception's name: one class
         (`GitCommandError`) carries every failure of a tool."""
         shown = [
             code
@@ -193,6 +202,9 @@ class Links:
             if code
         ]
         shown += [n for text in texts[:1] for n in re.findall(r"(?<![\w.])\d{4,6}(?![\w.])", text)]
+        shown += [
+            _numbered(kind, n) for text in texts[:1] for kind, n in TITLED_NUMBER.findall(text)
+        ]
         for code in dict.fromkeys(shown):
             found = self._quoted_names.get(code, [])
             if len(found) == 1:

@@ -172,11 +172,13 @@ def test_command_line_tools_error_lines(tmp_path: Path) -> None:
         "fatal: could not read Username for 'https://example.com': terminal prompts disabled\n"
         "launcher[2231]: error: task 0: Out Of Memory\n"
         "the last run had no error: all good\n"
+        "Error: Process completed with exit code 1.\n"
     )
     failures = parse_log(write(tmp_path, "jobs.log", log))
     assert [(f.location, f.severity) for f in failures] == [
         ("jobs.log:1", "error"),
         ("jobs.log:2", "critical"),
         ("jobs.log:3", "error"),
+        ("jobs.log:5", "error"),
     ]
     assert failures[2].message == "task 0: Out Of Memory"

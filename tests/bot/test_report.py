@@ -27,6 +27,11 @@ def test_fingerprint_ignores_run_specific_parts() -> None:
         "user 456 at 0x7f3a9c2ff in /tmp/run-2/x.py id 9a9a9a9a-1b2c-4d5e-8f90-123456789abc"
     )
     assert report.fingerprint(a) == report.fingerprint(b)
+    # a Windows temporary folder's random suffix, as Python's repr writes it (backslashes doubled)
+    win = "being used by another process: 'C:\\\\Users\\\\ci\\\\Temp\\\\app-{}\\\\cache.db'"
+    assert report.fingerprint(failure(win.format("dd4_6dpx"))) == report.fingerprint(
+        failure(win.format("q81zk0wm"))
+    )
     assert report.fingerprint(a) != report.fingerprint(failure("other message"))
     assert report.fingerprint(a) != report.fingerprint(
         failure(a.message, test="tests/test_b.py::test_b")
@@ -662,3 +667,24 @@ def test_a_near_tie_between_two_problems_is_no_link(tmp_path: Path) -> None:
     assert not same_problem(
         by_anchor["3-queue-settings-validation"], by_anchor["4-cache-settings-validation"]
     )
+
+
+def test_an_error_number_a_title_names_links_to_it(tmp_path: Path) -> None:
+    """`[WinError 206]` goes to the section whose title names WinError 206, however few its
+    digits; the same number of another kind (`exit code 206`) does not."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "WINDOWS.md").write_text(
+        "# Windows\n\n## Unpacking fails with WinError 206\n\nLikely cause: the update is "
+        "unpacked too deep below the profile folder.\n\n## Installer hangs\n\nLikely cause: "
+        "a dialog waits behind the main window.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/WINDOWS.md",)))
+
+    def linked(error_type: str, message: str) -> str | None:
+        failed = Failure("test", "tests/test_update.py::test_unpack", error_type, message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    message = "[WinError 206] The filename or extension is too long: 'C:\\\\Users\\\\ci\\\\x'"
+    assert linked("FileNotFoundError", message) == "unpacking-fails-with-winerror-206"
+    assert linked("CalledProcessError", "Command 'pkg' returned exit code 206") is None
