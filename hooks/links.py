@@ -173,8 +173,13 @@ class Links:
     # What each explaining section offers a failure, read once per run (a report matches many
     # failures against the same sections).
     @cached_property
-    def _quotes(self) -> list[tuple[tuple[str, ...], Section]]:
-        return [(parts, s) for s in self._explaining for parts in quoted_signatures(s)]
+    def _quotes(self) -> dict[tuple[str, ...], list[Section]]:
+        """Each quoted signature and the sections that quote it."""
+        quotes: dict[tuple[str, ...], list[Section]] = {}
+        for section in self._explaining:
+            for parts in quoted_signatures(section):
+                quotes.setdefault(parts, []).append(section)
+        return quotes
 
     @cached_property
     def _quoted_names(self) -> dict[str, list[Section]]:
@@ -236,14 +241,32 @@ class Links:
         """The section whose quoted error text a failure contains (the longest such quote; ids,
         numbers and timestamps aside), and whether that quote is only one of the operating
         system's own messages ("Resource temporarily unavailable": every kind of failure
-        prints those), or None."""
+        prints those), or None. A quote that sections on different problems share
+        (`decimal.InvalidOperation` in "will not convert" and in "rounding fails") decides only
+        when the failure's words put one of them clearly first."""
         seen = [signature_text(text) for text in texts]
-        best: tuple[int, Section, bool] | None = None
-        for parts, section in self._quotes:
-            size = sum(map(len, parts))
-            if (best is None or size > best[0]) and any(contains_signature(t, parts) for t in seen):
-                best = (size, section, _without_errno(" ".join(parts)) in OS_MESSAGES)
-        return (best[1], best[2]) if best else None
+        matching = [
+            (sum(map(len, parts)), parts, sections)
+            for parts, sections in self._quotes.items()
+            if any(contains_signature(t, parts) for t in seen)
+        ]
+        if not matching:
+            return None
+        _, parts, sections = max(matching, key=lambda item: item[0])
+        chosen = sections[0] if len(set(map(id, sections))) == 1 else self._among(texts, sections)
+        if chosen is None:
+            return None
+        return chosen, _without_errno(" ".join(parts)) in OS_MESSAGES
+
+    def _among(self, texts: Sequence[str], sections: Sequence[Section]) -> Section | None:
+        """The one of `sections` the failure's words put clearly first, if any."""
+        ranked = [m for m in self._failure_matcher.scores(texts[0]) if m.section in sections]
+        if len(ranked) < 2:
+            return ranked[0].section if ranked else None
+        first, second = ranked[0], ranked[1]
+        if first.score >= NEAR_TIE * second.score or same_problem(first.section, second.section):
+            return first.section
+        return None
 
     @cached_property
     def _symptom_texts(self) -> list[tuple[str, Section]]:

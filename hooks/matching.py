@@ -340,18 +340,25 @@ def signature_text(text: str) -> str:
     return " ".join(VARIABLE.sub("0", text.lower()).split())
 
 
+# Words any failure prints: a quote made of nothing else ("unknown error") names no problem
+GENERIC_FAILURE_WORDS = frozenset(
+    tokens("error errors exception failed failure fatal unknown warning occurred problem issue")
+)
+
+
 def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     """The error text a section quotes (`"Token validation failed"`, `` `Not connected to
     ClickHouse` ``): the strongest signature a runbook gives. Prose of two words or more; not
     code (a path, a call, an assignment). An ellipsis stands for the variable part
-    (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order."""
+    (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order. A
+    quote of words any failure prints ("unknown error") is no signature."""
     found = []
     for match in QUOTED.finditer(FENCE.sub("", section.body)):
         quote = next(g for g in match.groups() if g).strip()
         if len(re.findall(r"[A-Za-z]{2,}", quote)) < 2 or re.search(r"[/=(){}\\]|\.py\b", quote):
             continue
         parts = tuple(p for p in (signature_text(p) for p in ELLIPSIS.split(quote)) if p)
-        if parts:
+        if parts and not set(tokens(quote)) <= GENERIC_FAILURE_WORDS:
             found.append(parts)
     return found
 

@@ -688,3 +688,52 @@ def test_an_error_number_a_title_names_links_to_it(tmp_path: Path) -> None:
     message = "[WinError 206] The filename or extension is too long: 'C:\\\\Users\\\\ci\\\\x'"
     assert linked("FileNotFoundError", message) == "unpacking-fails-with-winerror-206"
     assert linked("CalledProcessError", "Command 'pkg' returned exit code 206") is None
+
+
+def test_a_quote_two_problems_share_decides_only_with_the_failures_words(tmp_path: Path) -> None:
+    """ "Ledger write rejected" quoted by the lock section and by the quota section names
+    neither: the failure's other words choose, or nothing does."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "LEDGER.md").write_text(
+        "# Ledger\n\n## Writes blocked by a held lock\n\n"
+        '**Symptom**: "Ledger write rejected" while the nightly lock is held by the archiver.\n'
+        "**Fix**: wait for the archiver or release its lock.\n\n"
+        "## Writes over the daily quota\n\n"
+        '**Symptom**: "Ledger write rejected" once the tenant passed its daily quota.\n'
+        "**Fix**: raise the tenant's quota.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/LEDGER.md",)))
+
+    def linked(message: str) -> str | None:
+        failed = Failure("test", "tests/test_ledger.py::test_write", "LedgerError", message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    assert linked("Ledger write rejected: archiver lock held since 02:00 (nightly lock)") == (
+        "writes-blocked-by-a-held-lock"
+    )
+    assert linked("Ledger write rejected") is None
+
+
+def test_a_quote_of_words_every_failure_prints_is_no_signature(tmp_path: Path) -> None:
+    """A section noting that old drivers say "unknown error" does not take every failure that
+    starts so; a quote with a word of its own still does."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "UI.md").write_text(
+        "# UI tests\n\n## Browser dies at start\n\nSeen in CI as: old drivers report it as "
+        '"unknown error", new ones as "Chrome failed to start".\n\nFix: pass --no-sandbox.\n\n'
+        "## Clicks land on an overlay\n\nSeen in CI as: the click is intercepted because another "
+        "element would receive the click.\n\nFix: wait for the overlay to go.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/UI.md",)))
+
+    def linked(message: str) -> str | None:
+        failed = Failure("test", "tests/test_ui.py::test_click", "WebDriverException", message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    message = "unknown error: element click intercepted: another element would receive the click"
+    assert linked(message) == "clicks-land-on-an-overlay"
+    assert linked("unknown error: Chrome failed to start: exited abnormally") == (
+        "browser-dies-at-start"
+    )
