@@ -280,10 +280,14 @@ def _structured(line: str) -> tuple[str, str] | None:
     return (level[1].upper(), text) if text.strip() else None
 
 
-# A command-line tool's own error line (`slurmstepd: error: ...`, `srun: error: ...`, `fatal: ...`)
-# and the `Error: ...` lines of CI runners (GitHub Actions' "Error: Process completed with ...")
+# A command-line tool's own error line (`slurmstepd: error: ...`, `srun: error: ...`, `fatal: ...`),
+# the `Error: ...` lines of CI runners (GitHub Actions' "Error: Process completed with ..."), and
+# a lower-case level in brackets or after a bracketed time (`[error] [XCUITest] ...`,
+# `[8/30/2021, 7:19:12 PM] - error: ...`: Node tools, Appium)
 TOOL_ERROR = re.compile(
-    r"^(?:[\w.\-]+(?:\[\d+\])?: )?(?P<level>(?i:error|fatal)): (?P<message>.+)$"
+    r"^(?:\[[^\]]*\]\s*-?\s*)?(?:[\w.\-]+(?:\[\d+\])?: )?"
+    r"(?:\[(?P<bracketed>(?i:error|fatal|critical))\]|(?P<level>(?i:error|fatal)):)\s*"
+    r"(?P<message>.+)$"
 )
 
 
@@ -292,17 +296,23 @@ def parse_log(path: str) -> list[Failure]:
     for number, line in enumerate(_read(path).decode("utf-8", "replace").splitlines(), start=1):
         structured = _structured(line)
         match = None if structured else LOG_LINE.search(line) or TOOL_ERROR.match(line.strip())
-        if structured or match:
-            level, message = structured or (match["level"].upper(), match["message"].strip())
-            error_type, root = root_exception(message, level, message)
-            failures.append(
-                Failure(
-                    "log",
-                    f"{Path(path).name}:{number}",
-                    error_type,
-                    root or message,
-                    line.strip(),
-                    severity="critical" if level in ("CRITICAL", "FATAL", "PANIC") else "error",
-                )
+        if structured:
+            level, message = structured
+        elif match:
+            groups = match.groupdict()
+            level = (groups.get("level") or groups.get("bracketed") or "").upper()
+            message = match["message"].strip()
+        else:
+            continue
+        error_type, root = root_exception(message, level, message)
+        failures.append(
+            Failure(
+                "log",
+                f"{Path(path).name}:{number}",
+                error_type,
+                root or message,
+                line.strip(),
+                severity="critical" if level in ("CRITICAL", "FATAL", "PANIC") else "error",
             )
+        )
     return failures

@@ -173,6 +173,9 @@ def test_command_line_tools_error_lines(tmp_path: Path) -> None:
         "launcher[2231]: error: task 0: Out Of Memory\n"
         "the last run had no error: all good\n"
         "Error: Process completed with exit code 1.\n"
+        "[error] [XCUITest] Unable to launch WebDriverAgent\n"
+        "[8/30/2021, 7:19:12 PM] - error: Build creation failed\n"
+        "[info] [XCUITest] no error: all good\n"
     )
     failures = parse_log(write(tmp_path, "jobs.log", log))
     assert [(f.location, f.severity) for f in failures] == [
@@ -180,5 +183,7 @@ def test_command_line_tools_error_lines(tmp_path: Path) -> None:
         ("jobs.log:2", "critical"),
         ("jobs.log:3", "error"),
         ("jobs.log:5", "error"),
+        ("jobs.log:6", "error"),
+        ("jobs.log:7", "error"),
     ]
     assert failures[2].message == "task 0: Out Of Memory"
