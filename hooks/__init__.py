@@ -44,4 +44,10 @@ def _interrupted(error: BaseException | None) -> bool:
     return False
 
 
-quiet_interrupts()
+try:
+    quiet_interrupts()
+except KeyboardInterrupt:
+    # Ctrl-C landed while the hook was being put in place: put it in place (no second signal
+    # is coming) and let the interrupt reach it, one line and exit 130 like any other
+    quiet_interrupts()
+    raise

@@ -317,6 +317,27 @@ def test_an_interrupt_python_wrapped_in_another_error_is_still_one_line(git_repo
     assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
 
 
+def test_an_interrupt_while_the_hook_is_put_in_place_is_still_one_line(git_repo: Path) -> None:
+    """Ctrl-C in the microseconds while the package installs its hook (the random-moments test
+    below once landed there): the hook is installed anyway and the interrupt reaches it."""
+    probe = (
+        "import os.path, sys\n"
+        "sys.argv[0] = 'runbook-guard'\n"
+        "real, calls = os.path.basename, []\n"
+        "def basename(path):\n"
+        "    calls.append(path)\n"
+        "    if len(calls) == 1:\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(path)\n"
+        "os.path.basename = basename\n"
+        "import runbook_guard.hooks\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
+    )
+    assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
+
+
 def test_a_library_that_imports_the_package_keeps_its_own_interrupts(git_repo: Path) -> None:
     probe = "import os, signal\nimport runbook_guard.hooks\nos.kill(os.getpid(), signal.SIGINT)\n"
     done = subprocess.run(
