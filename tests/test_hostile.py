@@ -283,6 +283,14 @@ def test_a_name_that_is_not_utf8_keeps_the_output_valid_utf8(git_repo: Path, fmt
 # -- Ctrl-C: one line and exit 130, whenever it comes -----------------------------------------
 
 
+def _interrupted_run(probe: str, cwd: Path) -> tuple[int, str]:
+    """Exit code and stderr of `python -c probe`, a command that meets a Ctrl-C."""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=LIMIT
+    )
+    return done.returncode, done.stderr
+
+
 def test_an_interrupt_while_our_modules_load_is_one_line_and_130(git_repo: Path) -> None:
     """What a Ctrl-C before the command's error boundary meets: a KeyboardInterrupt at the top
     level, once the package is imported (here raised by the process itself, at a known moment)."""
@@ -293,10 +301,7 @@ def test_an_interrupt_while_our_modules_load_is_one_line_and_130(git_repo: Path)
         "os.kill(os.getpid(), signal.SIGINT)\n"
         "import runbook_guard.hooks.engine\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
-    )
-    assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
+    assert _interrupted_run(probe, git_repo) == (130, "runbook-guard: interrupted\n")
 
 
 def test_an_interrupt_python_wrapped_in_another_error_is_still_one_line(git_repo: Path) -> None:
@@ -311,10 +316,7 @@ def test_an_interrupt_python_wrapped_in_another_error_is_still_one_line(git_repo
         "except KeyboardInterrupt as e:\n"
         "    raise RuntimeError('Error calling __set_name__') from e\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
-    )
-    assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
+    assert _interrupted_run(probe, git_repo) == (130, "runbook-guard: interrupted\n")
 
 
 def test_an_interrupt_while_the_hook_is_put_in_place_is_still_one_line(git_repo: Path) -> None:
@@ -332,10 +334,7 @@ def test_an_interrupt_while_the_hook_is_put_in_place_is_still_one_line(git_repo:
         "os.path.basename = basename\n"
         "import runbook_guard.hooks\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=git_repo, capture_output=True, text=True, timeout=LIMIT
-    )
-    assert (done.returncode, done.stderr) == (130, "runbook-guard: interrupted\n")
+    assert _interrupted_run(probe, git_repo) == (130, "runbook-guard: interrupted\n")
 
 
 def test_a_library_that_imports_the_package_keeps_its_own_interrupts(git_repo: Path) -> None:

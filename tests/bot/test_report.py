@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,24 @@ def _linked(tmp_path: Path, failed: Failure) -> str | None:
     return planned.runbook.section.anchor if planned.runbook else None
 
 
+def linker(
+    tmp_path: Path, runbook: str, name: str = "RUNBOOK", error_type: str = "Error"
+) -> Callable[..., str | None]:
+    """Writes `runbook` as docs/<name>.md and returns `linked(message, error_type, kind="test")`:
+    the anchor of the section the bot links that failure to, or None."""
+    default_type = error_type
+    (tmp_path / "docs").mkdir(exist_ok=True)
+    (tmp_path / "docs" / f"{name}.md").write_text(runbook)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+
+    def linked(message: str, error_type: str = default_type, kind: str = "test") -> str | None:
+        failed = Failure(kind, "tests/test_x.py::test_x", error_type, message)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    return linked
+
+
 def test_a_failure_holding_a_runbooks_quoted_error_text_is_linked(tmp_path: Path) -> None:
     """The quote is the runbook's strongest signature: ids, numbers and the words around it
     do not matter, nor does it being the cause at the bottom of a chain."""
@@ -266,18 +285,14 @@ def test_a_section_titled_with_the_exceptions_name_explains_it(tmp_path: Path) -
 def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: Path) -> None:
     """`assert 403 == 302` on a WebSocket handshake shares no word with "Authentication
     failures", but its symptom names the 403; a number that is not a status links nothing."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Tests\n\n## 2. Authentication failures\n\n**Symptom**: 401/403 errors in tests\n"
         "**Fix**: log in through the shared helper\n\n"
-        "## 3. Slow suites\n\n**Symptom**: the suite takes 500 seconds\n**Fix**: scope fixtures\n"
+        "## 3. Slow suites\n\n**Symptom**: the suite takes 500 seconds\n"
+        "**Fix**: scope fixtures\n",
+        error_type="AssertionError",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
-
-    def linked(message: str) -> str | None:
-        failed = Failure("test", "tests/e2e/test_ws.py::test_handshake", "AssertionError", message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
 
     assert linked("assert 403 == 302") == "2-authentication-failures"
     assert linked("assert 40312 == 302") is None  # an id, not a status
@@ -318,29 +333,22 @@ Steps: restart the cache proxy.
 """
 
 
-def _plain_linked(tmp_path: Path, error_type: str, message: str, kind: str = "test") -> str | None:
-    (tmp_path / "docs").mkdir(exist_ok=True)
-    (tmp_path / "docs" / "ONCALL.md").write_text(PLAIN_RUNBOOK)
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/ONCALL.md",)))
-    failed = Failure(kind, "tests/test_io.py::test_io", error_type, message)
-    [planned] = report.plan([failed], links)
-    return planned.runbook.section.anchor if planned.runbook else None
-
-
 def test_an_exception_name_is_matched_as_the_runbooks_words(tmp_path: Path) -> None:
     """`ChecksumMismatchError` is the "checksum mismatch error" a plain `Signs:` paragraph
     describes; a one-word name (`ConfigurationError`) counts only in what a section says a
     failure looks like, not wherever the word stands."""
+    linked = linker(tmp_path, PLAIN_RUNBOOK)
     assert (
-        _plain_linked(tmp_path, "blobstore.errors.ChecksumMismatchError", "block 7 of 12")
+        linked("block 7 of 12", "blobstore.errors.ChecksumMismatchError")
         == "blob-reads-fail-their-checksum"
     )
-    assert _plain_linked(tmp_path, "ConfigurationError", "port is 0") is None
+    assert linked("port is 0", "ConfigurationError") is None
 
 
 def test_a_messages_gist_links_where_its_particulars_drown_it(tmp_path: Path) -> None:
     """Messages put the problem first and the numbers after: the first clause, brackets left
     out, is matched alone and must stand clear of the next section."""
+    linked = linker(tmp_path, PLAIN_RUNBOOK)
     assert report.message_gist(
         "Disk quota exceeded. Tried to write 512.00 MiB (volume 3; 1.90 GiB used) on node-a7"
     ) == ("Disk quota exceeded")
@@ -349,28 +357,30 @@ def test_a_messages_gist_links_where_its_particulars_drown_it(tmp_path: Path) ->
         "free; 2.00 GiB reserved by tenant acme-prod-eu-west) while flushing segment "
         "00042.log after 3 retries with backoff 0.5 s, 1.0 s, 2.0 s"
     )
-    assert _plain_linked(tmp_path, "OSError", long) == "volume-quota-exhausted"
+    assert linked(long, "OSError") == "volume-quota-exhausted"
     endless = report.message_gist("word " * 400_000)  # one clause of 2 MB
     assert 0 < len(endless) <= report.GIST_LENGTH and endless.endswith("word")
     particulars = long.replace("Disk quota exceeded. ", "")
-    assert _plain_linked(tmp_path, "OSError", particulars) is None
+    assert linked(particulars, "OSError") is None
 
 
 def test_a_message_a_symptom_says_word_for_word_is_linked(tmp_path: Path) -> None:
     """A log line's message (`LEASE EXPIRED (pid:4411)`), ids aside, standing in one section's
     signs links there; one standing in no section's signs links nothing."""
+    linked = linker(tmp_path, PLAIN_RUNBOOK)
     assert (
-        _plain_linked(tmp_path, "CRITICAL", "LEASE EXPIRED (pid:4411)", kind="log")
+        linked("LEASE EXPIRED (pid:4411)", "CRITICAL", kind="log")
         == "blob-reads-fail-their-checksum"
     )
-    assert _plain_linked(tmp_path, "CRITICAL", "LEASE RENEWED (pid:4411)", kind="log") is None
+    assert linked("LEASE RENEWED (pid:4411)", "CRITICAL", kind="log") is None
 
 
 def test_a_builtin_exceptions_name_does_not_decide_a_short_message(tmp_path: Path) -> None:
     """`ConnectionError` from an HTTP client is not the `cache.ConnectionError` a section names:
     the message's gist ("HTTPConnectionPool : Max retries exceeded") says nothing of a cache."""
+    linked = linker(tmp_path, PLAIN_RUNBOOK)
     message = "HTTPConnectionPool(host='localhost', port=8000): Max retries exceeded with url: /"
-    assert _plain_linked(tmp_path, "ConnectionError", message) is None
+    assert linked(message, "ConnectionError") is None
 
 
 ALERT_RUNBOOK = """# Scheduler alerts
@@ -400,35 +410,26 @@ Alert: `quota`. The cloud API answers with `ScaleDenied` when the project is ove
 """
 
 
-def _alert_linked(tmp_path: Path, error_type: str, message: str, details: str = "") -> str | None:
-    (tmp_path / "docs").mkdir(exist_ok=True)
-    (tmp_path / "docs" / "ALERTS.md").write_text(ALERT_RUNBOOK)
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/ALERTS.md",)))
-    failed = Failure("test", "tests/test_jobs.py::test_jobs", error_type, message, details)
-    [planned] = report.plan([failed], links)
-    return planned.runbook.section.anchor if planned.runbook else None
-
-
 def test_an_error_code_the_runbook_quotes_as_code_links_to_it(tmp_path: Path) -> None:
     """`An error occurred (LeaseLost)` names the code one section quotes as `LeaseLost`; a code
     two sections quote (`ScaleDenied`) decides nothing by itself."""
+    linked = linker(tmp_path, ALERT_RUNBOOK)
     message = "An error occurred (LeaseLost) when calling the Renew operation: 0x1f"
-    assert _alert_linked(tmp_path, "ClientError", message) == "lease-renewals-rejected"
+    assert linked(message, "ClientError") == "lease-renewals-rejected"
     message = "An error occurred (ScaleDenied) when calling the Grow operation"
-    assert _alert_linked(tmp_path, "ClientError", message) is None
+    assert linked(message, "ClientError") is None
 
 
 def test_a_status_with_its_reason_phrase_in_prose_names_it(tmp_path: Path) -> None:
     """ "came back 409 Conflict" in a section's prose names the status as a symptom line does;
     the multi-line message's first line is all particulars, its gist the next."""
+    linked = linker(tmp_path, ALERT_RUNBOOK)
     assert report.message_gist("(409)\nReason: Conflict\nHTTP response headers: {}") == (
         "Reason: Conflict"
     )
     message = "(409)\nReason: Conflict\nHTTP response headers: {'Audit-Id': 'c41d'}"
-    assert _alert_linked(tmp_path, "client.ApiException", message) == (
-        "job-object-already-registered"
-    )
-    assert _alert_linked(tmp_path, "client.ApiException", "(4091)\nReason: unknown") is None
+    assert linked(message, "client.ApiException") == ("job-object-already-registered")
+    assert linked("(4091)\nReason: unknown", "client.ApiException") is None
 
 
 def test_pytests_location_line_is_no_view_of_the_failure() -> None:
@@ -450,29 +451,23 @@ def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
     """`'coroutine' object has no attribute 'json'` is a missing await, the problem a section
     describes as "coroutine never awaited", though the two share one word; a loop "attached to
     a different loop" is an event loop problem."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Async services\n\n## Calls that return before they run\n\n"
         "**Symptom**: RuntimeWarning: coroutine never awaited in the worker log\n"
         "**Fix**: await the call, or schedule it with `asyncio.create_task`\n\n"
         "## Fixtures sharing one loop\n\n**Symptom**: event loop errors in the second test\n"
         "**Fix**: give async fixtures the test's own event loop\n\n"
         "## Slow coroutine pools\n\n**Symptom**: the coroutine pool is full for minutes\n"
-        "**Fix**: bound the pool\n"
+        "**Fix**: bound the pool\n",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
 
-    def linked(error_type: str, message: str) -> str | None:
-        failed = Failure("test", "tests/test_api.py::test_get", error_type, message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
-
-    assert linked("AttributeError", "'coroutine' object has no attribute 'json'") == (
+    assert linked("'coroutine' object has no attribute 'json'", "AttributeError") == (
         "calls-that-return-before-they-run"
     )
     message = "Task <Task pending> got Future attached to a different loop"
-    assert linked("RuntimeError", message) == "fixtures-sharing-one-loop"
-    assert linked("AttributeError", "'NoneType' object has no attribute 'json'") is None
+    assert linked(message, "RuntimeError") == "fixtures-sharing-one-loop"
+    assert linked("'NoneType' object has no attribute 'json'", "AttributeError") is None
 
 
 VENDOR_RUNBOOK = """# Messaging postmortems
@@ -500,48 +495,33 @@ VENDOR_RUNBOOK = """# Messaging postmortems
 """
 
 
-def _vendor_linked(tmp_path: Path, error_type: str, message: str) -> str | None:
-    (tmp_path / "docs").mkdir(exist_ok=True)
-    (tmp_path / "docs" / "POSTMORTEMS.md").write_text(VENDOR_RUNBOOK)
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/POSTMORTEMS.md",)))
-    failed = Failure("test", "tests/test_send.py::test_send", error_type, message)
-    [planned] = report.plan([failed], links)
-    return planned.runbook.section.anchor if planned.runbook else None
-
-
 def test_a_status_the_chosen_section_does_not_name_gives_way(tmp_path: Path) -> None:
     """`mailer_client` quoted by the 401 incident would take a 403 from that client; the 403
     goes to the one incident naming 403. A status no section names changes nothing."""
+    linked = linker(tmp_path, VENDOR_RUNBOOK)
     message = "mailer_client.exceptions.ForbiddenError: HTTP Error 403: Forbidden"
-    assert _vendor_linked(tmp_path, "ForbiddenError", message) == (
-        "incident-2-mail-from-an-unverified-sender"
-    )
+    assert linked(message, "ForbiddenError") == ("incident-2-mail-from-an-unverified-sender")
     message = "mailer_client.exceptions.UnauthorizedError: HTTP Error 401: Unauthorized"
-    assert _vendor_linked(tmp_path, "UnauthorizedError", message) == (
-        "incident-1-mail-refused-after-a-key-rotation"
-    )
+    assert linked(message, "UnauthorizedError") == ("incident-1-mail-refused-after-a-key-rotation")
     # words that chose a section naming no status: only a section whose symptom is about the
     # status takes over, not one whose story mentions it ("came back 401 Unauthorized")
     message = "pushes to reinstalled apps: the push gateway answered HTTP Error 401"
-    assert _vendor_linked(tmp_path, "PushError", message) == "incident-4-pushes-to-reinstalled-apps"
+    assert linked(message, "PushError") == "incident-4-pushes-to-reinstalled-apps"
     message = "mailer_client.exceptions.TooManyRequests: HTTP Error 429"
-    assert _vendor_linked(tmp_path, "TooManyRequests", message) == (
-        "incident-1-mail-refused-after-a-key-rotation"
-    )
+    assert linked(message, "TooManyRequests") == ("incident-1-mail-refused-after-a-key-rotation")
 
 
 def test_error_codes_in_fields_whole_messages_and_numbers(tmp_path: Path) -> None:
     """A code as an error field's value, a message that is a code, and a vendor's numbered
     error link to the one section quoting them; errno numbers are everyone's."""
+    linked = linker(tmp_path, VENDOR_RUNBOOK)
     body = "The server responded with: {'ok': False, 'error': 'subscription_gone'}"
-    assert _vendor_linked(tmp_path, "PushError", body) == "incident-4-pushes-to-reinstalled-apps"
-    assert _vendor_linked(tmp_path, "APNSError", "StaleDeviceToken") == (
-        "incident-4-pushes-to-reinstalled-apps"
-    )
-    assert _vendor_linked(tmp_path, "SmsError", "Unable to create record: 30006 (landline)") == (
+    assert linked(body, "PushError") == "incident-4-pushes-to-reinstalled-apps"
+    assert linked("StaleDeviceToken", "APNSError") == ("incident-4-pushes-to-reinstalled-apps")
+    assert linked("Unable to create record: 30006 (landline)", "SmsError") == (
         "incident-3-texts-to-landlines"
     )
-    assert _vendor_linked(tmp_path, "SmsError", "Unable to create record: 30007") is None
+    assert linked("Unable to create record: 30007", "SmsError") is None
 
 
 def test_an_operating_system_message_quoted_gives_way_to_the_failures_own_words(
@@ -550,22 +530,18 @@ def test_an_operating_system_message_quoted_gives_way_to_the_failures_own_words(
     """ "Resource temporarily unavailable" quoted by a file-locking section names no problem by
     itself: a thread pool that cannot start its threads says so in its own words. Alone, as the
     whole message, the quote still links."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "KB.md").write_text(
+    linked = linker(
+        tmp_path,
         "# KB\n\n## KB-1: Archive files cannot be locked\n\n"
         '**Symptoms**: opening an archive fails with "Resource temporarily unavailable" when '
         "another job holds its lock.\n\n**Resolution**: open archives read-only.\n\n"
         "## KB-2: The math library cannot start its threads\n\n"
         "**Symptoms**: importing the math library prints that the thread pool could not create "
         "its worker threads, on login nodes with a low process limit.\n\n"
-        "**Resolution**: set the library's thread count to 1 in job scripts.\n"
+        "**Resolution**: set the library's thread count to 1 in job scripts.\n",
+        "KB",
+        error_type="RuntimeError",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/KB.md",)))
-
-    def linked(message: str) -> str | None:
-        failed = Failure("test", "tests/test_env.py::test_import", "RuntimeError", message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
 
     threads = (
         "math library thread pool: could not create worker threads 1 of 64: "
@@ -580,22 +556,14 @@ def test_an_operating_system_message_quoted_gives_way_to_the_failures_own_words(
 def test_a_heading_that_only_groups_sections_explains_nothing(tmp_path: Path) -> None:
     """`## Scales` holds the sections under it and says nothing itself: a failure whose words
     are the group's title is not linked to the group."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "RIG.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Rig\n\n## Scales\n\n### Scale does not answer\n\nThe RS-485 scale stops answering "
         "register reads when its termination jumper is off; reads time out.\n\n"
         "Workaround: set the jumper and retry the read.\n\n## Meters\n\n### Meter reads zero\n\n"
-        "The meter reads zero after a power cut until its clock is set.\n"
+        "The meter reads zero after a power cut until its clock is set.\n",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RIG.md",)))
-    failed = Failure(
-        "test",
-        "tests/test_scale.py::test_tare",
-        "ScalesError",
-        "scales offline on rig 3 since 02:00",
-    )
-    [planned] = report.plan([failed], links)
-    assert planned.runbook is None
+    assert linked("scales offline on rig 3 since 02:00", "ScalesError") is None
 
 
 def test_a_handshake_refused_with_a_status_goes_to_the_section_about_that_status(
@@ -604,20 +572,15 @@ def test_a_handshake_refused_with_a_status_goes_to_the_section_about_that_status
     """ "server rejected WebSocket connection: HTTP 403" shares its words with "WebSocket
     connection failures", which names no status; the section whose symptom is "401/403
     errors" explains it."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Tests\n\n## 2. Authentication failures\n\n**Symptom**: 401/403 errors in tests\n"
         "**Fix**: log in through the shared helper\n\n"
         "## 3. WebSocket connection failures\n\n**Symptom**: WebSocket tests time out; the "
         "server never accepts the connection\n**Fix**: start the WebSocket bridge before the "
-        "server\n"
+        "server\n",
+        error_type="InvalidStatus",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
-
-    def linked(message: str) -> str | None:
-        failed = Failure("test", "tests/e2e/test_ws.py::test_connect", "InvalidStatus", message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
 
     assert linked("server rejected WebSocket connection: HTTP 403") == "2-authentication-failures"
     assert linked("server never accepts the WebSocket connection: timed out") == (
@@ -672,42 +635,33 @@ def test_a_near_tie_between_two_problems_is_no_link(tmp_path: Path) -> None:
 def test_an_error_number_a_title_names_links_to_it(tmp_path: Path) -> None:
     """`[WinError 206]` goes to the section whose title names WinError 206, however few its
     digits; the same number of another kind (`exit code 206`) does not."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "WINDOWS.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Windows\n\n## Unpacking fails with WinError 206\n\nLikely cause: the update is "
         "unpacked too deep below the profile folder.\n\n## Installer hangs\n\nLikely cause: "
-        "a dialog waits behind the main window.\n"
+        "a dialog waits behind the main window.\n",
+        "WINDOWS",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/WINDOWS.md",)))
-
-    def linked(error_type: str, message: str) -> str | None:
-        failed = Failure("test", "tests/test_update.py::test_unpack", error_type, message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
 
     message = "[WinError 206] The filename or extension is too long: 'C:\\\\Users\\\\ci\\\\x'"
-    assert linked("FileNotFoundError", message) == "unpacking-fails-with-winerror-206"
-    assert linked("CalledProcessError", "Command 'pkg' returned exit code 206") is None
+    assert linked(message, "FileNotFoundError") == "unpacking-fails-with-winerror-206"
+    assert linked("Command 'pkg' returned exit code 206", "CalledProcessError") is None
 
 
 def test_a_quote_two_problems_share_decides_only_with_the_failures_words(tmp_path: Path) -> None:
     """ "Ledger write rejected" quoted by the lock section and by the quota section names
     neither: the failure's other words choose, or nothing does."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "LEDGER.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Ledger\n\n## Writes blocked by a held lock\n\n"
         '**Symptom**: "Ledger write rejected" while the nightly lock is held by the archiver.\n'
         "**Fix**: wait for the archiver or release its lock.\n\n"
         "## Writes over the daily quota\n\n"
         '**Symptom**: "Ledger write rejected" once the tenant passed its daily quota.\n'
-        "**Fix**: raise the tenant's quota.\n"
+        "**Fix**: raise the tenant's quota.\n",
+        "LEDGER",
+        error_type="LedgerError",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/LEDGER.md",)))
-
-    def linked(message: str) -> str | None:
-        failed = Failure("test", "tests/test_ledger.py::test_write", "LedgerError", message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
 
     assert linked("Ledger write rejected: archiver lock held since 02:00 (nightly lock)") == (
         "writes-blocked-by-a-held-lock"
@@ -718,19 +672,15 @@ def test_a_quote_two_problems_share_decides_only_with_the_failures_words(tmp_pat
 def test_a_quote_of_words_every_failure_prints_is_no_signature(tmp_path: Path) -> None:
     """A section noting that old drivers say "unknown error" does not take every failure that
     starts so; a quote with a word of its own still does."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "UI.md").write_text(
+    linked = linker(
+        tmp_path,
         "# UI tests\n\n## Browser dies at start\n\nSeen in CI as: old drivers report it as "
         '"unknown error", new ones as "Chrome failed to start".\n\nFix: pass --no-sandbox.\n\n'
-        "## Clicks land on an overlay\n\nSeen in CI as: the click is intercepted because another "
-        "element would receive the click.\n\nFix: wait for the overlay to go.\n"
+        "## Clicks land on an overlay\n\nSeen in CI as: the click is intercepted because "
+        "another element would receive the click.\n\nFix: wait for the overlay to go.\n",
+        "UI",
+        error_type="WebDriverException",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/UI.md",)))
-
-    def linked(message: str) -> str | None:
-        failed = Failure("test", "tests/test_ui.py::test_click", "WebDriverException", message)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
 
     message = "unknown error: element click intercepted: another element would receive the click"
     assert linked(message) == "clicks-land-on-an-overlay"
