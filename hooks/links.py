@@ -313,7 +313,10 @@ class Links:
             return None
         about_only = False
         if unless is not None:
-            about, named, _ = next(row for row in self._status_codes if row[2] is unless)
+            about, named = next(
+                ((about, named) for about, named, s in self._status_codes if s is unless),
+                (set(), set()),
+            )
             if (about | named) & shown:
                 return None
             about_only = not (about | named)
