@@ -73,6 +73,11 @@ OS_MESSAGES = frozenset(signature_text(os.strerror(n)) for n in range(1, 200) if
 ERRNO_PREFIX = re.compile(r"^\[?errno 0\]:? ?|^error 0:? ?")
 
 
+def _prose(parts: tuple[str, ...]) -> bool:
+    """Is a quoted signature words (`Token validation failed`), not one identifier?"""
+    return len(" ".join(parts).split()) > 1
+
+
 def _numbered(kind: str, number: str) -> str:
     return f"{' '.join(kind.lower().split())} {int(number)}"
 
@@ -248,7 +253,8 @@ class Links:
         matching = [
             (sum(map(len, parts)), parts, sections)
             for parts, sections in self._quotes.items()
-            if any(contains_signature(t, parts) for t in seen)
+            # an identifier (`Image.open`) in a traceback is a line of code, not the error
+            if any(contains_signature(t, parts) for t in (seen if _prose(parts) else seen[:1]))
         ]
         if not matching:
             return None

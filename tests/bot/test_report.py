@@ -687,3 +687,25 @@ def test_a_quote_of_words_every_failure_prints_is_no_signature(tmp_path: Path) -
     assert linked("unknown error: Chrome failed to start: exited abnormally") == (
         "browser-dies-at-start"
     )
+
+
+def test_a_quoted_identifier_counts_in_the_message_not_in_the_traceback(tmp_path: Path) -> None:
+    """`Image.load` quoted by the truncated-file section is a line of code in every traceback
+    that opens an image: there it says nothing; in the message it is the failure's own word."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "IMAGES.md").write_text(
+        "# Images\n\n## Truncated files\n\nA half-uploaded file fails inside `Image.load` with a "
+        "truncated-file message.\n\n## Images too large to open\n\nA scan of more than 180 "
+        "million pixels is refused as a decompression bomb; raise the pixel limit for scans.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/IMAGES.md",)))
+
+    def linked(message: str, details: str) -> str | None:
+        failed = Failure("test", "tests/test_scan.py::test_scan", "ImageError", message, details)
+        [planned] = report.plan([failed], links)
+        return planned.runbook.section.anchor if planned.runbook else None
+
+    trace = '  File "scan.py", line 9, in load_scan\n    pixels = Image.load(path)\n'
+    bomb = "Image size (255553344 pixels) exceeds limit: could be a decompression bomb attack"
+    assert linked(bomb, trace + "ImageError: " + bomb) == "images-too-large-to-open"
+    assert linked("Image.load gave up on scan 7", "") == "truncated-files"
