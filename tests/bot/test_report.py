@@ -216,8 +216,10 @@ def linker(
     (tmp_path / "docs" / f"{name}.md").write_text(runbook)
     links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
 
-    def linked(message: str, error_type: str = default_type, kind: str = "test") -> str | None:
-        failed = Failure(kind, "tests/test_x.py::test_x", error_type, message)
+    def linked(
+        message: str, error_type: str = default_type, kind: str = "test", details: str = ""
+    ) -> str | None:
+        failed = Failure(kind, "tests/test_x.py::test_x", error_type, message, details)
         [planned] = report.plan([failed], links)
         return planned.runbook.section.anchor if planned.runbook else None
 
@@ -265,21 +267,14 @@ def test_a_list_of_names_to_verify_explains_no_failure(tmp_path: Path) -> None:
 def test_a_section_titled_with_the_exceptions_name_explains_it(tmp_path: Path) -> None:
     """`ImportError: cannot import name ...` shares few words with a section whose symptom is
     `ModuleNotFoundError`, but the section's title is the exception's name in words."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "RUNBOOK.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Tests\n\n## 4. Import Errors\n\n**Symptom**: ModuleNotFoundError\n"
         "**Cause**: a relative import\n**Fix**: import from the package root\n\n"
-        "## 5. Slow fixtures\n\n**Symptom**: the suite takes minutes\n**Fix**: scope fixtures\n"
+        "## 5. Slow fixtures\n\n**Symptom**: the suite takes minutes\n**Fix**: scope fixtures\n",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
-    failed = Failure(
-        "test",
-        "tests/test_x.py::test_x",
-        "ImportError",
-        "cannot import name 'Widget' from 'shop.models'",
-    )
-    [planned] = report.plan([failed], links)
-    assert planned.runbook is not None and planned.runbook.section.anchor == "4-import-errors"
+    message = "cannot import name 'Widget' from 'shop.models'"
+    assert linked(message, "ImportError") == "4-import-errors"
 
 
 def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: Path) -> None:
@@ -692,20 +687,14 @@ def test_a_quote_of_words_every_failure_prints_is_no_signature(tmp_path: Path) -
 def test_a_quoted_identifier_counts_in_the_message_not_in_the_traceback(tmp_path: Path) -> None:
     """`Image.load` quoted by the truncated-file section is a line of code in every traceback
     that opens an image: there it says nothing; in the message it is the failure's own word."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "IMAGES.md").write_text(
+    linked = linker(
+        tmp_path,
         "# Images\n\n## Truncated files\n\nA half-uploaded file fails inside `Image.load` with a "
         "truncated-file message.\n\n## Images too large to open\n\nA scan of more than 180 "
-        "million pixels is refused as a decompression bomb; raise the pixel limit for scans.\n"
+        "million pixels is refused as a decompression bomb; raise the pixel limit for scans.\n",
+        error_type="ImageError",
     )
-    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/IMAGES.md",)))
-
-    def linked(message: str, details: str) -> str | None:
-        failed = Failure("test", "tests/test_scan.py::test_scan", "ImageError", message, details)
-        [planned] = report.plan([failed], links)
-        return planned.runbook.section.anchor if planned.runbook else None
-
     trace = '  File "scan.py", line 9, in load_scan\n    pixels = Image.load(path)\n'
     bomb = "Image size (255553344 pixels) exceeds limit: could be a decompression bomb attack"
-    assert linked(bomb, trace + "ImageError: " + bomb) == "images-too-large-to-open"
-    assert linked("Image.load gave up on scan 7", "") == "truncated-files"
+    assert linked(bomb, details=trace + "ImageError: " + bomb) == "images-too-large-to-open"
+    assert linked("Image.load gave up on scan 7") == "truncated-files"
