@@ -18,7 +18,6 @@ from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
     FENCE,
-    NEAR_TIE,
     Match,
     Matcher,
     contains_signature,
@@ -61,6 +60,9 @@ NUMBERED_ERROR = re.compile(r"\b(?:error|code)\s*:?\s*#?(\d{4,6})\b", re.I)
 # a title is about it. Keyed with its kind, so `[WinError 206]` is not `exit code 206`.
 TITLED_NUMBER = re.compile(r"\b(winerror|errno|error|exit code|code)\s*:?\s*#?(\d{1,6})\b", re.I)
 SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
+# for a failure, above the threshold too, its section must score this many times the next
+# one's on another problem: a near tie between two sections is a coin flip
+NEAR_TIE = 1.2
 SHIPPED_LINK_BASE = (
     f"https://github.com/runbook-guard/runbook-guard/blob/v{__version__}/hooks/runbooks/"
 )
@@ -431,13 +433,11 @@ class Links:
             return Resolution(key, contradicted, index.url(contradicted), "status", 0.5)
         return chosen
 
-    def _coin_flip(
-        self, matcher: Matcher, text: str, phrases: tuple[str, ...], match: Match
-    ) -> bool:
+    @staticmethod
+    def _coin_flip(ranked: Sequence[Match], match: Match) -> bool:
         """Does another section score within `NEAR_TIE` of the match, on another problem?
         A near tie with a section on the same problem (the same title in other words, or one
         that links to the other: a quick-reference entry and its runbook section) is no tie."""
-        ranked = matcher.scores(text, phrases)
         others = [m for m in ranked[1:] if m.section is not match.section]
         return bool(others) and (
             match.score < NEAR_TIE * others[0].score
@@ -453,18 +453,17 @@ class Links:
         ignore: frozenset[str],
         threshold: float | None,
     ) -> Match | None:
-        """The matcher's best section over the views and the messages, or None."""
+        """The matcher's best section over the views and the messages, or None. Each text is
+        scored once; its runner-up decides the ties and margins."""
         matcher = self._failure_matcher
-        found = [
-            match
-            for text in texts
-            if (
-                match := matcher.best(
-                    text, phrases, min_words=min_words, ignore=ignore, threshold=threshold
-                )
+        found = []
+        for text in texts:
+            ranked = matcher.scores(text, phrases)
+            match = matcher.pick(
+                ranked, text, phrases, min_words=min_words, ignore=ignore, threshold=threshold
             )
-            and not self._coin_flip(matcher, text, phrases, match)
-        ]
+            if match is not None and not self._coin_flip(ranked, match):
+                found.append(match)
         for message in messages:
             if any(text.endswith(message) for text in texts):
                 continue  # the whole message, already matched as it is
@@ -475,7 +474,8 @@ class Links:
             if not ranked or ranked[0].score < SHORT_TEXT_MARGIN * runner_up:
                 continue
             clear = ranked[0].score >= CLEAR_WINNER * runner_up
-            match = matcher.best(
+            match = matcher.pick(
+                ranked,
                 message,
                 phrases,
                 min_words=min_words - 1 if clear and min_words > 2 else min_words,

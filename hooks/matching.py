@@ -42,8 +42,6 @@ FIELDS = (
 )
 DEFAULT_THRESHOLD = 0.34
 CLEAR_WINNER = 2.5  # below the threshold, the best section must score this many times the next
-# for a failure, above the threshold too: a near tie between two sections is a coin flip
-NEAR_TIE = 1.2
 BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
 
@@ -228,12 +226,31 @@ class Matcher:
         min_words: int = 1,
         ignore: frozenset[str] = frozenset(),
         threshold: float | None = None,
-        margin: float = 1.0,
     ) -> Match | None:
-        """The best section if its score reaches the threshold (the matcher's unless given),
-        is `margin` times the next one's, and shares at least `min_words` words with the text
-        (words made only of `ignore` tokens not counted), else None."""
-        ranked = self.scores(text, phrases)
+        """The best section if its score reaches the threshold (the matcher's unless given) and
+        the section shares at least `min_words` words with the text (words made only of `ignore`
+        tokens not counted), else None."""
+        return self.pick(
+            self.scores(text, phrases),
+            text,
+            phrases,
+            min_words=min_words,
+            ignore=ignore,
+            threshold=threshold,
+        )
+
+    def pick(
+        self,
+        ranked: Sequence[Match],
+        text: str,
+        phrases: Sequence[str] = (),
+        *,
+        min_words: int = 1,
+        ignore: frozenset[str] = frozenset(),
+        threshold: float | None = None,
+    ) -> Match | None:
+        """`best` on the scores of `text` already computed (`ranked`, as `scores` gave them):
+        a caller that also weighs the runner-up scores the text once."""
         if not ranked:
             return None
         bar = self.threshold if threshold is None else threshold
@@ -248,9 +265,6 @@ class Matcher:
             if min_words <= 1 or evidence < min_words + 1 or not clear:
                 return None
         if min_words > 1 and evidence < min_words:
-            return None
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if ranked[0].score < margin * runner_up:
             return None
         return ranked[0]
 
