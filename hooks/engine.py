@@ -485,8 +485,7 @@ def _check_chunk(indexes: range) -> tuple[list[tuple[Checked, Any]], dict[str, A
     assert _SHARED is not None
     run, rules, files, encode = _SHARED
     known = set(run.repo.tables)
-    checked = [(i, _check_recorded(files[i], run, rules)) for i in indexes]
-    encoded = [(item, encode(i, item) if encode else None) for i, item in checked]
+    encoded = _encoded(((i, _check_recorded(files[i], run, rules)) for i in indexes), encode)
     # tables this worker had to build go back to the parent, which keeps them in the cache
     return encoded, {k: v for k, v in run.repo.tables.items() if k not in known}
 
@@ -500,12 +499,13 @@ def _check_files(
 ) -> list[tuple[Checked, Any]]:
     """Every file's findings, each with what `encode` made of it; over `jobs` forked
     processes when there are many files."""
+    in_process = ((i, _check_recorded(file, run, rules)) for i, file in enumerate(files))
     if jobs <= 1 or len(files) < PARALLEL_MIN_FILES:
-        return _encoded([_check_recorded(file, run, rules) for file in files], encode)
+        return _encoded(in_process, encode)
     import multiprocessing  # only here: its import costs a commit-sized run a tenth
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        return _encoded([_check_recorded(file, run, rules) for file in files], encode)
+        return _encoded(in_process, encode)
     run.repo.store()  # brought to this run's base once, before the workers fork
     global _SHARED
     _SHARED = (run, rules, files, encode)
@@ -522,8 +522,11 @@ def _check_files(
     return [item for checked, _ in parts for item in checked]
 
 
-def _encoded(checked: list[Checked], encode: Encode | None) -> list[tuple[Checked, Any]]:
-    return [(item, encode(i, item) if encode else None) for i, item in enumerate(checked)]
+def _encoded(
+    checked: Iterable[tuple[int, Checked]], encode: Encode | None
+) -> list[tuple[Checked, Any]]:
+    """Each file's result (by its index in the files checked) with what `encode` made of it."""
+    return [(item, encode(i, item) if encode else None) for i, item in checked]
 
 
 def _check_cached(
