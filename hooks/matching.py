@@ -41,7 +41,7 @@ FIELDS = (
     "signature",
 )
 DEFAULT_THRESHOLD = 0.34
-CLEAR_WINNER = 2.5  # below the threshold, the best section must score this many times the next
+CLEAR_WINNER = 1.8  # below the threshold, the best section must score this many times the next
 BOLD = re.compile(r"\*\*([^*]+)\*\*")
 
 
@@ -129,12 +129,18 @@ def _phrase_tokens(phrases: Sequence[str]) -> list[Phrase]:
     return kept + [Phrase(words, symptom_only=len(words) == 1) for words in named]
 
 
+SETTING_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
 def words(text: str) -> list[frozenset[str]]:
     """The tokens of each word of `text`, one set per word: `os.environ` and `CommandError` are
-    one word each, however many tokens they give."""
-    return [
-        frozenset(tokens(raw[0])) for raw in re.finditer(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*", text)
-    ]
+    one word each, however many tokens they give; a setting's name is its words
+    (`GOOGLE_OAUTH_CLIENT_ID` says "google", "oauth", "client"), a function's is not."""
+    found = []
+    for raw in re.finditer(r"[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)*", text):
+        parts = raw[0].split("_") if SETTING_NAME.fullmatch(raw[0]) else [raw[0]]
+        found += [frozenset(tokens(part)) for part in parts]
+    return [word for word in found if word]
 
 
 @dataclass(frozen=True)
@@ -310,6 +316,7 @@ LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
 QUOTED = re.compile(r'"([^"\n]{6,200})"|\u201c([^\u201d\n]{6,200})\u201d|`([^`\n]{6,200})`')
 ELLIPSIS = re.compile(r"\.\.\.|\u2026")
+ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 
 
@@ -322,8 +329,11 @@ def explains(section: Section) -> bool:
     if not section.body.strip():
         return False
     lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
+    if not lines:
+        # only code: an error it shows (a log excerpt) explains; a command to run does not
+        return bool(ERROR_TEXT.search(section.body))
     listed = sum(1 for line in lines if LIST_LINE.match(line))
-    return not lines or listed < 0.6 * len(lines)
+    return listed < 0.6 * len(lines)
 
 
 SYMPTOM_LABEL = re.compile(

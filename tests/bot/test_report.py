@@ -698,3 +698,61 @@ def test_a_quoted_identifier_counts_in_the_message_not_in_the_traceback(tmp_path
     bomb = "Image size (255553344 pixels) exceeds limit: could be a decompression bomb attack"
     assert linked(bomb, details=trace + "ImageError: " + bomb) == "images-too-large-to-open"
     assert linked("Image.load gave up on scan 7") == "truncated-files"
+
+
+def test_a_section_that_is_only_a_command_explains_nothing(tmp_path: Path) -> None:
+    """`### Quick check` with a `curl` to run names the endpoint a failure names, but says
+    nothing of why it failed; a section that is only a log excerpt shows the failure itself."""
+    linked = linker(
+        tmp_path,
+        "# Agents\n\n## Validation commands\n\n### Quick check\n\n```bash\n"
+        'curl -X POST http://localhost:8000/api/agents/execute -d \'{"agent": "analyst"}\'\n'
+        "```\n\n### Rate limiter trips\n\n```text\n"
+        "LimiterError: bucket agents-execute exhausted, retry in 30s\n```\n\n"
+        "## Slow fixtures\n\n**Symptom**: the suite takes minutes\n**Fix**: scope fixtures\n",
+    )
+    message = "POST /api/agents/execute analyst: unexpected reply, charmap codec"
+    assert linked(message, "AssertionError") is None
+    assert linked("bucket agents-execute exhausted, retry in 12s", "LimiterError") == (
+        "rate-limiter-trips"
+    )
+
+
+def test_a_settings_name_in_a_failure_is_read_as_its_words(tmp_path: Path) -> None:
+    """`STRIPE_WEBHOOK_SECRET_TEST` is "stripe webhook secret": three words the section about
+    that secret shares, not one opaque name."""
+    linked = linker(
+        tmp_path,
+        "# Payments\n\n### 1. Missing webhook secret\n\n**Symptom**: 500 on every webhook\n"
+        "**Fix**:\n```bash\nSTRIPE_WEBHOOK_SECRET=whsec_...\n```\n\n"
+        "### 2. Test clock drift\n\n**Symptom**: subscriptions renew early in tests\n"
+        "**Fix**: freeze the test clock\n\n### 3. Variable leaks between environments\n\n"
+        "**Symptom**: staging reads production values\n**Fix**: one env file per environment\n",
+    )
+    message = "Expected variable for test: STRIPE_WEBHOOK_SECRET_TEST"
+    assert linked(message, "ConfigError", kind="log") == "1-missing-webhook-secret"
+
+
+def test_a_clear_winner_below_the_threshold_is_linked(tmp_path: Path) -> None:
+    """A message long with particulars (a board, a baud rate, a pid) scores low everywhere;
+    a section scoring twice the next is still the one that explains it."""
+    linked = linker(
+        tmp_path,
+        "# Rig\n\n### Console reads fail because another process holds the port\n\n"
+        "A second reader (a leftover `screen`, ModemManager probing the device) has the serial "
+        "port open.\nReads then come back empty: the device reports it is ready but returns "
+        "no data, as if it had\nbeen unplugged.\n\nWorkaround: stop ModemManager on the bench "
+        "and kill stray `screen` sessions.\n\n### Serial port refused to the CI user\n\n"
+        "Opening `/dev/ttyUSB0` fails with permission denied: the CI user is not in "
+        "`dialout`.\n\nWorkaround: add the runner's user to `dialout` and log in again.\n\n"
+        "### Modbus slave does not answer\n\nRegister reads time out when the RS-485 "
+        "termination jumper is off.\n\nWorkaround: set the jumper.\n",
+    )
+    message = (
+        "device reports readiness to read but returned no data (device disconnected or "
+        "multiple access on port?) while streaming boot log of dut-7 at 115200 baud, firmware "
+        "4.2.1 rc3, harness pid 8812"
+    )
+    assert linked(message, "serial.serialutil.SerialException") == (
+        "console-reads-fail-because-another-process-holds-the-port"
+    )
