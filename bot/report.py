@@ -193,6 +193,14 @@ KNOWN_MEANINGS = (
         ),
         "event loop",
     ),
+    (
+        # the websockets library's words for a connection that never opened or was cut
+        re.compile(
+            r"during opening handshake|did not receive a valid HTTP response"
+            r"|no close frame received or sent|(?:received|sent) 1\d\d\d \("
+        ),
+        "websocket connection failure",
+    ),
 )
 
 

@@ -445,7 +445,8 @@ def test_pytests_location_line_is_no_view_of_the_failure() -> None:
 def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
     """`'coroutine' object has no attribute 'json'` is a missing await, the problem a section
     describes as "coroutine never awaited", though the two share one word; a loop "attached to
-    a different loop" is an event loop problem."""
+    a different loop" is an event loop problem, one "timed out during opening handshake" a
+    WebSocket connection failure."""
     linked = linker(
         tmp_path,
         "# Async services\n\n## Calls that return before they run\n\n"
@@ -454,7 +455,10 @@ def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
         "## Fixtures sharing one loop\n\n**Symptom**: event loop errors in the second test\n"
         "**Fix**: give async fixtures the test's own event loop\n\n"
         "## Slow coroutine pools\n\n**Symptom**: the coroutine pool is full for minutes\n"
-        "**Fix**: bound the pool\n",
+        "**Fix**: bound the pool\n\n## Live updates\n\n"
+        "**Symptom**: WebSocket connections time out in tests\n"
+        "**Root cause**: the socket gateway is not started\n\n"
+        "## Slow pages\n\n**Symptom**: pages time out under load\n**Fix**: cache the query\n",
     )
 
     assert linked("'coroutine' object has no attribute 'json'", "AttributeError") == (
@@ -463,6 +467,8 @@ def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
     message = "Task <Task pending> got Future attached to a different loop"
     assert linked(message, "RuntimeError") == "fixtures-sharing-one-loop"
     assert linked("'NoneType' object has no attribute 'json'", "AttributeError") is None
+    # the websockets library's handshake timeout is a WebSocket connection failure
+    assert linked("timed out during opening handshake", "TimeoutError") == "live-updates"
 
 
 VENDOR_RUNBOOK = """# Messaging postmortems
