@@ -155,6 +155,7 @@ CAUSE_LINE = re.compile(r"(?:Error|Exception|Warning|Failure)\b|\b(?:ERROR|CRITI
 
 
 PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
+FRAME_LINE = re.compile(r'^File "[^"]*", line \d+')
 LOCATION_LINE = re.compile(r"^[\w./\\:-]+\.py:\d+: [\w.]+$")
 GIST_LENGTH = 200
 CLAUSE_END = re.compile(r"(?<=\w)[.;,!?](?:\s|$)")
@@ -223,8 +224,13 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
             head = f"{pattern.pattern} {pattern.name or ''} {head}"
             break
     views = [head, f"{head}\n{failure.details[:2000]}"]
-    for line in failure.details[:20_000].splitlines():
-        line = line.strip().removeprefix("E ").strip()
+    after_frame = False
+    for raw in failure.details[:20_000].splitlines():
+        line = raw.strip().removeprefix("E ").strip()
+        code = after_frame or line.startswith((">", "raise "))
+        after_frame = bool(FRAME_LINE.match(line))
+        if code:
+            continue  # a traceback's source line (`raise CommandError('...')`): code, no cause
         if LOCATION_LINE.match(line):
             continue  # pytest's `path.py:222: ApiException`: the words of a path, no cause
         if len(line) > 20 and CAUSE_LINE.search(line) and line not in views:

@@ -245,15 +245,16 @@ class Links:
         ]
 
     def _quoted(self, texts: Sequence[str]) -> tuple[Section, bool] | None:
-        """The section whose quoted error text a failure contains (the longest such quote; ids,
-        numbers and timestamps aside), and whether that quote is only one of the operating
-        system's own messages ("Resource temporarily unavailable": every kind of failure
-        prints those), or None. A quote that sections on different problems share
-        (`decimal.InvalidOperation` in "will not convert" and in "rounding fails") decides only
-        when the failure's words put one of them clearly first."""
+        """The section whose quoted error text a failure contains (the longest such quote, one
+        in the failure's own message first; ids, numbers and timestamps aside), and whether
+        that quote is only one of the operating system's own messages ("Resource temporarily
+        unavailable": every kind of failure prints those), or None. A quote that sections on
+        different problems share (`decimal.InvalidOperation` in "will not convert" and in
+        "rounding fails") decides only when the failure's words put one of them clearly first."""
         seen = [signature_text(text) for text in texts]
         matching = [
-            (sum(map(len, parts)), parts, sections)
+            # the failure's own message before what its traceback or log tail also shows
+            ((contains_signature(seen[0], parts), sum(map(len, parts))), parts, sections)
             for parts, sections in self._quotes.items()
             # an identifier (`Image.open`) in a traceback is a line of code, not the error
             if any(contains_signature(t, parts) for t in (seen if _prose(parts) else seen[:1]))

@@ -314,7 +314,12 @@ EXPLAINING = (
 )
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
-QUOTED = re.compile(r'"([^"\n]{6,200})"|\u201c([^\u201d\n]{6,200})\u201d|`([^`\n]{6,200})`')
+# a quote may wrap onto the paragraph's next line, never across a blank one
+QUOTED = re.compile(
+    r'"([^"\n]{1,200}(?:\n[^"\n]{1,200})?)"'
+    r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200})?)\u201d"
+    r"|`([^`\n]{6,200})`"
+)
 ELLIPSIS = re.compile(r"\.\.\.|\u2026")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
@@ -378,9 +383,11 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     quote of words any failure prints ("unknown error") is no signature."""
     found = []
     for match in QUOTED.finditer(FENCE.sub("", section.body)):
-        quote = next(g for g in match.groups() if g).strip()
-        if len(re.findall(r"[A-Za-z]{2,}", quote)) < 2 or re.search(r"[/=(){}\\]|\.py\b", quote):
+        quote = " ".join(next(g for g in match.groups() if g).split())
+        if not 6 <= len(quote) <= 200 or len(re.findall(r"[A-Za-z]{2,}", quote)) < 2:
             continue
+        if re.search(r"[/={}\\]|\w\(|\.py\b", quote):
+            continue  # code: a path, an assignment, a call
         parts = tuple(p for p in (signature_text(p) for p in ELLIPSIS.split(quote)) if p)
         if parts and not set(tokens(quote)) <= GENERIC_FAILURE_WORDS:
             found.append(parts)

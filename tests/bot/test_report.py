@@ -442,6 +442,63 @@ def test_pytests_location_line_is_no_view_of_the_failure() -> None:
     assert "venv/lib/site-packages/kubernetes/client/rest.py:222: ApiException" not in views
 
 
+def test_a_tracebacks_source_lines_are_no_view_of_the_failure() -> None:
+    """`raise util.CommandError('Only a single head ...')` and the line under a `File "...",
+    line N` frame are the code that raised, not what failed: the exception line says that."""
+    failed = Failure(
+        "test",
+        "tests/test_m.py::test_m",
+        "CommandError",
+        "Only a single head is supported",
+        "raise util.CommandError('Only a single head is supported. The '\n"
+        'Traceback (most recent call last):\n  File "app/migrate.py", line 9, in upgrade\n'
+        "    command.upgrade(config, 'head')  # raises CommandError when heads fork\n"
+        "> assert revisions_applied(ConnectionError) == 3\n"
+        "alembic.util.CommandError: Only a single head is supported.",
+    )
+    views = report._views(failed, [])
+    assert "alembic.util.CommandError: Only a single head is supported." in views
+    assert not [v for v in views[2:] if "raise" in v or "command.upgrade" in v or ">" in v]
+
+
+def test_a_quote_wrapped_onto_the_next_line_or_holding_an_aside_is_a_signature(
+    tmp_path: Path,
+) -> None:
+    """Markdown paragraphs wrap: a quote broken across two lines is one quote, and words in
+    brackets inside it ("(due to forking)") are prose, not a call."""
+    linked = linker(
+        tmp_path,
+        '# Migrations\n\n## Two branches merged at once\n\nOlder releases say "Only one tip is '
+        'allowed. The history has several\ntips (due to forking)".\n\nFix: merge the '
+        "branches' steps.\n\n## Pruning old history tips\n\nThe history keeps several tips "
+        "after forking; only one tip is allowed per release, older tips are pruned nightly.\n\n"
+        "Fix: run the pruning job.\n",
+    )
+    message = "Only one tip is allowed. The history has several tips (due to forking), run merge"
+    assert linked(message, "StepError") == "two-branches-merged-at-once"
+
+
+def test_a_quote_in_the_failures_own_message_outranks_one_in_its_traceback(
+    tmp_path: Path,
+) -> None:
+    """Two sections quote text this failure shows: the one quoting its message explains it;
+    the other quotes a line the traceback carries for both problems, however long."""
+    linked = linker(
+        tmp_path,
+        "# Desktop\n\n## Plugin found but not loaded\n\nA system library is missing, so Qt "
+        'refuses the plugin "even though it was found" and aborts.\n\n'
+        '## No display\n\nNo X server is running; Qt then aborts as above with "no platform '
+        'plugin could\nbe initialized, reinstalling may help".\n',
+    )
+    details = (
+        'qt.qpa.plugin: Could not load the Qt platform plugin "xcb" even though it was found.\n'
+        "This application failed to start because no platform plugin could be initialized, "
+        "reinstalling may help."
+    )
+    message = 'Could not load the Qt platform plugin "xcb" even though it was found.'
+    assert linked(message, "QtFatal", details=details) == "plugin-found-but-not-loaded"
+
+
 def test_a_well_known_message_is_read_for_what_it_means(tmp_path: Path) -> None:
     """`'coroutine' object has no attribute 'json'` is a missing await, the problem a section
     describes as "coroutine never awaited", though the two share one word; a loop "attached to
