@@ -320,6 +320,9 @@ QUOTED = re.compile(
     r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200})?)\u201d"
     r"|`([^`\n]{6,200})`"
 )
+FILE_NAME = re.compile(
+    r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
+)
 ELLIPSIS = re.compile(r"\.\.\.|\u2026")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
@@ -386,8 +389,8 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
         quote = " ".join(next(g for g in match.groups() if g).split())
         if not 6 <= len(quote) <= 200 or len(re.findall(r"[A-Za-z]{2,}", quote)) < 2:
             continue
-        if re.search(r"[/={}\\]|\w\(|\.py\b", quote):
-            continue  # code: a path, an assignment, a call
+        if re.search(r"[/={}\\]|\w\(|\.py\b", quote) or FILE_NAME.fullmatch(quote):
+            continue  # code: a path, an assignment, a call, a file's name
         parts = tuple(p for p in (signature_text(p) for p in ELLIPSIS.split(quote)) if p)
         if parts and not set(tokens(quote)) <= GENERIC_FAILURE_WORDS:
             found.append(parts)

@@ -819,3 +819,22 @@ def test_a_clear_winner_below_the_threshold_is_linked(tmp_path: Path) -> None:
     assert linked(message, "serial.serialutil.SerialException") == (
         "console-reads-fail-because-another-process-holds-the-port"
     )
+
+
+def test_a_quoted_file_name_is_no_signature(tmp_path: Path) -> None:
+    """ "Add the package to `requirements.txt`" names a file to edit, not an error: a build
+    failure that prints the file's name is the build section's, not the import section's."""
+    linked = linker(
+        tmp_path,
+        "# Images\n\n## Image build stops at the dependency layer\n\n**Symptom**: the docker "
+        "build fails to solve: the pip install process does not complete successfully\n"
+        "**Fix**: add the compiler to the builder stage\n\n## Worker cannot import the app\n\n"
+        "**Symptom**: `No module named 'shop'` in the worker log\n"
+        "**Fix**: add the package to `requirements.txt` and rebuild\n",
+    )
+    message = (
+        'failed to solve: process "/bin/sh -c pip install -r requirements.txt" did not '
+        "complete successfully: exit code: 1"
+    )
+    assert linked(message, "ERROR", kind="log") == "image-build-stops-at-the-dependency-layer"
+    assert linked("boot failed, see requirements.txt", "ERROR", kind="log") is None
