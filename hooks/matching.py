@@ -323,6 +323,9 @@ QUOTED = re.compile(
 FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
+# Code blocks that show what a failure looks like (`**Symptoms**` then a fenced error line)
+SYMPTOM_BLOCK_LABELS = ("symptom", "error", "signature", "what you see", "sign")
+PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
 ELLIPSIS = re.compile(r"\.\.\.|\u2026")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
@@ -383,7 +386,8 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     ClickHouse` ``): the strongest signature a runbook gives. Prose of two words or more; not
     code (a path, a call, an assignment). An ellipsis stands for the variable part
     (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order. A
-    quote of words any failure prints ("unknown error") is no signature."""
+    quote of words any failure prints ("unknown error") is no signature. A code block under
+    a symptom shows the error itself: each line of three words or more is a signature."""
     found = []
     for match in QUOTED.finditer(FENCE.sub("", section.body)):
         quote = " ".join(next(g for g in match.groups() if g).split())
@@ -394,6 +398,18 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
         parts = tuple(p for p in (signature_text(p) for p in ELLIPSIS.split(quote)) if p)
         if parts and not set(tokens(quote)) <= GENERIC_FAILURE_WORDS:
             found.append(parts)
+    for block in section.code_blocks:
+        if not block.label.startswith(SYMPTOM_BLOCK_LABELS):
+            continue
+        # the error as the section shows it, a line at a time; `<user>` and `...` stand for
+        # what differs from one failure to the next
+        for line in block.code.splitlines():
+            if len(re.findall(r"[A-Za-z]{2,}", line)) < 3 or len(line.strip()) > 200:
+                continue
+            split = (signature_text(p) for p in PLACEHOLDER.split(line))
+            parts = tuple(p for p in split if re.search(r"[a-z]", p))
+            if parts and not set(tokens(line)) <= GENERIC_FAILURE_WORDS:
+                found.append(parts)
     return found
 
 

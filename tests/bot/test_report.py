@@ -838,3 +838,22 @@ def test_a_quoted_file_name_is_no_signature(tmp_path: Path) -> None:
     )
     assert linked(message, "ERROR", kind="log") == "image-build-stops-at-the-dependency-layer"
     assert linked("boot failed, see requirements.txt", "ERROR", kind="log") is None
+
+
+def test_an_error_a_symptoms_code_block_shows_is_a_signature(tmp_path: Path) -> None:
+    """Under **Symptoms** a fenced line is the error itself, `<user>` standing for any user:
+    a failure showing it belongs to that section even where a look-alike shares more words."""
+    linked = linker(
+        tmp_path,
+        "# Database\n\n### Database refuses the connection\n\n**Symptoms**\n- the driver asks "
+        "whether the database server is running and accepting connections for the user:\n\n"
+        "```\nconnection to server failed: Connection refused\n```\n\n**Fix**: start the "
+        "database service before the tests\n\n### Database rejects the login\n\n**Symptoms**\n"
+        "- the server answers but refuses us:\n\n```\nFATAL:  password authentication failed "
+        'for user "<user>"\n```\n\n**Fix**: redeploy after rotating the password\n',
+    )
+    message = (
+        'connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password '
+        'authentication failed for user "orders_app"'
+    )
+    assert linked(message, "psycopg2.OperationalError") == "database-rejects-the-login"
