@@ -325,8 +325,8 @@ FILE_NAME = re.compile(
 )
 # Code blocks that show what a failure looks like (`**Symptoms**` then a fenced error line)
 SYMPTOM_BLOCK_LABELS = ("symptom", "error", "signature", "what you see", "sign")
+# What stands for the part that differs from one failure to the next: `...`, `<user>`
 PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
-ELLIPSIS = re.compile(r"\.\.\.|\u2026")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 
@@ -384,33 +384,39 @@ GENERIC_FAILURE_WORDS = frozenset(
 def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     """The error text a section quotes (`"Token validation failed"`, `` `Not connected to
     ClickHouse` ``): the strongest signature a runbook gives. Prose of two words or more; not
-    code (a path, a call, an assignment). An ellipsis stands for the variable part
+    code (a path, a call, an assignment). An ellipsis or `<name>` stands for the variable part
     (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order. A
     quote of words any failure prints ("unknown error") is no signature. A code block under
     a symptom shows the error itself: each line of three words or more is a signature."""
     found = []
     for match in QUOTED.finditer(FENCE.sub("", section.body)):
         quote = " ".join(next(g for g in match.groups() if g).split())
-        if not 6 <= len(quote) <= 200 or len(re.findall(r"[A-Za-z]{2,}", quote)) < 2:
+        if not 6 <= len(quote) <= 200:
             continue
         if re.search(r"[/={}\\]|\w\(|\.py\b", quote) or FILE_NAME.fullmatch(quote):
             continue  # code: a path, an assignment, a call, a file's name
-        parts = tuple(p for p in (signature_text(p) for p in ELLIPSIS.split(quote)) if p)
-        if parts and not set(tokens(quote)) <= GENERIC_FAILURE_WORDS:
+        if parts := _signature(quote, 2):
             found.append(parts)
     for block in section.code_blocks:
         if not block.label.startswith(SYMPTOM_BLOCK_LABELS):
             continue
-        # the error as the section shows it, a line at a time; `<user>` and `...` stand for
-        # what differs from one failure to the next
-        for line in block.code.splitlines():
-            if len(re.findall(r"[A-Za-z]{2,}", line)) < 3 or len(line.strip()) > 200:
-                continue
-            split = (signature_text(p) for p in PLACEHOLDER.split(line))
-            parts = tuple(p for p in split if re.search(r"[a-z]", p))
-            if parts and not set(tokens(line)) <= GENERIC_FAILURE_WORDS:
-                found.append(parts)
+        # the error as the section shows it, a line at a time
+        lines = [line for line in block.code.splitlines() if len(line.strip()) <= 200]
+        found += [parts for line in lines if (parts := _signature(line, 3))]
     return found
+
+
+def _signature(quote: str, min_words: int) -> tuple[str, ...]:
+    """A quoted error's parts, split where a placeholder stands for what varies; none for a
+    quote of fewer words than `min_words` besides its placeholders (`file <path>`), or of
+    words every failure prints."""
+    fixed = PLACEHOLDER.sub(" ", quote)
+    if len(re.findall(r"[A-Za-z]{2,}", fixed)) < min_words:
+        return ()
+    if set(tokens(fixed)) <= GENERIC_FAILURE_WORDS:
+        return ()
+    parts = (signature_text(part) for part in PLACEHOLDER.split(quote))
+    return tuple(part for part in parts if re.search(r"[a-z]", part))
 
 
 def contains_signature(text: str, parts: tuple[str, ...]) -> bool:

@@ -11,6 +11,7 @@ from runbook_guard.bot import report
 from runbook_guard.bot.failures import Failure
 from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.links import Links, same_problem
+from runbook_guard.hooks.matching import quoted_signatures
 from runbook_guard.hooks.named_values import parse_xml
 from tests.browser import live_references, render
 from tests.helpers import NETRA, need_shared
@@ -857,3 +858,16 @@ def test_an_error_a_symptoms_code_block_shows_is_a_signature(tmp_path: Path) -> 
         'authentication failed for user "orders_app"'
     )
     assert linked(message, "psycopg2.OperationalError") == "database-rejects-the-login"
+
+
+def test_a_placeholder_stands_for_what_varies_and_is_no_word(tmp_path: Path) -> None:
+    """`Cannot read "<path>"` is two parts found in order; `file <path>` (a command to run) is
+    one word besides its placeholder, no signature."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "R.md").write_text(
+        '# Scans\n\n## Unreadable scan\n\nTypical message: `ScanError: Cannot read "<path>" as '
+        "a scan`.\n\nRemedy: run `file <path>` and re-export the scan.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    [section] = [s for s in links.team.sections if s.anchor == "unreadable-scan"]
+    assert quoted_signatures(section) == [('scanerror: cannot read "', '" as a scan')]
