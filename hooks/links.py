@@ -103,6 +103,14 @@ def same_problem(a: Section, b: Section) -> bool:
     return bool(words[0] and words[1]) and (words[0] <= words[1] or words[1] <= words[0])
 
 
+def _quote_rank(head: str, parts: tuple[str, ...]) -> tuple[bool, int, int]:
+    """How a quote a failure shows ranks: one in the failure's own message (`head`) before
+    one only its traceback or log tail shows, then the longer, then of two as long the later
+    in the message (`API error: Connection error.`: a wrapper names itself first, the cause
+    comes last)."""
+    return contains_signature(head, parts), sum(map(len, parts)), head.rfind(parts[-1])
+
+
 def link_base(root: Path, config: Config) -> str | None:
     """How runbook paths become links: the configured `link-base`, else the repository's page
     on the web at its default branch (`blob/HEAD/`): in Actions from `GITHUB_SERVER_URL` and
@@ -245,16 +253,15 @@ class Links:
         ]
 
     def _quoted(self, texts: Sequence[str]) -> tuple[Section, bool] | None:
-        """The section whose quoted error text a failure contains (the longest such quote, one
-        in the failure's own message first; ids, numbers and timestamps aside), and whether
+        """The section whose quoted error text a failure contains (the first by `_quote_rank`;
+        ids, numbers and timestamps aside), and whether
         that quote is only one of the operating system's own messages ("Resource temporarily
         unavailable": every kind of failure prints those), or None. A quote that sections on
         different problems share (`decimal.InvalidOperation` in "will not convert" and in
         "rounding fails") decides only when the failure's words put one of them clearly first."""
         seen = [signature_text(text) for text in texts]
         matching = [
-            # the failure's own message before what its traceback or log tail also shows
-            ((contains_signature(seen[0], parts), sum(map(len, parts))), parts, sections)
+            (_quote_rank(seen[0], parts), parts, sections)
             for parts, sections in self._quotes.items()
             # an identifier (`Image.open`) in a traceback is a line of code, not the error
             if any(contains_signature(t, parts) for t in (seen if _prose(parts) else seen[:1]))

@@ -371,8 +371,12 @@ def symptoms(section: Section) -> list[str]:
 
 def signature_text(text: str) -> str:
     """Text as a quoted signature is compared: lower case, numbers, ids and addresses masked,
-    blanks collapsed (a failure's own values never match a runbook's example values)."""
-    return " ".join(VARIABLE.sub("0", text.lower()).split())
+    blanks collapsed (a failure's own values never match a runbook's example values), typed
+    quotes made plain (a runbook's editor curls the apostrophe the program printed straight)."""
+    return " ".join(VARIABLE.sub("0", text.lower().translate(PLAIN_QUOTES)).split())
+
+
+PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
 # Words any failure prints: a quote made of nothing else ("unknown error") names no problem
@@ -415,7 +419,9 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
         return ()
     if set(tokens(fixed)) <= GENERIC_FAILURE_WORDS:
         return ()
-    parts = (signature_text(part) for part in PLACEHOLDER.split(quote))
+    parts = [signature_text(part) for part in PLACEHOLDER.split(quote)]
+    # a quote's closing full stop or "!" is the runbook's sentence, not the program's
+    parts[-1] = parts[-1].rstrip(".!:;,")
     return tuple(part for part in parts if re.search(r"[a-z]", part))
 
 

@@ -871,3 +871,16 @@ def test_a_placeholder_stands_for_what_varies_and_is_no_word(tmp_path: Path) -> 
     links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
     [section] = [s for s in links.team.sections if s.anchor == "unreadable-scan"]
     assert quoted_signatures(section) == [('scanerror: cannot read "', '" as a scan')]
+
+
+def test_a_quote_is_found_through_typed_apostrophes_and_its_full_stop(tmp_path: Path) -> None:
+    """A runbook's editor curls the apostrophe and ends the sentence with a full stop the
+    program never printed; of two quotes as long, the later in the message is the cause."""
+    linked = linker(
+        tmp_path,
+        "# Gateway\n\n## Provider unreachable\n\nThe client gives up with \u201cCan\u2019t reach "
+        "provider.\u201d and nothing else.\n\n## Gateway wrapper\n\nEvery provider failure is "
+        'logged as "Upstream call failed" first, whatever the cause.\n',
+    )
+    message = "Upstream call failed: Can't reach provider"
+    assert linked(message, "GatewayError", kind="log") == "provider-unreachable"
