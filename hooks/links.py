@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from http import HTTPStatus
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +22,8 @@ from runbook_guard.hooks.matching import (
     Matcher,
     contains_signature,
     explains,
+    index_rows,
+    quoted_in,
     quoted_signatures,
     rule_query,
     signature_text,
@@ -194,7 +196,24 @@ class Links:
         for section in self._explaining:
             for parts in quoted_signatures(section):
                 quotes.setdefault(parts, []).append(section)
+        # a quick-reference row's quote belongs to the one section the row points to
+        for section in (self.team or self.shipped).sections:
+            for text, targets in index_rows(section):
+                found = {id(t): t for t in map(partial(self._row_target, section), targets) if t}
+                if len(found) == 1:
+                    for parts in quoted_in(text):
+                        quotes.setdefault(parts, []).extend(found.values())
         return quotes
+
+    def _row_target(self, index: Section, target: str) -> Section | None:
+        """The explaining section a quick-reference row's target names: `#anchor`, or a number
+        its title starts with ("3. Two branches ...", "Issue 3: ..."), in the table's file."""
+        same_file = [s for s in self._explaining if s.path == index.path]
+        if target.startswith("#"):
+            return next((s for s in same_file if s.anchor == target[1:]), None)
+        numbered = re.compile(rf"^(?:issue|problem|section|#)?\s*{re.escape(target)}[.:)\s]", re.I)
+        found = [s for s in same_file if numbered.match(s.title)]
+        return found[0] if len(found) == 1 else None
 
     @cached_property
     def _quoted_names(self) -> dict[str, list[Section]]:

@@ -331,10 +331,42 @@ ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATA
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
 
 
+TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+TABLE_RULE = re.compile(r"^[\s|:-]+$")
+# What a quick-reference row points to: section numbers ("3", "18, 19", "§4", "Issue 2") or
+# links to anchors (`[Timeouts](#6-timeouts)`)
+ROW_TARGETS = re.compile(
+    r"^(?:(?:§|#|issue|section|see)?\s*\d+(?:\.\d+)*[,;/& ]*(?:and\s*)?)+$", re.I
+)
+ANCHOR_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+
+
+def index_rows(section: Section) -> list[tuple[str, list[str]]]:
+    """A quick-reference table's rows, each as what it says a failure looks like and the
+    sections it points to (numbers, or `#anchors`): empty unless most of the section's rows
+    point elsewhere. Such a table explains nothing itself; each row belongs to its target."""
+    rows = []
+    for line in FENCE.sub("", section.body).splitlines():
+        match = TABLE_ROW.match(line)
+        if not match or TABLE_RULE.match(line):
+            continue
+        cells = [cell.strip() for cell in match[1].split("|")]
+        last = cells[-1].strip("* ")
+        targets = [f"#{anchor}" for anchor in ANCHOR_LINK.findall(last)] or (
+            re.findall(r"\d+(?:\.\d+)*", last) if ROW_TARGETS.match(last) else []
+        )
+        rows.append((" | ".join(cells[:-1]), targets))
+    pointing = [row for row in rows if row[1]]
+    return pointing if len(pointing) >= 2 and len(pointing) >= 0.6 * len(rows) else []
+
+
 def explains(section: Section) -> bool:
     """Does the section describe a symptom, a cause or a fix (a field saying so, or prose)?
     A list of classes or files to verify explains no failure, however many names a failure
-    shares with it; nor does a heading that only groups the sections under it (`## Modbus`)."""
+    shares with it; nor does a heading that only groups the sections under it (`## Modbus`),
+    nor a quick-reference table pointing to the sections that do."""
+    if index_rows(section):
+        return False
     if any(key.startswith(EXPLAINING) for key in section.fields):
         return True
     if not section.body.strip():
@@ -392,8 +424,20 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order. A
     quote of words any failure prints ("unknown error") is no signature. A code block under
     a symptom shows the error itself: each line of three words or more is a signature."""
+    found = quoted_in(FENCE.sub("", section.body))
+    for block in section.code_blocks:
+        if not block.label.startswith(SYMPTOM_BLOCK_LABELS):
+            continue
+        # the error as the section shows it, a line at a time
+        lines = [line for line in block.code.splitlines() if len(line.strip()) <= 200]
+        found += [parts for line in lines if (parts := _signature(line, 3))]
+    return found
+
+
+def quoted_in(prose: str) -> list[tuple[str, ...]]:
+    """The signatures quoted in a runbook's prose (see `quoted_signatures`)."""
     found = []
-    for match in QUOTED.finditer(FENCE.sub("", section.body)):
+    for match in QUOTED.finditer(prose):
         quote = " ".join(next(g for g in match.groups() if g).split())
         if not 6 <= len(quote) <= 200:
             continue
@@ -401,12 +445,6 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
             continue  # code: a path, an assignment, a call, a file's name
         if parts := _signature(quote, 2):
             found.append(parts)
-    for block in section.code_blocks:
-        if not block.label.startswith(SYMPTOM_BLOCK_LABELS):
-            continue
-        # the error as the section shows it, a line at a time
-        lines = [line for line in block.code.splitlines() if len(line.strip()) <= 200]
-        found += [parts for line in lines if (parts := _signature(line, 3))]
     return found
 
 

@@ -884,3 +884,40 @@ def test_a_quote_is_found_through_typed_apostrophes_and_its_full_stop(tmp_path: 
     )
     message = "Upstream call failed: Can't reach provider"
     assert linked(message, "GatewayError", kind="log") == "provider-unreachable"
+
+
+QUICK_REFERENCE = """# Agents
+
+## Quick reference
+
+| You see | Go to |
+| --- | --- |
+| "Step budget of N spent without an answer" | 1 |
+| Tool took longer than allowed | 2 |
+| "Planner state was not saved" | [Saving state](#3-saving-state) |
+
+### 1. Planner loops between two agents
+
+**Symptom**: the planner hands the task back and forth until the budget runs out.
+**Fix**: give the critic a stop condition.
+
+### 2. Tool timeouts
+
+**Symptom**: a tool call is cancelled after 30 s.
+**Fix**: raise the tool's own timeout, not the planner's.
+
+### 3. Saving state
+
+**Symptom**: the run ends but the next one starts from scratch.
+**Fix**: check the store's credentials.
+"""
+
+
+def test_a_quick_reference_row_links_the_section_it_points_to(tmp_path: Path) -> None:
+    """A table of "you see" / "go to" explains nothing itself: a quote in a row is the
+    signature of the section the row names, by number or by link."""
+    linked = linker(tmp_path, QUICK_REFERENCE)
+    message = "Step budget of 25 spent without an answer (agent: triage)"
+    assert linked(message, "BudgetExceeded") == "1-planner-loops-between-two-agents"
+    assert linked("Planner state was not saved: 503", "StoreError") == "3-saving-state"
+    assert linked("tool took longer than allowed", "ToolTimeout") != "quick-reference"
