@@ -291,16 +291,33 @@ TOOL_ERROR = re.compile(
 )
 
 
+# What a Python team's CI prints when it fails, with no level on the line: pytest's own crash
+# (its exception line only, not the traceback's), pytest-xdist losing or disagreeing with a
+# worker, a conftest that cannot be imported, and the Docker daemon refusing a command
+CI_FAILURE = re.compile(
+    r"^(?:INTERNALERROR> (?=[\w.]+(?:Error|Exception)\b)"
+    r"|(?=\[gw\d+\] node down: |worker '?gw\d+'? crashed while running "
+    r"|Different tests were collected between gw\d+ and gw\d+"
+    r"|ImportError while loading conftest |Error response from daemon: ))"
+    r"(?P<message>.+)$"
+)
+
+
 def parse_log(path: str) -> list[Failure]:
     failures = []
     for number, line in enumerate(_read(path).decode("utf-8", "replace").splitlines(), start=1):
         structured = _structured(line)
-        match = None if structured else LOG_LINE.search(line) or TOOL_ERROR.match(line.strip())
+        match = None
+        if not structured:
+            stripped = line.strip()
+            match = (
+                LOG_LINE.search(line) or TOOL_ERROR.match(stripped) or CI_FAILURE.match(stripped)
+            )
         if structured:
             level, message = structured
         elif match:
             groups = match.groupdict()
-            level = (groups.get("level") or groups.get("bracketed") or "").upper()
+            level = (groups.get("level") or groups.get("bracketed") or "ERROR").upper()
             message = match["message"].strip()
         else:
             continue

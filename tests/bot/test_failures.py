@@ -138,6 +138,35 @@ def test_log_lines(tmp_path: Path) -> None:
     assert "Invalid user_id format" in failures[0].message
 
 
+def test_a_python_ci_logs_failures_without_a_level(tmp_path: Path) -> None:
+    """pytest's INTERNALERROR exception line (not its traceback), xdist losing or disagreeing
+    with a worker, a conftest that cannot be imported and the Docker daemon refusing a command
+    are failures though no level is printed; progress lines and traceback frames are not."""
+    log = (
+        " Container shop-ci-db-1  Started\n"
+        "Error response from daemon: Bind for 0.0.0.0:6379 failed: port is already allocated\n"
+        "INTERNALERROR> Traceback (most recent call last):\n"
+        'INTERNALERROR>   File "/venv/lib/_pytest/main.py", line 270, in wrap_session\n'
+        "INTERNALERROR> KeyError: 'markers'\n"
+        "gw0 I / gw1 I\n"
+        "[gw1] node down: Not properly terminated\n"
+        "worker 'gw0' crashed while running 'tests/test_cart.py::test_total'\n"
+        "Different tests were collected between gw0 and gw1. The difference is:\n"
+        "ImportError while loading conftest '/src/tests/conftest.py'.\n"
+    )
+    failures = parse_log(write(tmp_path, "ci.log", log))
+    assert [f.location for f in failures] == [
+        "ci.log:2",
+        "ci.log:5",
+        "ci.log:7",
+        "ci.log:8",
+        "ci.log:9",
+        "ci.log:10",
+    ]
+    assert (failures[1].error_type, failures[1].message) == ("KeyError", "'markers'")
+    assert failures[0].message.startswith("Error response from daemon: Bind for")
+
+
 def test_root_exception_without_chain() -> None:
     assert root_exception("ValueError: bad", "X", "y") == ("ValueError", "bad")
     assert root_exception("no exception here", "X", "y") == ("X", "y")
