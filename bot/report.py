@@ -275,7 +275,8 @@ def plan(
                 # the class's own name too: a runbook writes `ServerSelectionTimeoutError`,
                 # a traceback `pymongo.errors.ServerSelectionTimeoutError`
                 tuple(dict.fromkeys([first.error_type, first.error_type.rsplit(".", 1)[-1]])),
-                messages=[message_gist(_own_message(first)), *known_meanings(first)],
+                messages=[message_gist(_own_message(first))],
+                meanings=known_meanings(first),
                 min_words=MIN_SHARED_WORDS,
                 ignore=FAILURE_BOILERPLATE,
                 threshold=FAILURE_THRESHOLD,

@@ -410,6 +410,7 @@ class Links:
         phrases: tuple[str, ...] = (),
         *,
         messages: Sequence[str] = (),
+        meanings: Sequence[str] = (),
         min_words: int = 1,
         ignore: frozenset[str] = frozenset(),
         threshold: float | None = None,
@@ -418,7 +419,8 @@ class Links:
         runbooks (or the shipped one); an explicit link whose pattern any of them contains wins,
         then a section quoting the failure's text or its error code, naming its exception in its
         title, or describing one of `messages` (the failure's own words) in its symptom; then
-        the matcher, on `texts` and on `messages` (held to a margin); then a status code. A
+        the matcher, on `texts`, and on `messages` and `meanings` (what a well-known message
+        means, in a runbook's words: "event loop") held to a margin; then a status code. A
         section that names other statuses than the failure shows gives way to the one section
         naming the status it shows."""
         for pattern, _target in self.config.links.items():
@@ -434,17 +436,18 @@ class Links:
             or self._described(messages)
         )
         match = None
+        worded = [*messages, *meanings]
         if quote is not None and quote[1]:
             # an operating system's message names no problem by itself: the failure's own
             # words, when they link elsewhere, say more (`OpenBLAS ... pthread_create failed
             # ...: Resource temporarily unavailable` against a quote of the last three words)
-            match = self._matched(texts, phrases, messages, min_words, ignore, threshold)
+            match = self._matched(texts, phrases, worded, min_words, ignore, threshold)
             if match is not None and match.section is not quoted:
                 quoted = None
         if quoted is not None:
             chosen = Resolution(key, quoted, index.url(quoted), "quoted", 1.0)
         else:
-            match = match or self._matched(texts, phrases, messages, min_words, ignore, threshold)
+            match = match or self._matched(texts, phrases, worded, min_words, ignore, threshold)
             if match is not None:
                 chosen = Resolution(
                     key, match.section, index.url(match.section), "matched", match.score

@@ -921,3 +921,19 @@ def test_a_quick_reference_row_links_the_section_it_points_to(tmp_path: Path) ->
     assert linked(message, "BudgetExceeded") == "1-planner-loops-between-two-agents"
     assert linked("Planner state was not saved: 503", "StoreError") == "3-saving-state"
     assert linked("tool took longer than allowed", "ToolTimeout") != "quick-reference"
+
+
+def test_a_well_known_messages_meaning_is_matched_not_taken_as_its_words(
+    tmp_path: Path,
+) -> None:
+    """ "attached to a different loop" means an event loop problem, but the failure never said
+    "event loop": a section whose symptom says those two words does not describe it."""
+    linked = linker(
+        tmp_path,
+        "# Async tests\n\n### 6. Future attached to a different loop\n\n**Symptom**: a task got "
+        "a Future attached to a different loop in fixtures\n**Fix**: one loop per session\n\n"
+        "### 7. Unclosed resources\n\n**Symptom**: warnings about an unclosed event loop after "
+        "the run\n**Fix**: close clients in teardown\n",
+    )
+    message = "Task <Task pending> got Future <Future pending> attached to a different loop"
+    assert linked(message, "RuntimeError") == "6-future-attached-to-a-different-loop"
