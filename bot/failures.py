@@ -112,6 +112,9 @@ def parse_junit(path: str) -> list[Failure]:
     return failures
 
 
+PYTEST_PHASE = re.compile(r'^failed on (?:setup|teardown|call) with "(?P<message>.*?)"?$', re.S)
+
+
 def _case_failures(case: Any) -> list[Failure]:
     test_id = _test_id(case)
     problem = case.find("failure")
@@ -121,6 +124,9 @@ def _case_failures(case: Any) -> list[Failure]:
         details = problem.text or ""
         last_lines = details.strip().splitlines()
         message = problem.get("message") or (last_lines[-1] if last_lines else "")
+        # pytest's error in a fixture: `failed on setup with "RuntimeError: ..."`
+        if wrapped := PYTEST_PHASE.match(message):
+            message = wrapped["message"]
         declared = problem.get("type", "") or (message.split(":", 1)[0] if ":" in message else "")
         error_type, root_message = root_exception(details, declared or "Failure", message)
         return [

@@ -54,6 +54,26 @@ def test_junit_failures_errors_nested_suites_and_fake_tests(tmp_path: Path) -> N
     assert "tests/unit/test_ok.py::test_ok" not in by_id
 
 
+def test_an_error_in_a_fixture_is_read_through_pytests_wrapper(tmp_path: Path) -> None:
+    """pytest writes a fixture's error as `failed on setup with "RuntimeError: ..."`: the
+    exception is RuntimeError, not `failed on setup with "RuntimeError`."""
+    xml = """<testsuite name="pytest">
+      <testcase classname="tests.integration.test_api" name="test_boots" time="0.3">
+        <error message='failed on setup with "RuntimeError: Event loop is closed"'>
+    def loop():
+&gt;       return asyncio.get_event_loop()
+E       RuntimeError: Event loop is closed</error></testcase>
+      <testcase classname="tests.integration.test_api" name="test_stops" time="0.1">
+        <error message='failed on teardown with "KeyError: &apos;session&apos;"'>E KeyError</error>
+      </testcase></testsuite>"""
+    boots, stops = parse_junit(write(tmp_path, "junit.xml", xml))
+    assert (boots.error_type, boots.message) == (
+        "RuntimeError",
+        "RuntimeError: Event loop is closed",
+    )
+    assert (stops.error_type, stops.message) == ("KeyError", "KeyError: 'session'")
+
+
 def test_all_skipped_e2e_suite_is_suspected(tmp_path: Path) -> None:
     xml = """<testsuite name="e2e">
       <testcase classname="tests.e2e.test_a" name="test_a"><skipped/></testcase>
