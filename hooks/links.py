@@ -433,7 +433,8 @@ class Links:
             (quote[0] if quote else None)
             or self._coded(texts, messages)
             or self._titled(phrases)
-            or self._described(messages)
+            # a meaning as specific as "coroutine never awaited" is described; "event loop" is not
+            or self._described([*messages, *(m for m in meanings if len(m.split()) >= 3)])
         )
         match = None
         worded = [*messages, *meanings]
