@@ -52,9 +52,13 @@ def _read(path: str) -> bytes:
         raise UsageError(f"{path}: cannot read: {e.strerror}") from None
 
 
+PYTEST_MARGIN = re.compile(r"^E {1,8}(?=[A-Za-z_])", re.M)
+
+
 def root_exception(details: str, fallback_type: str, fallback_message: str) -> tuple[str, str]:
-    """The exception that started a chain ("the error behind the error"): the first one printed."""
-    blocks = CHAIN.split(details)
+    """The exception that started a chain ("the error behind the error"): the first one printed.
+    pytest's `E   ` before an exception line is its margin, not part of it."""
+    blocks = CHAIN.split(PYTEST_MARGIN.sub("", details))
     for block in [blocks[0], *blocks[1:]] if CHAIN.search(details) else [details]:
         found = EXCEPTION_LINE.findall(block)
         if found:

@@ -74,6 +74,27 @@ E       RuntimeError: Event loop is closed</error></testcase>
     assert (stops.error_type, stops.message) == ("KeyError", "KeyError: 'session'")
 
 
+def test_the_root_of_a_chain_is_found_in_pytests_own_format(tmp_path: Path) -> None:
+    """pytest prints each exception of a chain behind its `E   ` margin: the first one is
+    still the error behind the error."""
+    xml = """<testsuite name="pytest">
+      <testcase classname="tests.test_boot" name="test_start" time="0.3">
+        <failure message="app.startup.StartupError: worker did not start">    def connect():
+&gt;       raise ConnectionError("Not connected to ClickHouse")
+E       ConnectionError: Not connected to ClickHouse
+
+The above exception was the direct cause of the following exception:
+
+    def test_start():
+&gt;       start_worker()
+E       app.startup.StartupError: worker did not start</failure></testcase></testsuite>"""
+    [failure] = parse_junit(write(tmp_path, "junit.xml", xml))
+    assert (failure.error_type, failure.message) == (
+        "ConnectionError",
+        "Not connected to ClickHouse",
+    )
+
+
 def test_all_skipped_e2e_suite_is_suspected(tmp_path: Path) -> None:
     xml = """<testsuite name="e2e">
       <testcase classname="tests.e2e.test_a" name="test_a"><skipped/></testcase>
