@@ -57,8 +57,11 @@ PYTEST_MARGIN = re.compile(r"^E {1,8}(?=[A-Za-z_])", re.M)
 
 def root_exception(details: str, fallback_type: str, fallback_message: str) -> tuple[str, str]:
     """The exception that started a chain ("the error behind the error"): the first one printed.
-    pytest's `E   ` before an exception line is its margin, not part of it."""
-    blocks = CHAIN.split(PYTEST_MARGIN.sub("", details))
+    In a chain, pytest's `E   ` before an exception line is its margin, not part of it (one
+    exception alone is left as it was read: its issue keeps its fingerprint)."""
+    if CHAIN.search(details):
+        details = PYTEST_MARGIN.sub("", details)
+    blocks = CHAIN.split(details)
     for block in [blocks[0], *blocks[1:]] if CHAIN.search(details) else [details]:
         found = EXCEPTION_LINE.findall(block)
         if found:
