@@ -320,6 +320,8 @@ QUOTED = re.compile(
     r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200})?)\u201d"
     r"|`([^`\n]{6,200})`"
 )
+# A class's name: qualified (`shop.errors.TokenRejected`) or an exception's (`PoolTimeoutError`)
+EXCEPTION_NAME = re.compile(r"(?:[a-z_]\w*\.)+[A-Z]\w*|[\w.]*(?:Error|Exception|Warning)")
 FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
@@ -375,7 +377,14 @@ def explains(section: Section) -> bool:
     if not lines:
         # only code: an error it shows (a log excerpt) explains; a command to run does not
         return bool(ERROR_TEXT.search(section.body))
+    # a list, a checklist or a table of values explains nothing; a table whose columns say
+    # what you see and what to do ("Symptom | Cause | Fix") does
+    tables = [line for line in lines if TABLE_ROW.match(line)]
+    explaining_table = any(
+        any(word in EXPLAINING for word in tokens(row)) for row in tables[:1]
+    )
     listed = sum(1 for line in lines if LIST_LINE.match(line))
+    listed += 0 if explaining_table else len(tables)
     return listed < 0.6 * len(lines)
 
 
@@ -443,6 +452,8 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
             continue
         if re.search(r"[/={}\\]|\w\(|\.py\b", quote) or FILE_NAME.fullmatch(quote):
             continue  # code: a path, an assignment, a call, a file's name
+        if EXCEPTION_NAME.fullmatch(quote):
+            continue  # one class is raised for many problems: its name is no message
         if parts := _signature(quote, 2):
             found.append(parts)
     return found

@@ -937,3 +937,45 @@ def test_a_well_known_messages_meaning_is_matched_not_taken_as_its_words(
     )
     message = "Task <Task pending> got Future <Future pending> attached to a different loop"
     assert linked(message, "RuntimeError") == "6-future-attached-to-a-different-loop"
+
+
+def test_a_quoted_exception_name_is_no_signature(tmp_path: Path) -> None:
+    """A part's intro saying "our middleware raises `shop.errors.TokenRejected`" names one
+    class for every rejection: its name says nothing of which one, the chained error does."""
+    linked = linker(
+        tmp_path,
+        "# Tokens\n\n## Part 1: Tokens we issue\n\nWhen verification fails our middleware raises "
+        "`shop.errors.TokenRejected` with the library exception chained underneath; read the "
+        "chained part to see which entry below you are in.\n\n### Issue 1: Signature does not "
+        "verify\n\n**Symptoms**: `JWSError: Signature verification failed`\n"
+        "**Fix**: the token was signed with another environment's key\n\n### Issue 2: Token "
+        "expired\n\n**Symptoms**: signature has expired\n**Fix**: sync the clock\n",
+    )
+    details = (
+        "jose.exceptions.JWSSignatureError\n\nThe above exception was the direct cause of the "
+        "following exception:\n\n"
+        "jose.exceptions.JWSError: Signature verification failed.\n\nThe above exception was the "
+        "direct cause of the following exception:\n\n"
+        "shop.errors.TokenRejected: access token rejected"
+    )
+    # as a JUnit file gives it: the chain's root exception printed bare, the wrapper's message
+    message = "shop.errors.TokenRejected: access token rejected"
+    root = linked(message, "jose.exceptions.JWSSignatureError", details=details)
+    assert root == "issue-1-signature-does-not-verify"
+
+
+def test_a_checklist_with_a_table_of_values_explains_nothing(tmp_path: Path) -> None:
+    """A table of clients per environment and boxes to tick list what to verify; a table
+    whose columns are symptom, cause and fix explains."""
+    linked = linker(
+        tmp_path,
+        "# Config\n\n## Step 3: OAuth clients per environment\n\n| Environment | Client |\n"
+        "| --- | --- |\n| dev | `shop-dev` |\n| staging | `shop-staging` |\n| prod | `shop` |\n\n"
+        "- [ ] the client id ends in the provider's domain\n- [ ] the scopes match\n\n"
+        "## Known problems\n\n| Symptom | Cause | Fix |\n| --- | --- | --- |\n"
+        "| OAuth scope has changed from what we asked for | the provider added openid to the "
+        "client's scopes | accept the new scopes |\n| login loops | cookie domain | set the "
+        "domain |\n",
+    )
+    message = 'Scope has changed from "email profile" to "openid email profile" for client shop-dev'
+    assert linked(message, "Warning") == "known-problems"
