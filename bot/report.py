@@ -29,6 +29,8 @@ _NORMALISE = [
     (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{7,}\b", re.I), "<hex>"),
     # POSIX and Windows paths (`C:\\Users\\...\\Temp\\basedir-dd4_6dpx`, backslashes doubled or not)
     (re.compile(r"(?:[A-Za-z]:)?(?:[\\/]+[\w.@+~-]+){2,}[\\/]?"), "<path>"),
+    # durations, whatever their units: `7m42s` in one run is `13m` in the next
+    (re.compile(r"\b(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|[dhms])){1,4}\b"), "<duration>"),
     (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
 ]
 

@@ -34,6 +34,11 @@ def test_fingerprint_ignores_run_specific_parts() -> None:
     assert report.fingerprint(failure(win.format("dd4_6dpx"))) == report.fingerprint(
         failure(win.format("q81zk0wm"))
     )
+    # a retry's events are older or younger: `7m42s` then `13m`
+    events = "pod not Ready: Scheduled {} ago, Unhealthy (x{} over {})"
+    assert report.fingerprint(failure(events.format("7m42s", 3, "2m10s"))) == report.fingerprint(
+        failure(events.format("13m", 11, "9m"))
+    )
     assert report.fingerprint(a) != report.fingerprint(failure("other message"))
     assert report.fingerprint(a) != report.fingerprint(
         failure(a.message, test="tests/test_b.py::test_b")
