@@ -177,7 +177,11 @@ class Links:
         """The sections a failure can be linked to: those that explain one (a symptom, a
         cause, a fix), when the runbooks have such sections; else every section."""
         sections = (self.team or self.shipped).sections
-        explaining = [s for s in sections if explains(s)]
+        # a document's title and its introduction describe the whole page, not one problem
+        titled = {s.path for s in sections if s.level > 1}
+        explaining = [
+            s for s in sections if explains(s) and not (s.level == 1 and s.path in titled)
+        ]
         return explaining or list(sections)
 
     @cached_property

@@ -380,9 +380,7 @@ def explains(section: Section) -> bool:
     # a list, a checklist or a table of values explains nothing; a table whose columns say
     # what you see and what to do ("Symptom | Cause | Fix") does
     tables = [line for line in lines if TABLE_ROW.match(line)]
-    explaining_table = any(
-        any(word in EXPLAINING for word in tokens(row)) for row in tables[:1]
-    )
+    explaining_table = any(any(word in EXPLAINING for word in tokens(row)) for row in tables[:1])
     listed = sum(1 for line in lines if LIST_LINE.match(line))
     listed += 0 if explaining_table else len(tables)
     return listed < 0.6 * len(lines)

@@ -984,3 +984,22 @@ def test_a_checklist_with_a_table_of_values_explains_nothing(tmp_path: Path) -> 
     )
     message = 'Scope has changed from "email profile" to "openid email profile" for client shop-dev'
     assert linked(message, "Warning") == "known-problems"
+
+
+def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
+    """The page's title and introduction (which helpers the suites use, `shop.helm`) describe
+    the whole page: a failure raised from `shop.helm` belongs to the entry on its problem."""
+    linked = linker(
+        tmp_path,
+        "# Deploy runbook\n\nThe suites call the cluster through our helpers (`shop.helm`, "
+        "`shop.smoke`) and the kubernetes client. Several problems look alike: read the whole "
+        "entry.\n\n## 3. Release locked by an unfinished operation\n\n**Symptom**: helm "
+        "refuses: another operation is in progress\n**Fix**: roll back the pending release\n\n"
+        "## 4. Release name still in use\n\n**Symptom**: cannot re-use a name\n"
+        "**Fix**: uninstall the old release\n",
+    )
+    message = (
+        "shop.helm.HelmError: Error: UPGRADE FAILED: another operation "
+        "(install/upgrade/rollback) is in progress"
+    )
+    assert linked(message, "shop.helm.HelmError") == "3-release-locked-by-an-unfinished-operation"
