@@ -33,6 +33,12 @@ from runbook_guard.hooks.matching import (
 from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
+# Words sending the reader to another numbered entry ("... and is Issue 10", "see section 4"),
+# not comparing with one ("same pod status as entry 7")
+POINTER = re.compile(
+    r"\b(?:is|see|read|use|go to|belongs (?:to|in))\s+(?:issue|section|entry|problem)\s+#?(\d+)\b",
+    re.I,
+)
 # Words an exception's name and a section's title share without saying which problem it is
 GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
@@ -198,8 +204,9 @@ class Links:
         """Each quoted signature and the sections that quote it."""
         quotes: dict[tuple[str, ...], list[Section]] = {}
         for section in self._explaining:
+            elsewhere = self._pointed_quotes(section)
             for parts in quoted_signatures(section):
-                quotes.setdefault(parts, []).append(section)
+                quotes.setdefault(parts, []).append(elsewhere.get(parts, section))
         # a quick-reference row's quote belongs to the one section the row points to
         for section in (self.team or self.shipped).sections:
             for text, targets in index_rows(section):
@@ -208,6 +215,22 @@ class Links:
                     for parts in quoted_in(text):
                         quotes.setdefault(parts, []).extend(found.values())
         return quotes
+
+    def _pointed_quotes(self, section: Section) -> dict[tuple[str, ...], Section]:
+        """Quotes a section makes in a paragraph that sends the reader to another entry ("Not
+        the same as a refresh token "expired or revoked": that ... is Issue 10"), each with the
+        entry it belongs to."""
+        pointed = {}
+        for paragraph in re.split(r"\n\s*\n", FENCE.sub("", section.body)):
+            targets = {
+                id(t): t
+                for t in (self._row_target(section, n) for n in POINTER.findall(paragraph))
+                if t is not None and t is not section
+            }
+            if len(targets) == 1:
+                [target] = targets.values()
+                pointed.update(dict.fromkeys(quoted_in(paragraph), target))
+        return pointed
 
     def _row_target(self, index: Section, target: str) -> Section | None:
         """The explaining section a quick-reference row's target names: `#anchor`, or a number

@@ -1003,3 +1003,22 @@ def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
         "(install/upgrade/rollback) is in progress"
     )
     assert linked(message, "shop.helm.HelmError") == "3-release-locked-by-an-unfinished-operation"
+
+
+def test_a_quote_in_a_paragraph_pointing_elsewhere_belongs_there(tmp_path: Path) -> None:
+    """ "Not the same as a refresh token "expired or revoked": that comes back as
+    `invalid_grant` and is Issue 10": the quote is Issue 10's signature, not this entry's;
+    "same pod status as entry 1, but ..." compares and keeps its quotes."""
+    linked = linker(
+        tmp_path,
+        "# Auth\n\n### Issue 1: Access token expired\n\n**Symptoms**: the verifier says the "
+        "signature has expired.\n\nNot the same thing as the provider telling us a refresh "
+        'token is "expired or revoked". That comes back from the token endpoint and is '
+        "Issue 2.\n\n**Fix**: refresh on 401.\n\n### Issue 2: Refresh token refused\n\n"
+        "**Symptoms**: the token endpoint refuses the grant.\n**Fix**: ask the user to log in "
+        'again.\n\n### Issue 3: Pull refused\n\nSame status as Issue 1, but the message says "pull '
+        'access denied".\n',
+    )
+    message = "('invalid_grant: Token has been expired or revoked.', {'error': 'invalid_grant'})"
+    assert linked(message, "RefreshError") == "issue-2-refresh-token-refused"
+    assert linked("pull access denied for shop/api", "PullError") == "issue-3-pull-refused"
