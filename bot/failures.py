@@ -119,6 +119,7 @@ def parse_junit(path: str) -> list[Failure]:
     return failures
 
 
+CAPTURED_LIMIT = 4_000  # characters of a test's captured stderr or stdout read
 PYTEST_PHASE = re.compile(r'^failed on (?:setup|teardown|call) with "(?P<message>.*?)"?$', re.S)
 
 
@@ -136,13 +137,20 @@ def _case_failures(case: Any) -> list[Failure]:
             message = wrapped["message"]
         declared = problem.get("type", "") or (message.split(":", 1)[0] if ":" in message else "")
         error_type, root_message = root_exception(details, declared or "Failure", message)
+        # what the test printed and logged (pytest's junit_logging) can name the cause the
+        # assertion does not: read after the traceback, never taken for the root exception
+        captured = [
+            f"Captured {tag.removeprefix('system-')}:\n{node.text.strip()[:CAPTURED_LIMIT]}"
+            for tag in ("system-err", "system-out")
+            if (node := case.find(tag)) is not None and (node.text or "").strip()
+        ]
         return [
             Failure(
                 "test",
                 test_id,
                 error_type,
                 root_message or message,
-                details,
+                "\n\n".join([details, *captured]) if captured else details,
                 case.get("file"),
                 int(case.get("line")) if case.get("line", "").isdigit() else None,
             )

@@ -95,6 +95,24 @@ E       app.startup.StartupError: worker did not start</failure></testcase></tes
     )
 
 
+def test_a_tests_captured_output_is_read_after_its_traceback(tmp_path: Path) -> None:
+    """pytest's `<system-err>` (captured stderr, or logs with junit_logging) can name the cause
+    a bare `[Errno 111] Connection refused` does not; it is read after the traceback and never
+    taken for the root exception."""
+    xml = """<testsuite name="pytest">
+      <testcase classname="tests.test_mail" name="test_queue" time="0.3">
+        <failure message="OperationalError: [Errno 111] Connection refused">
+OperationalError: [Errno 111] Connection refused</failure>
+        <system-err>WARNING:kombu.connection:No hostname was supplied. Reverting to default
+ValueError: not the root</system-err></testcase></testsuite>"""
+    [failure] = parse_junit(write(tmp_path, "junit.xml", xml))
+    assert (failure.error_type, failure.message) == (
+        "OperationalError",
+        "[Errno 111] Connection refused",
+    )
+    assert "Captured err:\nWARNING:kombu.connection:No hostname was supplied" in failure.details
+
+
 def test_all_skipped_e2e_suite_is_suspected(tmp_path: Path) -> None:
     xml = """<testsuite name="e2e">
       <testcase classname="tests.e2e.test_a" name="test_a"><skipped/></testcase>
