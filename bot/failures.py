@@ -324,9 +324,30 @@ CI_FAILURE = re.compile(
 )
 
 
+# The lines a log record goes on with: its traceback (`Traceback ...`, indented frames, the
+# exception lines, the chain between them) and asyncio's `future: <Task ... exception=...>`
+CONTINUATION = re.compile(
+    r"^(?:\s+\S|Traceback \(most recent call last\)|future: <|"
+    r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b|"
+    r"The above exception was|During handling of the above)"
+)
+CONTINUATION_LIMIT = 60  # lines of a record's traceback read
+
+
+def _continuation(lines: list[str], start: int) -> list[str]:
+    """The lines after `lines[start]` that belong to its record (see CONTINUATION)."""
+    found = []
+    for line in lines[start + 1 : start + 1 + CONTINUATION_LIMIT]:
+        if not CONTINUATION.match(line) or LOG_LINE.search(line) or _structured(line):
+            break
+        found.append(line)
+    return found
+
+
 def parse_log(path: str) -> list[Failure]:
     failures = []
-    for number, line in enumerate(_read(path).decode("utf-8", "replace").splitlines(), start=1):
+    lines = _read(path).decode("utf-8", "replace").splitlines()
+    for number, line in enumerate(lines, start=1):
         structured = _structured(line)
         match = None
         if not structured:
@@ -349,7 +370,7 @@ def parse_log(path: str) -> list[Failure]:
                 f"{Path(path).name}:{number}",
                 error_type,
                 root or message,
-                line.strip(),
+                "\n".join([line.strip(), *_continuation(lines, number - 1)]),
                 severity="critical" if level in ("CRITICAL", "FATAL", "PANIC") else "error",
             )
         )

@@ -275,3 +275,28 @@ def test_command_line_tools_error_lines(tmp_path: Path) -> None:
         ("jobs.log:7", "error"),
     ]
     assert failures[2].message == "task 0: Out Of Memory"
+
+
+def test_a_log_records_traceback_is_its_evidence(tmp_path: Path) -> None:
+    """`logger.exception` prints the traceback under the ERROR line, asyncio the failed task:
+    those lines are the record's, shown as its evidence; the next record is not."""
+    log = (
+        "2025-09-03 12:00:01,001 - shop.jobs - ERROR - sync failed\n"
+        "Traceback (most recent call last):\n"
+        '  File "/app/shop/jobs.py", line 12, in sync\n'
+        "    client.pull()\n"
+        "ConnectionError: Not connected to ClickHouse\n"
+        "2025-09-03 12:00:02,001 - shop.jobs - INFO - retrying\n"
+        "ERROR:asyncio:Task exception was never retrieved\n"
+        "future: <Task finished name='Task-7' exception=WebSocketDisconnect(1006)>\n"
+        "ERROR:shop.api:request failed\n"
+    )
+    sync, task, api = parse_log(write(tmp_path, "app.log", log))
+    assert sync.details.splitlines()[1:] == [
+        "Traceback (most recent call last):",
+        '  File "/app/shop/jobs.py", line 12, in sync',
+        "    client.pull()",
+        "ConnectionError: Not connected to ClickHouse",
+    ]
+    assert task.details.endswith("exception=WebSocketDisconnect(1006)>")
+    assert api.details == "ERROR:shop.api:request failed"
