@@ -288,7 +288,13 @@ class Matcher:
         i = self.sections.index(match.section)
         weights, lines, symptom_lines = self._weights[i], self._lines[i], self._symptom_lines[i]
         shared = {word - ignore for word in words(text) if (word - ignore) & weights.keys()}
-        named = any(phrase.on(lines, symptom_lines) for phrase in _phrase_tokens(phrases))
+        # a built-in exception (`RuntimeError`) is raised for every kind of problem: its name on
+        # a section's line is no signature
+        named = any(
+            phrase.on(lines, symptom_lines)
+            for phrase in _phrase_tokens(phrases)
+            if not phrase.builtin
+        )
         return len(shared) + (2 if named else 0)
 
 

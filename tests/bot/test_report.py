@@ -1022,3 +1022,16 @@ def test_a_quote_in_a_paragraph_pointing_elsewhere_belongs_there(tmp_path: Path)
     message = "('invalid_grant: Token has been expired or revoked.', {'error': 'invalid_grant'})"
     assert linked(message, "RefreshError") == "issue-2-refresh-token-refused"
     assert linked("pull access denied for shop/api", "PullError") == "issue-3-pull-refused"
+
+
+def test_a_builtin_exceptions_name_on_a_sections_line_is_no_evidence(tmp_path: Path) -> None:
+    """`RuntimeError: Already instantiated!` shares "already" with a section whose symptom
+    line happens to start `RuntimeError:`; a built-in class is raised for every problem."""
+    linked = linker(
+        tmp_path,
+        "# Sockets\n\n### 4. Sending on a socket that is already closed\n\n**Symptom**: "
+        '`RuntimeError: Cannot call "send" once a close message has been sent.`\n'
+        "**Fix**: check the state before sending\n\n### 5. Pool exhausted\n\n**Symptom**: "
+        "QueuePool limit reached\n**Fix**: close sessions\n",
+    )
+    assert linked("Already instantiated!", "RuntimeError") is None
