@@ -336,7 +336,9 @@ SYMPTOM_BLOCK_LABELS = ("symptom", "error", "signature", "what you see", "sign")
 # What stands for the part that differs from one failure to the next: `...`, `<user>`
 PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
-VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+")
+VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+(?:\.\d+)*")
+# A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
+NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
 
 
 TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
@@ -472,7 +474,7 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
         return ()
     if set(tokens(fixed)) <= GENERIC_FAILURE_WORDS:
         return ()
-    parts = [signature_text(part) for part in PLACEHOLDER.split(quote)]
+    parts = [signature_text(NUMBER_STAND_IN.sub("0", part)) for part in PLACEHOLDER.split(quote)]
     # a quote's closing full stop or "!" is the runbook's sentence, not the program's
     parts[-1] = parts[-1].rstrip(".!:;,")
     return tuple(part for part in parts if re.search(r"[a-z]", part))

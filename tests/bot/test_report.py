@@ -1035,3 +1035,17 @@ def test_a_builtin_exceptions_name_on_a_sections_line_is_no_evidence(tmp_path: P
         "QueuePool limit reached\n**Fix**: close sessions\n",
     )
     assert linked("Already instantiated!", "RuntimeError") is None
+
+
+def test_a_quotes_n_stands_for_any_number(tmp_path: Path) -> None:
+    """ "Hard time limit (Ns) exceeded" is the log's `Hard time limit (12000.0s) exceeded`; a
+    section saying "Hard time limit" only to send the reader on does not take it."""
+    linked = linker(
+        tmp_path,
+        "# Jobs\n\n## Problem: Worker killed by the kernel\n\nThe pool child exits with signal "
+        '9 when the host runs out of memory. If the line before says "Hard time limit", read '
+        "the next entry instead.\n\n## Problem: Task killed at its hard time limit\n\nThe "
+        "worker logs `Hard time limit (Ns) exceeded for <task>[<id>]` and kills the child.\n",
+    )
+    message = "Hard time limit (12000.0s) exceeded for shop.tasks.rebuild[d391b2e6-c3cc]"
+    assert linked(message, "ERROR", kind="log") == "problem-task-killed-at-its-hard-time-limit"
