@@ -16,7 +16,11 @@ from runbook_guard.hooks.errors import UsageError
 
 E2E = re.compile(r"(^|[/.])(e2e|end_to_end)([/._]|$)", re.I)
 NEAR_ZERO = 0.01  # seconds: an end-to-end test this fast did not talk to a real service
-LOG_LINE = re.compile(r"(?P<level>\bCRITICAL\b|\bERROR\b|\bFATAL\b)[\]:|\s-]*\s*(?P<message>.+)$")
+# A level word and the message after it; Celery writes the process after the level
+# (`[2021-09-07 19:53:30,107: ERROR/MainProcess] ...`)
+LOG_LINE = re.compile(
+    r"(?P<level>\bCRITICAL\b|\bERROR\b|\bFATAL\b)(?:/[\w.-]+)?[\]:|\s-]*\s*(?P<message>.+)$"
+)
 CHAIN = re.compile(
     r"^(?:The above exception was the direct cause|During handling of the above)", re.M
 )

@@ -192,9 +192,12 @@ def test_log_lines(tmp_path: Path) -> None:
         "2025-09-09T01:33:32Z ERROR WebSocket error: Invalid user_id format: e2e-staging_pipeline\n"
         "CRITICAL: Cannot deliver message for thread - no connections and no fallback available\n"
     )
+    log += "[2021-09-07 19:53:30,107: ERROR/MainProcess] Task handler raised error: Boom\n"
     failures = parse_log(write(tmp_path, "app.log", log))
-    assert [f.severity for f in failures] == ["error", "critical"]
+    assert [f.severity for f in failures] == ["error", "critical", "error"]
     assert "Invalid user_id format" in failures[0].message
+    # Celery writes the process after the level: it is not part of the message
+    assert failures[2].message == "Task handler raised error: Boom"
 
 
 def test_a_python_ci_logs_failures_without_a_level(tmp_path: Path) -> None:
