@@ -341,6 +341,8 @@ VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+(?:\.\d+)*")
 NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
 
 
+# A form's blank to fill in (`Root Cause: _______________`): a field that explains nothing
+FORM_BLANK = re.compile(r"_{3,}")
 TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 TABLE_RULE = re.compile(r"^[\s|:-]+$")
 # What a quick-reference row points to: section numbers ("3", "18, 19", "§4", "Issue 2") or
@@ -377,7 +379,10 @@ def explains(section: Section) -> bool:
     nor a quick-reference table pointing to the sections that do."""
     if index_rows(section):
         return False
-    if any(key.startswith(EXPLAINING) for key in section.fields):
+    if any(
+        key.startswith(EXPLAINING) and not FORM_BLANK.fullmatch(value.strip())
+        for key, value in section.fields.items()
+    ):
         return True
     if not section.body.strip():
         return False
@@ -389,7 +394,8 @@ def explains(section: Section) -> bool:
     # what you see and what to do ("Symptom | Cause | Fix") does
     tables = [line for line in lines if TABLE_ROW.match(line)]
     explaining_table = any(any(word in EXPLAINING for word in tokens(row)) for row in tables[:1])
-    listed = sum(1 for line in lines if LIST_LINE.match(line))
+    # a form's blanks (`Root Cause: ______`) are to fill in, not prose
+    listed = sum(1 for line in lines if LIST_LINE.match(line) or FORM_BLANK.search(line))
     listed += 0 if explaining_table else len(tables)
     return listed < 0.6 * len(lines)
 

@@ -1049,3 +1049,20 @@ def test_a_quotes_n_stands_for_any_number(tmp_path: Path) -> None:
     )
     message = "Hard time limit (12000.0s) exceeded for shop.tasks.rebuild[d391b2e6-c3cc]"
     assert linked(message, "ERROR", kind="log") == "problem-task-killed-at-its-hard-time-limit"
+
+
+def test_a_checklist_with_a_form_to_fill_explains_nothing(tmp_path: Path) -> None:
+    """ "When a test fails: [ ] read the whole error ... Root Cause: ______" is a form for the
+    engineer, not a description of any failure."""
+    linked = linker(
+        tmp_path,
+        "# Data\n\n### 7. Insert value does not match the column type\n\n**Symptom**: the "
+        "insert is refused with a type mismatch for a column\n**Fix**: cast before insert\n\n"
+        "## Failure checklist\n\nWhen a test or job fails:\n- [ ] Read the whole error\n"
+        "- [ ] Which store: ClickHouse, Postgres or Redis?\n- [ ] Does it fail again?\n\n"
+        "Failure: _______________\nRoot Cause: _______________\n"
+        "**Fix applied**: _______________\n",
+    )
+    message = "ClickHouse store refused the job again: type mismatch for column"
+    assert linked(message, "StoreError") == "7-insert-value-does-not-match-the-column-type"
+    assert linked("which store: the job fails again, ClickHouse or Redis", "Error") is None
