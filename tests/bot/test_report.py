@@ -1066,3 +1066,18 @@ def test_a_checklist_with_a_form_to_fill_explains_nothing(tmp_path: Path) -> Non
     message = "ClickHouse store refused the job again: type mismatch for column"
     assert linked(message, "StoreError") == "7-insert-value-does-not-match-the-column-type"
     assert linked("which store: the job fails again, ClickHouse or Redis", "Error") is None
+
+
+def test_an_error_number_quoted_as_code_links_to_its_section(tmp_path: Path) -> None:
+    """ClickHouse's `Code: 241` is the memory limit, whatever the driver's class: the section
+    quoting `Code: 241` explains it, not the one naming the driver's `ServerException`."""
+    linked = linker(
+        tmp_path,
+        "# Warehouse\n\n### 2. Credentials rejected\n\n**Symptom**: clickhouse_driver raises "
+        "`ServerException` with `Code: 516` for the user\n**Fix**: rotate the password\n\n"
+        "### 4. Query killed by the memory limit\n\n**Symptom**: `Code: 241`, the server's "
+        "memory limit\n**Fix**: insert smaller batches\n",
+    )
+    assert linked("Code: 241.", "clickhouse_driver.errors.ServerException") == (
+        "4-query-killed-by-the-memory-limit"
+    )
