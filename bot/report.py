@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from runbook_guard.bot.failures import Failure
+from runbook_guard.bot.failures import CHAIN, Failure
 from runbook_guard.bot.markdown import team_text
 from runbook_guard.hooks.links import Links, Resolution
 from runbook_guard.hooks.matching import tokens
@@ -160,6 +160,7 @@ PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
 FRAME_LINE = re.compile(r'^File "[^"]*", line \d+')
 LOCATION_LINE = re.compile(r"^[\w./\\:-]+\.py:\d+: [\w.]+$")
 GIST_LENGTH = 200
+CONTINUED_LINES = 8  # lines of a multi-line message read after its exception line
 CLAUSE_END = re.compile(r"(?<=\w)[.;,!?](?:\s|$)")
 
 
@@ -226,6 +227,8 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
             head = f"{pattern.pattern} {pattern.name or ''} {head}"
             break
     views = [head, f"{head}\n{failure.details[:2000]}"]
+    if continued := _continued(failure):
+        views.append(f"{head}\n{continued}")
     after_frame = False
     for raw in failure.details[:20_000].splitlines():
         line = raw.strip().removeprefix("E ").strip()
@@ -330,6 +333,25 @@ def _title(failure: Failure) -> str:
     message = _own_message(failure).strip()
     message = message.splitlines()[0] if message else ""
     return _short(f"{_subject(failure)}: {kind}" + (f": {message}" if message else ""))
+
+
+def _continued(failure: Failure) -> str:
+    """What a message says on the lines after its exception line (pydantic's `1 validation
+    error for Settings` goes on with the field and "Input should be a valid integer"): read
+    with the message, apart from the traceback that would drown it."""
+    short = failure.error_type.rsplit(".", 1)[-1]
+    lines = [line.strip().removeprefix("E ").strip() for line in failure.details.splitlines()]
+    starts = [
+        i for i, line in enumerate(lines) if re.match(rf"(?:[\w.]+\.)?{re.escape(short)}:", line)
+    ]
+    if not short or not starts:
+        return ""
+    after = []
+    for line in lines[starts[-1] + 1 : starts[-1] + 1 + CONTINUED_LINES]:
+        if not line or CHAIN.match(line) or FRAME_LINE.match(line):
+            break
+        after.append(line)
+    return "\n".join(after)
 
 
 def _own_message(failure: Failure) -> str:

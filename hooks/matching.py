@@ -324,10 +324,13 @@ FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
 QUOTED = re.compile(
     r'"([^"\n]{1,200}(?:\n[^"\n]{1,200})?)"'
     r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200})?)\u201d"
-    r"|`([^`\n]{6,200})`"
+    r"|`([^`\n]{1,200}(?:\n[^`\n]{1,200})?)`"
 )
 # A class's name: qualified (`shop.errors.TokenRejected`) or an exception's (`PoolTimeoutError`)
 EXCEPTION_NAME = re.compile(r"(?:[a-z_]\w*\.)+[A-Z]\w*|[\w.]*(?:Error|Exception|Warning)")
+# Code, not an error's text: a path, an assignment (`HTTP_TIMEOUT=30`, not an error's
+# `[type=int_parsing, input_value='']`), a call, braces, a Python file
+CODE_QUOTE = re.compile(r"[/{}\\]|^[\w.\[\]'\"]+\s*=|==|\w\(|\.py\b")
 FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
@@ -462,7 +465,7 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
         quote = " ".join(next(g for g in match.groups() if g).split())
         if not 6 <= len(quote) <= 200:
             continue
-        if re.search(r"[/={}\\]|\w\(|\.py\b", quote) or FILE_NAME.fullmatch(quote):
+        if CODE_QUOTE.search(quote) or FILE_NAME.fullmatch(quote):
             continue  # code: a path, an assignment, a call, a file's name
         if EXCEPTION_NAME.fullmatch(quote):
             continue  # one class is raised for many problems: its name is no message

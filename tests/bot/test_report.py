@@ -1081,3 +1081,53 @@ def test_an_error_number_quoted_as_code_links_to_its_section(tmp_path: Path) -> 
     assert linked("Code: 241.", "clickhouse_driver.errors.ServerException") == (
         "4-query-killed-by-the-memory-limit"
     )
+
+
+def test_pydantics_error_lines_are_read_with_its_header(tmp_path: Path) -> None:
+    """`1 validation error for Settings` says nothing; the lines under it ("Input should be a
+    valid integer ... [type=int_parsing, input_value='True']") do, and a runbook quotes them,
+    `=` and all, wrapped onto its next line."""
+    linked = linker(
+        tmp_path,
+        "# Config\n\n### Issue 4: Integer setting holds a word\n\n**Symptoms**: `Input should "
+        "be a valid integer, unable to parse string as an integer\n  [type=int_parsing, "
+        "input_value='<the value>', input_type=str]`\n**Fix**: put a number in the variable\n\n"
+        "### Issue 5: Boolean setting will not parse\n\n**Symptoms**: `Input should be a valid "
+        "boolean` when the settings string is unable to parse: an integer, or True in the "
+        "wrong field, for RETRIES and other settings\n**Fix**: use true or false\n",
+    )
+    details = (
+        '  File "/app/settings.py", line 9, in load\n    return Settings()\n'
+        "pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\n"
+        "RETRIES\n  Input should be a valid integer, unable to parse string as an integer "
+        "[type=int_parsing, input_value='True', input_type=str]\n"
+        "    For further information visit https://errors.pydantic.dev/2.6/v/int_parsing"
+    )
+    failure = Failure(
+        "test",
+        "tests/test_settings.py::test_retries",
+        "pydantic_core._pydantic_core.ValidationError",
+        "1 validation error for Settings",
+        details,
+    )
+    views = report._views(failure, [])
+    assert any("Input should be a valid integer" in v and "File" not in v for v in views)
+    assert linked(failure.message, failure.error_type, details=details) == (
+        "issue-4-integer-setting-holds-a-word"
+    )
+
+
+def test_an_errors_own_equals_signs_are_not_an_assignment(tmp_path: Path) -> None:
+    """`[type=int_parsing, input_value='<v>']`, wrapped onto the next line, is an error's text;
+    `HTTP_TIMEOUT=30` is an assignment and `a == b` a comparison: code."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "R.md").write_text(
+        "# Config\n\n## Integer setting\n\nSymptom: `Input should be a valid integer\n"
+        "  [type=int_parsing, input_value='<v>', input_type=str]`. Check `HTTP_TIMEOUT=30`\n"
+        "and `retries == 3` in the env file.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    [section] = [s for s in links.team.sections if s.anchor == "integer-setting"]
+    assert quoted_signatures(section) == [
+        ("input should be a valid integer [type=int_parsing, input_value='", "', input_type=str]")
+    ]
