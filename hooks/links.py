@@ -249,11 +249,12 @@ class Links:
             prose = FENCE.sub("", section.body)
             codes = QUOTED_NAME.findall(prose) + NUMBERED_ERROR.findall(prose)
             codes += [_numbered(kind, n) for kind, n in TITLED_NUMBER.findall(section.title)]
-            # an error number quoted as code (`Code: 241`): the section's own, any length
+            # an error number quoted as code (`Code: 241`) or named in what the section says a
+            # failure looks like ("Symptom: Code 60"): the section's own, any length
             codes += [
                 _numbered(kind, n)
-                for quote in re.findall(r"`([^`\n]{1,40})`", prose)
-                for kind, n in TITLED_NUMBER.findall(quote)
+                for text in [*re.findall(r"`([^`\n]{1,40})`", prose), *symptoms(section)]
+                for kind, n in TITLED_NUMBER.findall(text)
             ]
             for code in dict.fromkeys(codes):
                 sections.setdefault(code, []).append(section)

@@ -1070,17 +1070,21 @@ def test_a_checklist_with_a_form_to_fill_explains_nothing(tmp_path: Path) -> Non
 
 def test_an_error_number_quoted_as_code_links_to_its_section(tmp_path: Path) -> None:
     """ClickHouse's `Code: 241` is the memory limit, whatever the driver's class: the section
-    quoting `Code: 241` explains it, not the one naming the driver's `ServerException`."""
+    quoting `Code: 241` (or whose symptom says "Code 60") explains it, not the one naming the
+    driver's `ServerException`."""
     linked = linker(
         tmp_path,
         "# Warehouse\n\n### 2. Credentials rejected\n\n**Symptom**: clickhouse_driver raises "
         "`ServerException` with `Code: 516` for the user\n**Fix**: rotate the password\n\n"
         "### 4. Query killed by the memory limit\n\n**Symptom**: `Code: 241`, the server's "
-        "memory limit\n**Fix**: insert smaller batches\n",
+        "memory limit\n**Fix**: insert smaller batches\n\n### 6. Table missing\n\n"
+        "**Symptom**: Code 60 (UNKNOWN_TABLE) on a fresh database\n**Fix**: run the DDL\n",
     )
     assert linked("Code: 241.", "clickhouse_driver.errors.ServerException") == (
         "4-query-killed-by-the-memory-limit"
     )
+    # named in a symptom, not quoted
+    assert linked("Code: 60.", "clickhouse_driver.errors.ServerException") == "6-table-missing"
 
 
 def test_pydantics_error_lines_are_read_with_its_header(tmp_path: Path) -> None:
