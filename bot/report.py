@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from runbook_guard.bot.failures import CHAIN, Failure
+from runbook_guard.bot.failures import CHAIN, EXCEPTION_LINE, Failure
 from runbook_guard.bot.markdown import team_text
 from runbook_guard.hooks.links import Links, Resolution
-from runbook_guard.hooks.matching import tokens
+from runbook_guard.hooks.matching import BUILTIN_NAMES, tokens
 from runbook_guard.hooks.named_values import LogPattern
 from runbook_guard.hooks.runbook import whole_fields
 
@@ -219,7 +219,12 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     the traceback; and each exception or log line of the traceback alone. A captured log line
     can name the cause while the assertion says only `assert 400 == 200`, and a long traceback
     would otherwise drown a precise message in file paths."""
-    head = f"{failure.error_type}: {_own_message(failure)}"
+    root = head = f"{failure.error_type}: {_own_message(failure)}"
+    if wrapper := _library_wrapper(failure):
+        # the root is the operating system's (`ConnectionRefusedError: [Errno 111] Connection
+        # refused`): the library that wraps it says which service refused; read alone, the
+        # root is any service's
+        head = f"{head}\n{wrapper}"
     for pattern in patterns:
         # "[timestamp]" and the like stand for any text in the team's log patterns
         regex = re.sub(r"\\\[[^\]]*\\\]", ".*", re.escape(pattern.pattern))
@@ -238,9 +243,24 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
             continue  # a traceback's source line (`raise CommandError('...')`): code, no cause
         if LOCATION_LINE.match(line):
             continue  # pytest's `path.py:222: ApiException`: the words of a path, no cause
+        if wrapper and line == root:
+            continue
         if len(line) > 20 and CAUSE_LINE.search(line) and line not in views:
             views.append(line)
     return views[:50]
+
+
+def _library_wrapper(failure: Failure) -> str:
+    """The first exception a library raised from a built-in root (`redis.exceptions.
+    ConnectionError: Error 111 connecting to localhost:6379` over `ConnectionRefusedError`), or
+    "" when the root is not built-in or nothing wraps it."""
+    if failure.error_type not in BUILTIN_NAMES or not CHAIN.search(failure.details):
+        return ""
+    for block in CHAIN.split(failure.details)[1:]:
+        for name, message in EXCEPTION_LINE.findall(block):
+            if "." in name and name.rsplit(".", 1)[-1] != failure.error_type:
+                return f"{name}: {message}"
+    return ""
 
 
 def _label(name: str) -> str:

@@ -1135,3 +1135,27 @@ def test_an_errors_own_equals_signs_are_not_an_assignment(tmp_path: Path) -> Non
     assert quoted_signatures(section) == [
         ("input should be a valid integer [type=int_parsing, input_value='", "', input_type=str]")
     ]
+
+
+def test_a_library_wrapping_an_operating_system_error_says_which_service(
+    tmp_path: Path,
+) -> None:
+    """The root `ConnectionRefusedError: [Errno 111] Connection refused` is every service's;
+    `redis.exceptions.ConnectionError` above it says it was the cache that refused."""
+    linked = linker(
+        tmp_path,
+        "# Services\n\n### 1. Connection refused by the warehouse\n\n**Symptom**: "
+        '"Connection refused" (Errno 111) when the connection is refused\n'
+        "**Fix**: start the warehouse\n\n"
+        "### 18. Redis cache refuses connections\n\n**Symptom**: the redis client cannot "
+        "connect to localhost:6379\n**Fix**: start redis\n",
+    )
+    details = (
+        "ConnectionRefusedError: [Errno 111] Connection refused\n\nDuring handling of the above "
+        "exception, another exception occurred:\n\nredis.exceptions.ConnectionError: Error 111 "
+        "connecting to localhost:6379. Connection refused."
+    )
+    message = "[Errno 111] Connection refused"
+    assert linked(message, "ConnectionRefusedError", details=details) == (
+        "18-redis-cache-refuses-connections"
+    )
