@@ -336,8 +336,9 @@ FILE_NAME = re.compile(
 )
 # Code blocks that show what a failure looks like (`**Symptoms**` then a fenced error line)
 SYMPTOM_BLOCK_LABELS = ("symptom", "error", "signature", "what you see", "sign")
-# What stands for the part that differs from one failure to the next: `...`, `<user>`
-PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
+# What stands for the part that differs from one failure to the next: `...`, `<user>`, and a
+# name in single quotes (`cannot import name 'X' from ... module 'pkg.y'`)
+PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\n]{1,60}'")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+(?:\.\d+)*")
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"

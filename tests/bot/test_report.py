@@ -1159,3 +1159,22 @@ def test_a_library_wrapping_an_operating_system_error_says_which_service(
     assert linked(message, "ConnectionRefusedError", details=details) == (
         "18-redis-cache-refuses-connections"
     )
+
+
+def test_a_quoted_name_in_single_quotes_stands_for_any_name(tmp_path: Path) -> None:
+    """A runbook writes "cannot import name 'X' from partially initialized module 'shop.y'":
+    the names vary from one failure to the next, the words around them do not."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "R.md").write_text(
+        "# Engine\n\n## Circular import\n\nSymptom: `ImportError: cannot import name 'X' from "
+        "partially initialized module 'shop.y' (most likely due to a circular import)`.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    [section] = [s for s in links.team.sections if s.anchor == "circular-import"]
+    assert quoted_signatures(section) == [
+        (
+            "importerror: cannot import name",
+            "from partially initialized module",
+            "(most likely due to a circular import)",
+        )
+    ]
