@@ -44,7 +44,7 @@ GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
 )
 # HTTP error statuses and WebSocket close codes, as a status, not inside a longer number
-STATUS_CODE = re.compile(r"(?<![\w.])(4\d\d|5\d\d|10\d\d)(?![\w.])")
+STATUS_CODE = re.compile(r"(?<![\w.])(30[0-8]|4\d\d|5\d\d|10\d\d)(?![\w.])")
 # A status written with its reason phrase ("answers 403 Forbidden", "came back 409 Conflict")
 # anywhere in a section's prose names it as surely as a symptom line does
 _NAMED = "|".join(

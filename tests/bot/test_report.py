@@ -291,11 +291,14 @@ def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: 
         "# Tests\n\n## 2. Authentication failures\n\n**Symptom**: 401/403 errors in tests\n"
         "**Fix**: log in through the shared helper\n\n"
         "## 3. Slow suites\n\n**Symptom**: the suite takes 500 seconds\n"
-        "**Fix**: scope fixtures\n",
+        "**Fix**: scope fixtures\n\n## 8. Trailing slash: 307 redirect\n\n**Symptom**: the "
+        "client gets a 307 to the same path with a slash\n**Fix**: call the canonical path\n",
         error_type="AssertionError",
     )
 
     assert linked("assert 403 == 302") == "2-authentication-failures"
+    # a redirect's status is as telling as an error's
+    assert linked("assert 307 == 200") == "8-trailing-slash-307-redirect"
     assert linked("assert 40312 == 302") is None  # an id, not a status
     assert linked("assert 1 == 2") is None
 
