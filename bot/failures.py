@@ -280,6 +280,7 @@ LOGFMT_LEVEL = re.compile(
 )
 LOGFMT_MESSAGE = re.compile(r'(?:^|\s)(?:msg|message|error|err)=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 JSON_LEVELS = ("error", "fatal", "critical", "panic")
+JSON_MESSAGES = ("msg", "message", "event", "error", "content", "text", "log")
 
 
 def _structured(line: str) -> tuple[str, str] | None:
@@ -292,7 +293,11 @@ def _structured(line: str) -> tuple[str, str] | None:
         if not isinstance(record, dict):
             return None
         level = str(record.get("level") or record.get("levelname") or record.get("severity") or "")
-        message = record.get("msg") or record.get("message") or record.get("error")
+        # structlog writes `event`, go-stash and others `content`
+        message = next(
+            (v for key in JSON_MESSAGES if isinstance(v := record.get(key), str) and v.strip()),
+            None,
+        )
         if level.lower() in JSON_LEVELS and isinstance(message, str) and message.strip():
             return level.upper(), message
         return None

@@ -236,7 +236,8 @@ def test_root_exception_without_chain() -> None:
 
 def test_structured_log_lines(tmp_path: Path) -> None:
     """logfmt (Go services, Docker, logrus) and JSON lines at error level or worse are failures,
-    their `msg` the message (escaped quotes undone); info lines and other fields are not."""
+    their `msg` (or structlog's `event`, ...) the message (escaped quotes undone); info lines
+    and other fields are not."""
     log = (
         'time="2026-01-05T10:00:00Z" level=info msg="listening on :8080"\n'
         'time="2026-01-05T10:00:01Z" level=error msg="Handler for POST /v1/start returned error:'
@@ -244,13 +245,20 @@ def test_structured_log_lines(tmp_path: Path) -> None:
         '{"ts": 1, "level": "fatal", "msg": "cannot open ledger.db: disk I/O error"}\n'
         '{"ts": 2, "level": "warn", "msg": "slow query"}\n'
         "level=panic err=nil-map\n"
+        '{"level": "error", "event": "payment webhook rejected", "logger": "shop"}\n'
+        '{"level": "error", "msg": "", "content": "this action would add [2] shards"}\n'
     )
     failures = parse_log(write(tmp_path, "svc.log", log))
     assert [(f.location, f.severity) for f in failures] == [
         ("svc.log:2", "error"),
         ("svc.log:3", "critical"),
         ("svc.log:5", "critical"),
+        ("svc.log:6", "error"),
+        ("svc.log:7", "error"),
     ]
+    # structlog's `event`, go-stash's `content`
+    assert failures[3].message == "payment webhook rejected"
+    assert failures[4].message == "this action would add [2] shards"
     assert failures[0].message.endswith('failed: "port is already allocated"')
     assert failures[1].message == "cannot open ledger.db: disk I/O error"
 
