@@ -1009,9 +1009,9 @@ def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
 
 
 def test_a_quote_in_a_paragraph_pointing_elsewhere_belongs_there(tmp_path: Path) -> None:
-    """ "Not the same as a refresh token "expired or revoked": that comes back as
-    `invalid_grant` and is Issue 10": the quote is Issue 10's signature, not this entry's;
-    "same pod status as entry 1, but ..." compares and keeps its quotes."""
+    """A paragraph saying 'not the same as a refresh token "expired or revoked": that comes
+    back as `invalid_grant` and is Issue 10' gives Issue 10 the quote, not this entry; "same
+    pod status as entry 1, but ..." compares and keeps its quotes."""
     linked = linker(
         tmp_path,
         "# Auth\n\n### Issue 1: Access token expired\n\n**Symptoms**: the verifier says the "
