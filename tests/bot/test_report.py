@@ -1136,7 +1136,7 @@ def test_an_errors_own_equals_signs_are_not_an_assignment(tmp_path: Path) -> Non
     links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
     [section] = [s for s in links.team.sections if s.anchor == "integer-setting"]
     assert quoted_signatures(section) == [
-        ("input should be a valid integer [type=int_parsing, input_value='", "', input_type=str]")
+        ("input should be a valid integer [type=int_parsing, input_value=", ", input_type=str]")
     ]
 
 
