@@ -335,6 +335,11 @@ CI_FAILURE = re.compile(
 
 # The lines a log record goes on with: its traceback (`Traceback ...`, indented frames, the
 # exception lines, the chain between them) and asyncio's `future: <Task ... exception=...>`
+LOGGER_PREFIX = re.compile(r"^(?:\[[\w.-]+\]\s+)?(?:[a-z_]\w*(?:\.[a-z_]\w*)+:\s+)?")
+# An exception a log message carries after the logger's own prefix
+LOGGED_EXCEPTION = re.compile(
+    r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)):\s+(\S.*)$"
+)
 CONTINUATION = re.compile(
     r"^(?:\s+\S|Traceback \(most recent call last\)|future: <|"
     r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b|"
@@ -372,7 +377,14 @@ def parse_log(path: str) -> list[Failure]:
             message = match["message"].strip()
         else:
             continue
+        # `[predict-api-batch-0] serving.device: ...`: the thread and the logger say where,
+        # not what (and differ from one worker to the next)
+        message = LOGGER_PREFIX.sub("", message) or message
         error_type, root = root_exception(message, level, message)
+        if error_type == level and (inner := LOGGED_EXCEPTION.search(message)):
+            # `[worker-0] serving.device: RuntimeError: The NVIDIA driver ...`: the logger's
+            # own prefix is no part of what failed
+            error_type, root = inner[1], inner[2]
         failures.append(
             Failure(
                 "log",

@@ -311,3 +311,20 @@ def test_a_log_records_traceback_is_its_evidence(tmp_path: Path) -> None:
     ]
     assert task.details.endswith("exception=WebSocketDisconnect(1006)>")
     assert api.details == "ERROR:shop.api:request failed"
+
+
+def test_a_log_lines_thread_and_logger_are_not_what_failed(tmp_path: Path) -> None:
+    """`[predict-api-batch-0] serving.device: RuntimeError: ...` failed with a RuntimeError; the
+    thread and the logger say where, and differ from one worker to the next."""
+    log = (
+        "2025-03-04 05:38:55,902 ERROR    [predict-api-batch-0] serving.device: RuntimeError: "
+        "The NVIDIA driver on your system is too old\n"
+        "2025-03-04 05:42:31,276 ERROR    [predict-api-1] serving.loader: size mismatch for "
+        "embeddings.weight\n"
+    )
+    driver, mismatch = parse_log(write(tmp_path, "server.log", log))
+    assert (driver.error_type, driver.message) == (
+        "RuntimeError",
+        "The NVIDIA driver on your system is too old",
+    )
+    assert mismatch.message == "size mismatch for embeddings.weight"
