@@ -298,7 +298,7 @@ def _structured(line: str) -> tuple[str, str] | None:
             (v for key in JSON_MESSAGES if isinstance(v := record.get(key), str) and v.strip()),
             None,
         )
-        if level.lower() in JSON_LEVELS and isinstance(message, str) and message.strip():
+        if level.lower() in JSON_LEVELS and message:
             return level.upper(), message
         return None
     level = LOGFMT_LEVEL.search(line)
@@ -333,13 +333,14 @@ CI_FAILURE = re.compile(
 )
 
 
-# The lines a log record goes on with: its traceback (`Traceback ...`, indented frames, the
-# exception lines, the chain between them) and asyncio's `future: <Task ... exception=...>`
+# A log message's thread and logger (`[predict-api-0] serving.loader: ...`): where, not what
 LOGGER_PREFIX = re.compile(r"^(?:\[[\w.-]+\]\s+)?(?:[a-z_]\w*(?:\.[a-z_]\w*)+:\s+)?")
-# An exception a log message carries after the logger's own prefix
+# An exception a log message carries after its own text (`... device: RuntimeError: ...`)
 LOGGED_EXCEPTION = re.compile(
     r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)):\s+(\S.*)$"
 )
+# The lines a log record goes on with: its traceback (`Traceback ...`, indented frames, the
+# exception lines, the chain between them) and asyncio's `future: <Task ... exception=...>`
 CONTINUATION = re.compile(
     r"^(?:\s+\S|Traceback \(most recent call last\)|future: <|"
     r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b|"
@@ -377,13 +378,10 @@ def parse_log(path: str) -> list[Failure]:
             message = match["message"].strip()
         else:
             continue
-        # `[predict-api-batch-0] serving.device: ...`: the thread and the logger say where,
-        # not what (and differ from one worker to the next)
+        # the thread and the logger differ from one worker to the next: not part of the message
         message = LOGGER_PREFIX.sub("", message) or message
         error_type, root = root_exception(message, level, message)
         if error_type == level and (inner := LOGGED_EXCEPTION.search(message)):
-            # `[worker-0] serving.device: RuntimeError: The NVIDIA driver ...`: the logger's
-            # own prefix is no part of what failed
             error_type, root = inner[1], inner[2]
         failures.append(
             Failure(

@@ -233,8 +233,9 @@ class Links:
         return pointed
 
     def _row_target(self, index: Section, target: str) -> Section | None:
-        """The explaining section a quick-reference row's target names: `#anchor`, or a number
-        its title starts with ("3. Two branches ...", "Issue 3: ..."), in the table's file."""
+        """The explaining section a quick-reference row or a pointing paragraph names:
+        `#anchor`, or a number its title starts with ("3. Two branches ...", "Issue 3: ..."), in
+        the same file."""
         same_file = [s for s in self._explaining if s.path == index.path]
         if target.startswith("#"):
             return next((s for s in same_file if s.anchor == target[1:]), None)
@@ -307,11 +308,11 @@ class Links:
 
     def _quoted(self, texts: Sequence[str]) -> tuple[Section, bool] | None:
         """The section whose quoted error text a failure contains (the first by `_quote_rank`;
-        ids, numbers and timestamps aside), and whether
-        that quote is only one of the operating system's own messages ("Resource temporarily
-        unavailable": every kind of failure prints those), or None. A quote that sections on
-        different problems share (`decimal.InvalidOperation` in "will not convert" and in
-        "rounding fails") decides only when the failure's words put one of them clearly first."""
+        ids, numbers and timestamps aside), and whether that quote is only one of the operating
+        system's own messages ("Resource temporarily unavailable": every kind of failure prints
+        those), or None. A quote that sections on different problems share
+        (`decimal.InvalidOperation` in "will not convert" and in "rounding fails") decides only
+        when the failure's words put one of them clearly first."""
         seen = [signature_text(text) for text in texts]
         matching = [
             (_quote_rank(seen[0], parts), parts, sections)
