@@ -380,7 +380,8 @@ def explains(section: Section) -> bool:
     """Does the section describe a symptom, a cause or a fix (a field saying so, or prose)?
     A list of classes or files to verify explains no failure, however many names a failure
     shares with it; nor does a heading that only groups the sections under it (`## Modbus`),
-    nor a quick-reference table pointing to the sections that do."""
+    a quick-reference table pointing to the sections that do, a command to run, a form to fill
+    in or a table of values."""
     if index_rows(section):
         return False
     if any(
