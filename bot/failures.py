@@ -65,8 +65,7 @@ def root_exception(details: str, fallback_type: str, fallback_message: str) -> t
     exception alone is left as it was read: its issue keeps its fingerprint)."""
     if CHAIN.search(details):
         details = PYTEST_MARGIN.sub("", details)
-    blocks = CHAIN.split(details)
-    for block in [blocks[0], *blocks[1:]] if CHAIN.search(details) else [details]:
+    for block in CHAIN.split(details):  # one block when nothing is chained
         found = EXCEPTION_LINE.findall(block)
         if found:
             error_type, message = found[-1]

@@ -235,8 +235,7 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     if continued := _continued(failure):
         views.append(f"{head}\n{continued}")
     after_frame = False
-    for raw in failure.details[:20_000].splitlines():
-        line = raw.strip().removeprefix("E ").strip()
+    for line in map(_unmargined, failure.details[:20_000].splitlines()):
         code = after_frame or line.startswith((">", "raise "))
         after_frame = bool(FRAME_LINE.match(line))
         if code:
@@ -248,6 +247,11 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
         if len(line) > 20 and CAUSE_LINE.search(line) and line not in views:
             views.append(line)
     return views[:50]
+
+
+def _unmargined(line: str) -> str:
+    """A traceback line without its indentation and pytest's `E ` margin."""
+    return line.strip().removeprefix("E ").strip()
 
 
 def _library_wrapper(failure: Failure) -> str:
@@ -360,7 +364,7 @@ def _continued(failure: Failure) -> str:
     error for Settings` goes on with the field and "Input should be a valid integer"): read
     with the message, apart from the traceback that would drown it."""
     short = failure.error_type.rsplit(".", 1)[-1]
-    lines = [line.strip().removeprefix("E ").strip() for line in failure.details.splitlines()]
+    lines = [_unmargined(line) for line in failure.details.splitlines()]
     starts = [
         i for i, line in enumerate(lines) if re.match(rf"(?:[\w.]+\.)?{re.escape(short)}:", line)
     ]
