@@ -229,7 +229,17 @@ class Store:
 
 
 # The questions an entry may ask again: a stored name outside these is a foreign entry.
-QUESTIONS = frozenset({"grep", "definitions", "module_file", "in_package", "importers", "mentions"})
+QUESTIONS = frozenset(
+    {
+        "grep",
+        "definitions",
+        "coroutine_names",
+        "module_file",
+        "in_package",
+        "importers",
+        "mentions",
+    }
+)
 
 
 def _finding_fields(fields: list[Any]) -> list[Any]:

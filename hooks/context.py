@@ -243,6 +243,7 @@ class RepoIndex:
         self._reader: git.BlobReader | None = None
         self._store: IndexStore | None = None
         self._module_files: dict[str, tuple[str, str] | None] = {}
+        self._coroutine_names: dict[str, bool] = {}
 
     def _table(self, name: str, compute: Callable[[], Any]) -> Any:
         """A repository table: memoised for the run, and kept in the repository index for this
@@ -277,9 +278,10 @@ class RepoIndex:
         in the repository index, and a rule asks only whether a line names a word)."""
 
         def lines() -> list[tuple[str, int, str]]:
-            from runbook_guard.hooks.secrets import redact
+            from runbook_guard.hooks.secrets import redactor
 
             found = git.grep_index(self.root, patterns, fixed=fixed, ref=self.ref, paths=paths)
+            redact = redactor()  # the environment read once, not once a line
             return [(path, line, redact(text)) for path, line, text in found]
 
         return self._table(f"grep:{fixed}:" + "\0".join(patterns) + "\1" + "\0".join(paths), lines)
@@ -359,6 +361,17 @@ class RepoIndex:
     def importers(self, module: str) -> list[str]:
         """The repository's modules that import `module`, or a name from it."""
         return self._record("importers", (module,), self.store().importers(module, self.overlay))
+
+    def coroutine_names(self, names: Iterable[str]) -> tuple[str, ...]:
+        """Those of `names` by which a call may reach a coroutine function anywhere in the
+        repository (an `async def` of that name, or an import renaming something `as` it)."""
+        wanted = tuple(sorted(set(names)))
+        unknown = [n for n in wanted if n not in self._coroutine_names]
+        if unknown:  # a worker asks again and again for `get`, `run`, `send`
+            found = self.store().coroutine_names(unknown, self.overlay)
+            self._coroutine_names.update((n, n in found) for n in unknown)
+        answer = tuple(n for n in wanted if self._coroutine_names[n])
+        return self._record("coroutine_names", (wanted,), answer)
 
     def definitions(self, names: Iterable[str]) -> dict[str, list[tuple[str, int, bool, bool]]]:
         """Where each name is defined as a top-level class or function: (path, line,

@@ -419,7 +419,9 @@ def check_file(
         if tree is not None:
             dispatch: dict[type, list[Visitor]] = {}
             for rule in visitors:
-                for node_type in rule.NODES:
+                # a rule may visit fewer node types in a module whose text rules some out
+                node_types = rule.nodes(file.text) if hasattr(rule, "nodes") else rule.NODES
+                for node_type in node_types:
                     dispatch.setdefault(node_type, []).append(rule.visit)
             by_id = {m.ID: m for m in visitors}
             ctx = NodeContext(file, run, tree=tree)

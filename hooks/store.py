@@ -37,11 +37,12 @@ from runbook_guard.hooks.summary import (
     ImportLine,
     Summary,
     imported_modules,
+    scan_coroutine_names,
     scan_definitions,
     scan_imports,
 )
 
-FORMAT = "5"  # 5: stored answers sealed (4: table names and states kept as digests)
+FORMAT = "6"  # 6: coroutine names (5: stored answers sealed; 4: names and states as digests)
 NAME = "index.sqlite"
 MAX_TEXT = 8 << 20  # a stored text above this is read as a miss
 CHUNK = 500  # names per query (sqlite's variable limit is 999 on old builds)
@@ -50,14 +51,24 @@ PROGRESS_MIN = 2000  # blobs to scan before the first run says what it is doing
 PYTHON = (".py", ".pyi")
 MAX_TABLES = 64  # repository tables kept, over all states
 MISSING = object()
-TABLES = ("meta", "files", "scans", "defs", "imports", "results", "tables", "summaries")
+TABLES = (
+    "meta",
+    "files",
+    "scans",
+    "defs",
+    "coroutines",
+    "imports",
+    "results",
+    "tables",
+    "summaries",
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files(path TEXT NOT NULL PRIMARY KEY, blob TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS scans(
     blob TEXT NOT NULL PRIMARY KEY, guarded INTEGER NOT NULL, defs TEXT NOT NULL,
-    imports TEXT NOT NULL
+    imports TEXT NOT NULL, coroutines TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS defs(
     name TEXT NOT NULL, path TEXT NOT NULL, line INTEGER NOT NULL, registered INTEGER NOT NULL,
@@ -65,6 +76,12 @@ CREATE TABLE IF NOT EXISTS defs(
 );
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
 CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
+CREATE TABLE IF NOT EXISTS coroutines(
+    name TEXT NOT NULL CHECK (name GLOB '[A-Za-z_]*()' AND name NOT GLOB '?*[^A-Za-z0-9_]*()'),
+    path TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coroutines_name ON coroutines(name);
+CREATE INDEX IF NOT EXISTS coroutines_path ON coroutines(path);
 CREATE TABLE IF NOT EXISTS imports(module TEXT NOT NULL, path TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS imports_module ON imports(module);
 CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
@@ -88,6 +105,7 @@ class Scan(NamedTuple):
     guarded: bool  # an `if __name__ == "__main__":` block
     defs: list[Definition]
     imports: list[ImportLine]
+    coroutines: list[str]  # names a call may reach an `async def` of the module by
 
 
 def _connect(path: str) -> sqlite3.Connection:
@@ -230,17 +248,20 @@ class IndexStore:
             self.db.execute(f"DELETE FROM files WHERE path IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM defs WHERE path IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM imports WHERE path IN ({marks})", chunk)
+            self.db.execute(f"DELETE FROM coroutines WHERE path IN ({marks})", chunk)
         present = [(path, blob) for path, blob in changes if blob]
         self.db.executemany("INSERT OR REPLACE INTO files VALUES(?, ?)", present)
         modules = [(path, blob) for path, blob in present if path.endswith(PYTHON)]
         scans = self.scans({blob for _, blob in modules})
-        rows, imports = [], []
+        rows, imports, coroutines = [], [], []
         for path, blob in modules:
             scan = scans.get(blob, EMPTY)
             rows.extend((d.name, path, d.line, d.registered, scan.guarded) for d in scan.defs)
             imports.extend((name, path) for name in imported_modules(path, scan.imports))
+            coroutines.extend((f"{name}()", path) for name in scan.coroutines)
         self.db.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?)", rows)
         self.db.executemany("INSERT INTO imports VALUES(?, ?)", imports)
+        self.db.executemany("INSERT INTO coroutines VALUES(?, ?)", coroutines)
 
     # -- per blob ----------------------------------------------------------------------------
 
@@ -251,19 +272,28 @@ class IndexStore:
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT blob, guarded, defs, imports FROM scans WHERE blob IN ({marks})"
-            for blob, guarded, defs, imports in self.db.execute(query, chunk):
-                scan = _load_scan(bool(guarded), defs, imports)
+            query = (
+                "SELECT blob, guarded, defs, imports, coroutines FROM scans "
+                f"WHERE blob IN ({marks})"
+            )
+            for blob, guarded, defs, imports, coroutines in self.db.execute(query, chunk):
+                scan = _load_scan(bool(guarded), defs, imports, coroutines)
                 if scan is not None:
                     found[blob] = scan
         missing = [blob for blob in wanted if blob not in found]
         if missing:
             scanned = _scan_blobs(self.root, missing)
             rows = [
-                (blob, scan.guarded, json.dumps(scan.defs), json.dumps(scan.imports))
+                (
+                    blob,
+                    scan.guarded,
+                    json.dumps(scan.defs),
+                    json.dumps(scan.imports),
+                    json.dumps(scan.coroutines),
+                )
                 for blob, scan in scanned.items()
             ]
-            self.db.executemany("INSERT OR REPLACE INTO scans VALUES(?, ?, ?, ?)", rows)
+            self.db.executemany("INSERT OR REPLACE INTO scans VALUES(?, ?, ?, ?, ?)", rows)
             found.update(scanned)
         return found
 
@@ -333,6 +363,25 @@ class IndexStore:
             for name, places in raw.items()
         }
 
+    def coroutine_names(self, names: Iterable[str], overlay: Overlay) -> set[str]:
+        """Those of `names` by which a call may reach a coroutine function of the state
+        checked (summary.py `scan_coroutine_names`)."""
+        asked = set(names)
+        wanted = sorted(asked)
+        found: set[str] = set()
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT name, path FROM coroutines WHERE name IN ({marks})"
+            keys = [f"{name}()" for name in chunk]
+            for key, path in self._rows(query, keys, (_text, _text)):
+                if path not in overlay:
+                    found.add(key[:-2])
+        changed = {p: b for p, b in overlay.items() if b and p.endswith(PYTHON)}
+        for scan in self.scans(changed.values()).values():
+            found.update(name for name in scan.coroutines if name in asked)
+        return found
+
     def importers(self, module: str, overlay: Overlay) -> list[str]:
         """The modules that import `module` (or a name from it) in the state checked."""
         rows = self._rows("SELECT path FROM imports WHERE module=?", (module,), (_text,))
@@ -373,7 +422,7 @@ def _init_of(path: str) -> str:
     return f"{path.rpartition('/')[0]}/__init__.py".lstrip("/")
 
 
-EMPTY = Scan(False, [], [])
+EMPTY = Scan(False, [], [], [])
 
 
 def _state(text: str) -> str:
@@ -426,22 +475,27 @@ def _unsealed(row: Sequence[object] | None, key: str) -> Any:
     return stored["value"]
 
 
-def _load_scan(guarded: bool, defs: object, imports: object) -> Scan | None:
-    if not isinstance(defs, str) or not isinstance(imports, str):
-        return None
-    if len(defs) > MAX_TEXT or len(imports) > MAX_TEXT:
+def _load_scan(guarded: bool, defs: object, imports: object, coroutines: object) -> Scan | None:
+    texts = (defs, imports, coroutines)
+    if not all(isinstance(text, str) and len(text) <= MAX_TEXT for text in texts):
         return None
     try:
+        raw_defs, raw_imports, raw_coroutines = (json.loads(str(text)) for text in texts)
         return Scan(
             guarded,
-            [Definition(str(n), int(line), str(k), bool(r)) for n, line, k, r in json.loads(defs)],
-            [
-                (int(level), str(m), [str(n) for n in names])
-                for level, m, names in json.loads(imports)
-            ],
+            [Definition(str(n), int(line), str(k), bool(r)) for n, line, k, r in raw_defs],
+            [(int(level), str(m), [str(n) for n in names]) for level, m, names in raw_imports],
+            [_identifier(name) for name in raw_coroutines],
         )
     except (ValueError, TypeError, RecursionError):
         return None  # a damaged entry is a miss: scanned again
+
+
+def _identifier(value: object) -> str:
+    """A stored coroutine name, which the index's table takes only as an ASCII identifier."""
+    if not (isinstance(value, str) and value.isascii() and value.isidentifier()):
+        raise ValueError(f"not a name: {value!r}")
+    return value
 
 
 def _scan_blobs(root: Path, blobs: list[str]) -> dict[str, Scan]:
@@ -478,4 +532,6 @@ def _scan_part(root: Path, blobs: list[str]) -> dict[str, Scan]:
 
 def _scan(data: bytes) -> Scan:
     guarded, defs = scan_definitions(data)
-    return Scan(guarded, defs, scan_imports(data))
+    imported: list[bytes] = []
+    imports = scan_imports(data, imported)
+    return Scan(guarded, defs, imports, scan_coroutine_names(data, imported))

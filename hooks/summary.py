@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 ASYNC, ASYNCGEN, SYNC, UNKNOWN = "async", "asyncgen", "sync", "unknown"
@@ -463,9 +463,10 @@ IMPORT_LINE = re.compile(
 ImportLine = tuple[int, str, list[str]]
 
 
-def scan_imports(data: bytes) -> list[ImportLine]:
+def scan_imports(data: bytes, names: list[bytes] | None = None) -> list[ImportLine]:
     """Every `import a.b` and `from .a import b, c` of a module, at any indentation (imports
-    inside functions and `try:` blocks count), read from its lines."""
+    inside functions and `try:` blocks count), read from its lines. `names`, when given,
+    receives the names part of each `from ... import` as written (`b as c, d`)."""
     found: list[ImportLine] = []
     seen_lines: set[int] = set()
     at = data.find(b"import")
@@ -476,8 +477,35 @@ def scan_imports(data: bytes) -> list[ImportLine]:
             match = IMPORT_LINE.match(data, start)
             if match:
                 found.extend(_import_parts(match))
+                if names is not None and match[3]:
+                    names.append(match[3])
         at = data.find(b"import", at + 6)
     return found
+
+
+# `async def name` at any indentation, and `from m import name as alias`: the names under which
+# a call can reach a coroutine function. Read from bytes like the definitions above (every
+# module is read for them); a match inside a string or a comment only adds a name, which
+# costs a lookup, never a finding.
+ASYNC_DEF = re.compile(rb"async[ \t]+def[ \t]+([A-Za-z_]\w*)")
+ALIAS = re.compile(rb"\bas[ \t]+([A-Za-z_]\w*)")
+
+
+def scan_coroutine_names(data: bytes, imports: Iterable[bytes] = ()) -> list[str]:
+    """The names a call may reach a coroutine function by, in one module: every `async def`
+    (top-level, method or nested) and every name a `from ... import` binds with `as` (which
+    may rename one); `imports`: the names part of each `from ... import` (scan_imports).
+    A call by any other name never calls a coroutine function of this module:
+    no-unawaited-coroutine resolves only calls by these names."""
+    names = set()
+    for match in ASYNC_DEF.finditer(data):
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        if not data[start : match.start()].strip(b" \t"):
+            names.add(match[1].decode())
+    for imported in imports:
+        if b" as" in imported:
+            names.update(alias.decode() for alias in ALIAS.findall(imported))
+    return sorted(names)
 
 
 def _words(text: bytes) -> list[str]:

@@ -42,12 +42,14 @@ Missing await: tests that run in 0.00 s.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterator
 
 from runbook_guard.hooks.context import NodeContext, finding
 from runbook_guard.hooks.findings import Finding
 from runbook_guard.hooks.summary import (
     ASYNC,
+    Summary,
     annotated_class,
     children,
     dotted,
@@ -92,6 +94,7 @@ STDLIB_COROUTINES = frozenset(
         "asyncio.create_subprocess_shell",
     }
 )
+STDLIB_NAMES = frozenset(name.rpartition(".")[2] for name in STDLIB_COROUTINES)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # The fields that hold statements: a call used as a statement is never inside an expression,
 # so the scan never descends into one (expressions are most of a tree's nodes).
@@ -297,9 +300,14 @@ Callee = tuple[str, str]  # (kind, the module that defines it)
 class Resolver:
     """Resolves what a call calls, through the module's own summary and the repository's."""
 
-    def __init__(self, tree: ast.Module, ctx: NodeContext) -> None:
-        self.summary = ctx.module_summary()
+    def __init__(self, ctx: NodeContext) -> None:
+        self.ctx = ctx
         self.lookup = ctx.run.repo.module
+
+    @functools.cached_property
+    def summary(self) -> Summary:
+        # made when a call first needs it: most calls on a local of unknown class never do
+        return self.ctx.module_summary()
 
     def _method(self, class_name: str | None, method: str) -> Callee | None:
         if not class_name:
@@ -313,11 +321,10 @@ class Resolver:
         """(kind, defining module) of what the call calls (hooks/summary.py), or None when it
         cannot be known."""
         func = call.func
-        here = self.summary["module"]
         if isinstance(func, ast.Name):
             for scope in scopes:
                 if func.id in scope.nested:
-                    return scope.nested[func.id], here
+                    return scope.nested[func.id], self.summary["module"]
                 if func.id in scope.bound:
                     return None
             found = resolve(self.lookup, self.summary, func.id)
@@ -360,13 +367,30 @@ def _is_method_receiver(scopes: list[Scope], name: str) -> bool:
     return all(name not in scope.bound for scope in scopes[:-1])
 
 
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
+    calls = list(_statement_calls(node, ctx.file.touched))
+    if not calls:
+        return
+    # Only a call by a name some `async def` of the repository has (or an import renames
+    # something to) can call a coroutine function: one lookup spares resolving the rest,
+    # which is most calls (`logger.info`, `items.append`).
+    names = {name for *_, call, _ in calls if (name := _called_name(call))}
+    possible = set(ctx.run.repo.coroutine_names(names)) | STDLIB_NAMES
     resolver: Resolver | None = None
     built: dict[int, Scope] = {}
-    for functions, cls, call, target in _statement_calls(node, ctx.file.touched):
+    for functions, cls, call, target in calls:
+        if _called_name(call) not in possible:
+            continue
         if resolver is None:
-            resolver = Resolver(node, ctx)
+            resolver = Resolver(ctx)
         scopes = []
         for func in functions:
             if id(func) not in built:

@@ -128,6 +128,27 @@ def test_a_ref_range_and_all_files_answer_as_a_fresh_index(git_repo: Path) -> No
     assert "no-unawaited-coroutine" not in out
 
 
+def test_a_coroutine_renamed_by_an_import_follows_the_change(git_repo: Path) -> None:
+    """The caller's file is the same in both runs; only the module behind the renaming import
+    changes: the cached result of the caller must not survive it."""
+    write(git_repo, "app/__init__.py", "")
+    write(git_repo, "app/users.py", SYNC)
+    write(git_repo, "app/api.py", "from app.users import load_user as fetch_account\n")
+    stage(git_repo, ".")
+    commit(git_repo, "base")
+    caller = (
+        "from app.api import fetch_account\n\n\ndef handler(user_id):\n    fetch_account(user_id)\n"
+    )
+    write(git_repo, "app/handlers.py", caller)
+    stage(git_repo, ".")
+    _code, out = same_as_without_cache()
+    assert "no-unawaited-coroutine" not in out
+    write(git_repo, "app/users.py", ASYNC)
+    stage(git_repo, ".")
+    _code, out = same_as_without_cache()
+    assert "app/handlers.py:5:5: no-unawaited-coroutine" in out
+
+
 def test_who_imports_a_module_follows_the_change(git_repo: Path) -> None:
     """A helper library named test_*.py is no empty test module while something imports it."""
     write(git_repo, "test_framework/__init__.py", "")
