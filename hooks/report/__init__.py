@@ -100,7 +100,7 @@ def render(report: Report, fmt: str) -> str:
         from runbook_guard.hooks.report import text as module
     text = module.render(report)
     if fmt in ("text", "github") and (report.findings or report.notes):
-        from runbook_guard.hooks.secrets import redact
+        from runbook_guard.hooks.secrets import redact_lines
 
-        text = redact(text)  # rule ids and section titles come from the team's runbook too
+        text = redact_lines(text)  # rule ids and section titles come from the team's runbook too
     return valid_utf8(text)
