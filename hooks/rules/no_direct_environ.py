@@ -35,6 +35,7 @@ Direct os.environ access: bypassing the environment accessor.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from runbook_guard.hooks.context import NodeContext, Run, finding, path_matches
@@ -57,9 +58,21 @@ NODES = (ast.Attribute, ast.Call, ast.ImportFrom)
 ENVIRON_FUNCTIONS = frozenset({"getenv", "putenv", "unsetenv", "getenvb"})
 
 
+# `environ` as a word: `environment` (IsolatedEnvironment, get_environment) is in most modules
+# of a repository with an environment accessor, and names nothing this rule reports. The
+# pattern starts with its literal, which the regex engine searches for fast.
+ENVIRON_WORD = re.compile(r"environb?(?!\w)")
+
+
 def wants(text: str, run: Run) -> bool:
     """A module that never names the environment needs no walk of its expressions."""
-    return "environ" in text or "getenv" in text or "putenv" in text
+    if "getenv" in text or "putenv" in text or "unsetenv" in text:
+        return True
+    for match in ENVIRON_WORD.finditer(text):
+        before = text[match.start() - 1] if match.start() else " "
+        if not (before.isalnum() or before == "_"):
+            return True
+    return False
 
 
 def _is_os(node: ast.AST) -> bool:

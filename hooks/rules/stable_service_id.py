@@ -69,9 +69,18 @@ NODES = (ast.Assign, ast.AnnAssign, ast.keyword, ast.Dict, ast.Call)
 NAMES_AN_ID = re.compile(r"service[_-]?id", re.I)
 
 
+# Letters a case-blind regex takes for ASCII letters of `serviceid` (the long s, U+017F, for s;
+# dotted and dotless I for i): where none is present, lower-casing finds what the regex would.
+CASE_BLIND_EXTRAS = ("\u017f", "\u0130", "\u0131")
+
+
 def wants(text: str, run: Run) -> bool:
-    """Only a module that names a service id can set one."""
-    return NAMES_AN_ID.search(text) is not None
+    """Only a module that names a service id can set one. (A case-blind regex has no literal
+    to search for fast: the text is lower-cased and searched for the three spellings.)"""
+    if any(extra in text for extra in CASE_BLIND_EXTRAS):
+        return NAMES_AN_ID.search(text) is not None
+    lowered = text.lower()
+    return "service_id" in lowered or "service-id" in lowered or "serviceid" in lowered
 
 
 SERVICE_ID_NAME = re.compile(r"(^|[^a-z])service[_-]?id$", re.I)
