@@ -17,7 +17,7 @@ TARGET = ROOT / "docs" / "rules.md"
 
 
 def render() -> str:
-    from hooks.config import Config
+    from runbook_guard.hooks.config import Config
 
     links = Links(ROOT, Config(root=ROOT))
     out = [

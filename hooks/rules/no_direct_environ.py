@@ -1,6 +1,6 @@
 """## What it does
-Checks for `os.environ[...]`, `os.environ.get(...)`, `os.getenv(...)` and
-`from os import environ` outside the configured accessor modules.
+Checks for `os.environ[...]`, `os.environ.get(...)`, `os.getenv(...)` (and `os.putenv`,
+`os.unsetenv`) and `from os import environ` outside the configured accessor modules.
 
 ## Why is this bad?
 When every module reads the process environment itself, nothing decides which value wins:

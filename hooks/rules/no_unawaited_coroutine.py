@@ -35,6 +35,11 @@ decorator that may change what it returns, and an async generator (iterated with
 never awaited) are not reported. Nor are awaited calls, returned or yielded coroutines, and
 calls whose result is awaited, scheduled or passed on later in the same function.
 
+Only a call by a name some `async def` of the repository has (a function, a method, a nested
+function), or a name an import gives something (`from db import fetch_row as load`), can call a
+coroutine: the repository index keeps those names, and other calls (`logger.info`,
+`items.append`) are never resolved, which is most of what a large repository asks.
+
 ## Runbook
 Missing await: tests that run in 0.00 s.
 """
