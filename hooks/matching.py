@@ -340,6 +340,9 @@ SYMPTOM_BLOCK_LABELS = ("symptom", "error", "signature", "what you see", "sign")
 # name in single quotes (`cannot import name 'X' from ... module 'pkg.y'`)
 PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\n]{1,60}'")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
+# An error's name in a heading: an exception class (`TimeoutError`) or an error code spelled in
+# three or more capitalised words (`BucketAlreadyOwnedByYou`, `NoSuchKey`)
+ERROR_NAME_HEADING = re.compile(r"\b\w*(?:Error|Exception)\b|\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,}\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+(?:\.\d+)*")
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
 NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
@@ -393,8 +396,9 @@ def explains(section: Section) -> bool:
         return False
     lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
     if not lines:
-        # only code: an error it shows (a log excerpt) explains; a command to run does not
-        return bool(ERROR_TEXT.search(section.body))
+        # only code: an error it shows (a log excerpt) explains; a command to run does not,
+        # unless the heading above it names the error (`## BucketAlreadyOwnedByYou in CI`)
+        return bool(ERROR_TEXT.search(section.body) or ERROR_NAME_HEADING.search(section.title))
     # a list, a checklist or a table of values explains nothing; a table whose columns say
     # what you see and what to do ("Symptom | Cause | Fix") does
     tables = [line for line in lines if TABLE_ROW.match(line)]

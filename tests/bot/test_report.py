@@ -790,6 +790,26 @@ def test_a_section_that_is_only_a_command_explains_nothing(tmp_path: Path) -> No
     )
 
 
+def test_a_command_under_a_heading_that_names_the_error_explains_it(tmp_path: Path) -> None:
+    """`## QueueAlreadyDeclaredElsewhere in fixtures` over a command to run: the heading says
+    which failure the command is for. A command under a heading naming no error (`## Reset
+    the queues`) still explains nothing."""
+    linked = linker(
+        tmp_path,
+        "# Queues\n\n## QueueAlreadyDeclaredElsewhere in fixtures\n\n```\nmake reset-queues\n"
+        "```\n\n## Reset the broker\n\n```\nmake reset-broker\n```\n\n"
+        "## Consumers fall behind\n\n**Symptom**: the backlog grows\n**Fix**: add consumers\n",
+    )
+    message = (
+        "An error occurred (QueueAlreadyDeclaredElsewhere) when calling the DeclareQueue "
+        "operation: the queue exists with other arguments"
+    )
+    assert linked(message, "broker.errors.QueueAlreadyDeclaredElsewhere") == (
+        "queuealreadydeclaredelsewhere-in-fixtures"
+    )
+    assert linked("could not reset the broker: connection closed", "BrokerError") is None
+
+
 def test_a_settings_name_in_a_failure_is_read_as_its_words(tmp_path: Path) -> None:
     """`STRIPE_WEBHOOK_SECRET_TEST` is "stripe webhook secret": three words the section about
     that secret shares, not one opaque name."""
