@@ -400,9 +400,14 @@ def explains(section: Section) -> bool:
         # unless the heading above it names the error (`## BucketAlreadyOwnedByYou in CI`)
         return bool(ERROR_TEXT.search(section.body) or ERROR_NAME_HEADING.search(section.title))
     # a list, a checklist or a table of values explains nothing; a table whose columns say
-    # what you see and what to do ("Symptom | Cause | Fix") does
+    # what you see and what to do ("Symptom | Cause | Fix") does, as does one whose rows do
+    # (`| **Symptom** | ... |` then `| **Root cause** | ... |`, under an empty header)
     tables = [line for line in lines if TABLE_ROW.match(line)]
     explaining_table = any(any(word in EXPLAINING for word in tokens(row)) for row in tables[:1])
+    explaining_table = explaining_table or any(
+        any(word in EXPLAINING for word in tokens(row.strip().strip("|").split("|")[0]))
+        for row in tables
+    )
     # a form's blanks (`Root Cause: ______`) are to fill in, not prose
     listed = sum(1 for line in lines if LIST_LINE.match(line) or FORM_BLANK.search(line))
     listed += 0 if explaining_table else len(tables)

@@ -810,6 +810,28 @@ def test_a_command_under_a_heading_that_names_the_error_explains_it(tmp_path: Pa
     assert linked("could not reset the broker: connection closed", "BrokerError") is None
 
 
+def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
+    """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
+    symptom and fix, not a table of values; a table of values (ports, owners) still explains
+    nothing, whatever a failure shares with it."""
+    linked = linker(
+        tmp_path,
+        "# Relay\n\n## 2.1 Frames over the size limit\n\n| | |\n|---|---|\n"
+        "| **Symptom** | The relay client refuses a frame larger than it allows. |\n"
+        "| **Root cause** | A batch endpoint sends every row in one frame. |\n"
+        "| **Remedy** | Page the batch; raise `max_frame` only for the export relay. |\n\n"
+        "## 2.2 Relay ports\n\n| relay | port | owner |\n|---|---|---|\n"
+        "| export relay frame gateway | 7443 | data |\n| batch relay | 7444 | data |\n\n"
+        "## 2.3 Relays answer late\n\n**Symptom:** calls wait seconds for a relay.\n"
+        "**Fix:** scale the relays out.\n",
+    )
+    message = "relay client refused frame: larger than allowed (901233 bytes)"
+    assert linked(message, "relay.FrameError") == "21-frames-over-the-size-limit"
+    assert linked("owner data: relay ports 7443 and 7444 unreachable", "RelayError") != (
+        "22-relay-ports"
+    )
+
+
 def test_a_settings_name_in_a_failure_is_read_as_its_words(tmp_path: Path) -> None:
     """`STRIPE_WEBHOOK_SECRET_TEST` is "stripe webhook secret": three words the section about
     that secret shares, not one opaque name."""
