@@ -342,7 +342,7 @@ PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\n]{1,60}'")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 # An error's name in a heading: an exception class (`TimeoutError`) or an error code spelled in
 # three or more capitalised words (`BucketAlreadyOwnedByYou`, `NoSuchKey`)
-ERROR_NAME_HEADING = re.compile(r"\b\w*(?:Error|Exception)\b|\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,}\b")
+ERROR_NAME_HEADING = re.compile(r"\b\w+(?:Error|Exception)\b|\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,}\b")
 VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+(?:\.\d+)*")
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
 NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")

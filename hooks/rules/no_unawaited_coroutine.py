@@ -381,18 +381,17 @@ def _called_name(call: ast.Call) -> str | None:
 
 def visit(node: ast.AST, ctx: NodeContext) -> Iterator[Finding]:
     assert isinstance(node, ast.Module)
-    calls = list(_statement_calls(node, ctx.file.touched))
+    calls = [(_called_name(found[2]), found) for found in _statement_calls(node, ctx.file.touched)]
     if not calls:
         return
     # Only a call by a name some `async def` of the repository has (or an import renames
     # something to) can call a coroutine function: one lookup spares resolving the rest,
     # which is most calls (`logger.info`, `items.append`).
-    names = {name for *_, call, _ in calls if (name := _called_name(call))}
-    possible = set(ctx.run.repo.coroutine_names(names)) | STDLIB_NAMES
+    possible = set(ctx.run.repo.coroutine_names({n for n, _ in calls if n})) | STDLIB_NAMES
     resolver: Resolver | None = None
     built: dict[int, Scope] = {}
-    for functions, cls, call, target in calls:
-        if _called_name(call) not in possible:
+    for called, (functions, cls, call, target) in calls:
+        if called not in possible:
             continue
         if resolver is None:
             resolver = Resolver(ctx)
