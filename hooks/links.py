@@ -320,13 +320,17 @@ class Links:
             # an identifier (`Image.open`) in a traceback is a line of code, not the error
             if any(contains_signature(t, parts) for t in (seen if _prose(parts) else seen[:1]))
         ]
-        if not matching:
-            return None
-        _, parts, sections = max(matching, key=lambda item: item[0])
-        chosen = sections[0] if len(set(map(id, sections))) == 1 else self._among(texts, sections)
-        if chosen is None:
-            return None
-        return chosen, _without_errno(" ".join(parts)) in OS_MESSAGES
+        # in rank order: a quote several sections share that the words cannot settle gives way
+        # to the next quote the failure shows (`error: command 'gcc' failed` is in the missing
+        # compiler's section and the missing headers' one; `unable to execute gcc` only in one)
+        for _, parts, sections in sorted(matching, key=lambda item: item[0], reverse=True):
+            if len(set(map(id, sections))) == 1:
+                chosen: Section | None = sections[0]
+            else:
+                chosen = self._among(texts, sections)
+            if chosen is not None:
+                return chosen, _without_errno(" ".join(parts)) in OS_MESSAGES
+        return None
 
     def _among(self, texts: Sequence[str], sections: Sequence[Section]) -> Section | None:
         """The one of `sections` the failure's words put clearly first, if any."""

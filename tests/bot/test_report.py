@@ -832,6 +832,32 @@ def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     )
 
 
+def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
+    """Two sections quote the line every failed native build ends with; one of them also
+    quotes the line only a missing compiler prints. The failure shows both: the second
+    decides."""
+    linked = linker(
+        tmp_path,
+        "# Builds\n\n## No compiler\n\n**Symptom:** `unable to execute cc: No such file or "
+        "directory`, then `error: step 'cc' failed with exit status 1`.\n**Fix:** use the "
+        "image that ships a toolchain.\n\n## No headers\n\n**Symptom:** `fatal error: "
+        "Python.h: No such file or directory`, then `error: step 'cc' failed with exit "
+        "status 1`.\n"
+        "**Fix:** install the python3-dev package.\n",
+    )
+    details = (
+        "E   building 'fastparse' extension\n"
+        "E   running build_ext\n"
+        "E   cc -pthread -fno-strict-aliasing -DNDEBUG -g -fwrapv -O2 -Wall -Wstrict-prototypes "
+        "-fPIC -Iparser -I/usr/include/python3.9 -c fastparse/parser.c -o build/temp.linux-x86_64"
+        "-3.9/fastparse/parser.o\n"
+        "E   unable to execute cc: No such file or directory\n"
+        "E   error: step 'cc' failed with exit status 1\n"
+    )
+    message = "error: step 'cc' failed with exit status 1"
+    assert linked(message, "pkg.BuildFailed", details=details) == "no-compiler"
+
+
 def test_a_settings_name_in_a_failure_is_read_as_its_words(tmp_path: Path) -> None:
     """`STRIPE_WEBHOOK_SECRET_TEST` is "stripe webhook secret": three words the section about
     that secret shares, not one opaque name."""
