@@ -312,7 +312,7 @@ class Links:
         system's own messages ("Resource temporarily unavailable": every kind of failure prints
         those), or None. A quote that sections on different problems share
         (`decimal.InvalidOperation` in "will not convert" and in "rounding fails") decides only
-        when the failure's words put one of them clearly first."""
+        when the failure's words put one of them clearly first; else the next quote decides."""
         seen = [signature_text(text) for text in texts]
         matching = [
             (_quote_rank(seen[0], parts), parts, sections)
