@@ -76,6 +76,15 @@ SHIPPED_LINK_BASE = (
 )
 
 
+# The fixed words of the interpreter's own messages about a call's arguments: in
+# `AgentRegistry.__init__() missing 1 required positional argument: 'llm_manager'` only the
+# names say what failed; "missing" and "argument" would tie it to any section about something
+# missing. Left out of the words a failure is matched by (never of the text a quote is found in).
+PYTHON_TEMPLATE = re.compile(
+    r"missing \d+ required (?:positional|keyword-only) arguments?"
+    r"|got (?:an unexpected keyword argument|multiple values for (?:keyword )?argument)"
+    r"|takes (?:from \d+ to )?\d+ positional arguments? but \d+ (?:was|were) given"
+)
 # The operating system's own error messages ("Resource temporarily unavailable", "Too many open
 # files"), as a quoted signature is compared: a runbook quoting one names its problem less
 # surely than other text
@@ -526,6 +535,8 @@ class Links:
         """The matcher's best section over the views and the messages, or None. Each text is
         scored once; its runner-up decides the ties and margins."""
         matcher = self._failure_matcher
+        texts = [PYTHON_TEMPLATE.sub(" ", text) for text in texts]
+        messages = [PYTHON_TEMPLATE.sub(" ", message) for message in messages]
         found = []
         for text in texts:
             ranked = matcher.scores(text, phrases)
@@ -554,4 +565,13 @@ class Links:
             )
             if match is not None:
                 found.append(match)
+        # a section that shares only the names of code with the failure explains nothing of
+        # it: `AgentRegistry.__init__() missing 1 required positional argument` is no symptom of
+        # the section whose fix says "verify AgentRegistry.set_websocket_manager() is called"
+        found = [
+            match
+            for match in found
+            if matcher.names(match, phrases)
+            or any(matcher.shares_prose(text, match, ignore) for text in [*texts, *messages])
+        ]
         return max(found, key=lambda match: match.score) if found else None

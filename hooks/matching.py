@@ -143,6 +143,19 @@ def words(text: str) -> list[frozenset[str]]:
     return [word for word in found if word]
 
 
+# A word of prose: no part of a dotted, underscored or CamelCase name of code, nor a call.
+PROSE_WORD = re.compile(r"(?<![\w.])[A-Za-z][a-z]+(?![\w.(])")
+
+
+def prose_tokens(text: str) -> set[str]:
+    """The tokens of what a text says rather than the code it names: its words of prose and
+    the settings it names (`DATABASE_URL` is "database", "url"), not `AgentRegistry.__init__`
+    or `llm_manager`."""
+    said = PROSE_WORD.findall(text)
+    said += [part for name in SETTING_NAME.findall(text) for part in name.split("_")]
+    return set(tokens(" ".join(said)))
+
+
 @dataclass(frozen=True)
 class Match:
     section: Section
@@ -285,17 +298,26 @@ class Matcher:
         phrase (an exception's name) stands whole on one of its lines. One shared word is chance
         ("order", "value"); three, or the exception a section's symptom line names, are a
         signature."""
-        i = self.sections.index(match.section)
-        weights, lines, symptom_lines = self._weights[i], self._lines[i], self._symptom_lines[i]
+        weights = self._weights[self.sections.index(match.section)]
         shared = {word - ignore for word in words(text) if (word - ignore) & weights.keys()}
-        # a built-in exception (`RuntimeError`) is raised for every kind of problem: its name on
-        # a section's line is no signature
-        named = any(
-            phrase.on(lines, symptom_lines)
+        return len(shared) + (2 if self.names(match, phrases) else 0)
+
+    def names(self, match: Match, phrases: Sequence[str]) -> bool:
+        """Does one of the matched section's lines hold a phrase (an exception's name) whole? A
+        built-in exception (`RuntimeError`) is raised for every kind of problem: its name on a
+        section's line is no signature."""
+        i = self.sections.index(match.section)
+        return any(
+            phrase.on(self._lines[i], self._symptom_lines[i])
             for phrase in _phrase_tokens(phrases)
             if not phrase.builtin
         )
-        return len(shared) + (2 if named else 0)
+
+    def shares_prose(self, text: str, match: Match, ignore: frozenset[str] = frozenset()) -> bool:
+        """Does the matched section hold a word `text` says in prose (`prose_tokens`), not only
+        the names of code it mentions?"""
+        weights = self._weights[self.sections.index(match.section)]
+        return any(word in weights for word in prose_tokens(text) - ignore)
 
 
 # -- failures: what a section says of a failure -------------------------------------------------

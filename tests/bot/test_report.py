@@ -1249,3 +1249,24 @@ def test_a_quoted_name_in_single_quotes_stands_for_any_name(tmp_path: Path) -> N
             "(most likely due to a circular import)",
         )
     ]
+
+
+def test_a_section_sharing_only_names_of_code_explains_nothing(tmp_path: Path) -> None:
+    """A constructor called with the wrong arguments names a class that a section's fix also
+    names; the section is about something else (events that never arrive). The words of
+    Python's message about the arguments ("missing", "required") are no evidence either.
+    A failure that says what went wrong in words the section uses is still linked."""
+    linked = linker(
+        tmp_path,
+        "# Pipeline\n\n### Issue: missing progress events\n\n"
+        "**Check**: the `EventRelay` wrapper is installed around the worker.\n"
+        "**Fix**: verify `JobScheduler.set_event_relay()` is called before the first job; "
+        "events are missing when the relay_manager is unset.\n\n"
+        "### Issue: jobs run twice\n\n**Symptom**: duplicate rows after a retry\n"
+        "**Fix**: make the job idempotent\n\n### Issue: stale cache\n\n"
+        "**Symptom**: old values after a deploy\n**Fix**: bump the cache version\n",
+    )
+    message = "JobScheduler.__init__() missing 1 required positional argument: 'relay_manager'"
+    assert linked(message, "TypeError") is None
+    said = "JobScheduler: progress events missing for job 12, relay_manager unset"
+    assert linked(said, "SchedulerError") == "issue-missing-progress-events"
