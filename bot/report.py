@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from runbook_guard.bot.failures import CHAIN, EXCEPTION_LINE, Failure
 from runbook_guard.bot.markdown import team_text
@@ -208,6 +208,34 @@ KNOWN_MEANINGS = (
 )
 
 
+# Exceptions that only carry another across a boundary, with a message that names no problem:
+# PySpark's `Py4JJavaError: An error occurred while calling o41.load.` wraps the Java exception
+# printed on the lines under it. The failure is the exception carried; the carrier's own name
+# and message, the same for every failure it carries, are no evidence of any section.
+CARRIERS = {"Py4JJavaError": re.compile(r"^An error occurred while calling \S+$")}
+
+
+def carried(failure: Failure) -> Failure:
+    """The failure as the exception it carries (`DeltaAnalysisException: ... is not a Delta
+    table` under a `Py4JJavaError`), or itself when it carries none or none is shown."""
+    short = failure.error_type.rsplit(".", 1)[-1]
+    pattern = CARRIERS.get(short)
+    if pattern is None or not pattern.match(_own_message(failure).strip()):
+        return failure
+    own = re.compile(rf"(?:[\w.]+\.)?{short}:\s*(.*)")
+    kept = []  # the traceback without the carrier's own line, which would match as before
+    for line in failure.details.splitlines():
+        mine = own.match(_unmargined(line))
+        if not (mine and pattern.match(mine[1].strip())):
+            kept.append(line)
+    for line in kept[:200]:
+        found = EXCEPTION_LINE.match(_unmargined(line).lstrip(": ").strip())
+        if found and found[1].rsplit(".", 1)[-1] != short:
+            details = "\n".join(kept)
+            return replace(failure, error_type=found[1], message=found[2] or "", details=details)
+    return failure
+
+
 def known_meanings(failure: Failure) -> list[str]:
     """The meanings of the well-known messages a failure shows, matched like its own words."""
     text = f"{failure.message[:2000]}\n{failure.details[:2000]}"
@@ -292,7 +320,7 @@ def plan(
     planned: list[Planned] = []
     created = 0
     for key, items in group(failures).items():
-        first = items[0]
+        first = carried(items[0])
         resolution = None
         if first.rule:
             explicit = links.explicit(first.rule)

@@ -1270,3 +1270,40 @@ def test_a_section_sharing_only_names_of_code_explains_nothing(tmp_path: Path) -
     assert linked(message, "TypeError") is None
     said = "JobScheduler: progress events missing for job 12, relay_manager unset"
     assert linked(said, "SchedulerError") == "issue-missing-progress-events"
+
+
+def test_an_exception_that_only_carries_another_is_read_as_the_one_it_carries(
+    tmp_path: Path,
+) -> None:
+    """PySpark raises `Py4JJavaError: An error occurred while calling o7.save.` over whatever
+    the JVM threw: that sentence is the same for every failure, so a section quoting it explains
+    none of them. The Java exception on the lines under it is the failure, in the title too."""
+    runbook = (
+        "# Jobs\n\n## The JVM refuses Java 17 module access\n\n"
+        "**Looks like:** `Py4JJavaError: An error occurred while calling "
+        "None.org.apache.spark.api.java.JavaSparkContext` with an `IllegalAccessError` about "
+        "`sun.nio.ch`.\n**Fix:** pass the `--add-opens` flags.\n\n"
+        "## Executor heap exhausted\n\n**Looks like:** `java.lang.OutOfMemoryError: Java heap "
+        "space` in a task.\n**Fix:** raise spark.executor.memory or repartition.\n\n"
+        "## Shuffle files lost\n\n**Looks like:** `FetchFailedException` after an executor "
+        "died.\n**Fix:** enable the external shuffle service.\n"
+    )
+    linked = linker(tmp_path, runbook, error_type="py4j.protocol.Py4JJavaError")
+
+    def carrying(line: str) -> str:
+        return (
+            "tests/jobs/test_w.py:9: in test_w\n    df.write.save(path)\n"
+            "E   py4j.protocol.Py4JJavaError: An error occurred while calling o7.save.\n"
+            f"E   : {line}\nE   \tat org.apache.spark.sql.Dataset.save(Dataset.scala:1)\n"
+        )
+
+    message = "An error occurred while calling o7.save."
+    unexplained = carrying("io.delta.exceptions.MetadataChangedException: The metadata changed")
+    assert linked(message, details=unexplained) is None
+    heap = carrying("org.apache.spark.SparkException: Task failed: java.lang.OutOfMemoryError")
+    heap += "E   Caused by: java.lang.OutOfMemoryError: Java heap space\n"
+    assert linked(message, details=heap) == "executor-heap-exhausted"
+    failed = Failure("test", "tests/jobs/test_w.py::test_w", "Py4JJavaError", message, unexplained)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    [planned] = report.plan([failed], links)
+    assert planned.title == ("test_w.py::test_w: MetadataChangedException: The metadata changed")
