@@ -220,7 +220,9 @@ def carried(failure: Failure) -> Failure:
     table` under a `Py4JJavaError`), or itself when it carries none or none is shown."""
     short = failure.error_type.rsplit(".", 1)[-1]
     pattern = CARRIERS.get(short)
-    if pattern is None or not pattern.match(_own_message(failure).strip()):
+    # pytest writes the whole of str(exception) into the message: for Py4J, the Java trace too
+    first_line = (_own_message(failure).strip().splitlines() or [""])[0]
+    if pattern is None or not pattern.match(first_line.strip()):
         return failure
     own = re.compile(rf"(?:[\w.]+\.)?{short}:\s*(.*)")
     kept = []  # the traceback without the carrier's own line, which would match as before

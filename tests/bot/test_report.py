@@ -1303,6 +1303,10 @@ def test_an_exception_that_only_carries_another_is_read_as_the_one_it_carries(
     heap = carrying("org.apache.spark.SparkException: Task failed: java.lang.OutOfMemoryError")
     heap += "E   Caused by: java.lang.OutOfMemoryError: Java heap space\n"
     assert linked(message, details=heap) == "executor-heap-exhausted"
+    # pytest's message attribute holds str(exception) whole: the Java lines follow the sentence
+    whole = f"{message}\n: org.apache.spark.SparkException: Task failed\n\tat x.y(Z.scala:1)"
+    assert linked(whole, details=heap) == "executor-heap-exhausted"
+    assert linked(whole, details=unexplained) is None
     failed = Failure("test", "tests/jobs/test_w.py::test_w", "Py4JJavaError", message, unexplained)
     links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
     [planned] = report.plan([failed], links)
