@@ -333,7 +333,16 @@ def plan(
                 _views(first, patterns),
                 # the class's own name too: a runbook writes `ServerSelectionTimeoutError`,
                 # a traceback `pymongo.errors.ServerSelectionTimeoutError`
-                tuple(dict.fromkeys([first.error_type, first.error_type.rsplit(".", 1)[-1]])),
+                tuple(
+                    dict.fromkeys(
+                        [
+                            first.error_type,
+                            first.error_type.rsplit(".", 1)[-1],
+                            # a setting the runbook names, spelled out in the message
+                            *links.settings_named(_own_message(first)),
+                        ]
+                    )
+                ),
                 messages=[message_gist(_own_message(first))],
                 meanings=known_meanings(first),
                 min_words=MIN_SHARED_WORDS,

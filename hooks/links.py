@@ -18,6 +18,7 @@ from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
     FENCE,
+    SETTING_NAME,
     Match,
     Matcher,
     contains_signature,
@@ -198,6 +199,33 @@ class Links:
             s for s in sections if explains(s) and not (s.level == 1 and s.path in titled)
         ]
         return explaining or list(sections)
+
+    @cached_property
+    def _settings(self) -> dict[tuple[str, ...], str]:
+        """The settings the explaining sections name (`GOOGLE_CLIENT_ID`), by their words."""
+        found: dict[tuple[str, ...], str] = {}
+        for section in self._explaining:
+            for name in SETTING_NAME.findall(f"{section.title}\n{section.body}"):
+                parts = tuple(part.lower() for part in name.split("_") if part)
+                if len(parts) >= 2:
+                    found.setdefault(parts, name)
+        return found
+
+    def settings_named(self, text: str) -> list[str]:
+        """The settings a runbook names that `text` names too, as written or spelled out in
+        words: "No Google Client ID found" names `GOOGLE_CLIENT_ID`."""
+        settings = self._settings
+        if not settings:
+            return []
+        longest = max(map(len, settings))
+        said = re.findall(r"[a-z0-9]+", text[:5000].lower())
+        named = []
+        for start in range(len(said)):
+            for size in range(2, longest + 1):
+                name = settings.get(tuple(said[start : start + size]))
+                if name is not None:
+                    named.append(name)
+        return list(dict.fromkeys(named))
 
     @cached_property
     def _failure_matcher(self) -> Matcher:

@@ -1311,3 +1311,25 @@ def test_an_exception_that_only_carries_another_is_read_as_the_one_it_carries(
     links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
     [planned] = report.plan([failed], links)
     assert planned.title == ("test_w.py::test_w: MetadataChangedException: The metadata changed")
+
+
+def test_a_setting_the_runbook_names_spelled_out_in_words_is_a_signature(
+    tmp_path: Path,
+) -> None:
+    """A service that logs "No Stripe Publishable Key found" names `STRIPE_PUBLISHABLE_KEY`,
+    which only the section's fix shows (in a code block); the words alone ("key", "found") are
+    shared with sections about other things."""
+    linked = linker(
+        tmp_path,
+        "# Config\n\n### Issue 1: Missing payment credentials\n\n"
+        "**Symptoms**: 503 from checkout, the payments service will not start\n"
+        "**Fix**:\n```bash\nSTRIPE_PUBLISHABLE_KEY=pk_test_...\nSTRIPE_SECRET_KEY=sk_test_...\n```\n\n"
+        "### Issue 2: Import errors\n\n**Symptom**: ModuleNotFoundError, a key module not found\n"
+        "**Fix**: absolute imports only\n\n### Issue 3: Environment leakage\n\n"
+        "**Symptom**: the test environment reads staging values\n"
+        "**Fix**: one env file per environment\n",
+    )
+    message = "CRITICAL: No Stripe Publishable Key found for test environment"
+    assert linked(message, "ERROR", kind="log") == "issue-1-missing-payment-credentials"
+    # two words of a longer setting's name are not that setting
+    assert linked("No Stripe key found for test environment", "ERROR", kind="log") is None
