@@ -350,6 +350,8 @@ QUOTED = re.compile(
 )
 # A class's name: qualified (`shop.errors.TokenRejected`) or an exception's (`PoolTimeoutError`)
 EXCEPTION_NAME = re.compile(r"(?:[a-z_]\w*\.)+[A-Z]\w*|[\w.]*(?:Error|Exception|Warning)")
+# A kind of error in words, not a message: dbt's `Database Error` heads every database failure.
+ERROR_KIND = re.compile(r"(?i)[a-z]+[ _-](?:error|exception|warning|failure)")
 # Code, not an error's text: a path, an assignment (`HTTP_TIMEOUT=30`, not an error's
 # `[type=int_parsing, input_value='']`), a call, braces, a Python file
 CODE_QUOTE = re.compile(r"[/{}\\]|^[\w.\[\]'\"]+\s*=|==|\w\(|\.py\b")
@@ -500,7 +502,7 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
             continue
         if CODE_QUOTE.search(quote) or FILE_NAME.fullmatch(quote):
             continue  # code: a path, an assignment, a call, a file's name
-        if EXCEPTION_NAME.fullmatch(quote):
+        if EXCEPTION_NAME.fullmatch(quote) or ERROR_KIND.fullmatch(quote):
             continue  # one class is raised for many problems: its name is no message
         if parts := _signature(quote, 2):
             found.append(parts)

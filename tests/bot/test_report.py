@@ -1333,3 +1333,24 @@ def test_a_setting_the_runbook_names_spelled_out_in_words_is_a_signature(
     assert linked(message, "ERROR", kind="log") == "issue-1-missing-payment-credentials"
     # two words of a longer setting's name are not that setting
     assert linked("No Stripe key found for test environment", "ERROR", kind="log") is None
+
+
+def test_a_quoted_kind_of_error_is_no_signature(tmp_path: Path) -> None:
+    """A tool that heads every failure with the same words (dbt's `Database Error in model
+    ...`) gives a runbook quoting those words no signature: the message after them decides."""
+    linked = linker(
+        tmp_path,
+        "# Warehouse\n\n## W-1 The loader's password was rotated\n\n"
+        "**Error looks like.** `Incorrect username or password was specified.` The pipeline tool "
+        "shows the same text under `Pipeline Error`.\n**Fix it.** Update the CI secret.\n\n"
+        "## W-2 A column is gone upstream\n\n"
+        "**Error looks like.** the warehouse says a column a model selects is an invalid "
+        "identifier.\n"
+        "**Fix it.** Rename the column in the staging model, then rebuild downstream.\n\n"
+        "## W-3 The query ran too long\n\n**Error looks like.** the statement reached its "
+        "timeout and was canceled.\n**Fix it.** Split the model or raise the timeout.\n",
+    )
+    message = (
+        "Pipeline Error in model stg_orders: SQL compilation error: invalid identifier 'AMOUNT'"
+    )
+    assert linked(message, "ERROR", kind="log") == "w-2-a-column-is-gone-upstream"
