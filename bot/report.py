@@ -448,11 +448,12 @@ def issue_body(
     entry: Planned, *, run_url: str | None, commit: str | None, run_id: str | None = None
 ) -> str:
     first = entry.failures[0]
+    symptom = carried(first)  # what a Py4JJavaError carries, as the title says
     lines = [
         MARKER.format(entry.fingerprint),
         # the run that opens the issue has reported this occurrence: a re-run adds no comment
         *filter(None, [occurrence_marker(entry.fingerprint, run_id)]),
-        f"**Symptom**: {inline_code(first.error_type)}: {inline_code(first.message)}",
+        f"**Symptom**: {inline_code(symptom.error_type)}: {inline_code(symptom.message)}",
     ]
     if entry.runbook is not None and entry.runbook.section is not None:
         fix = whole_fields(entry.runbook.section.body).get("fix", "")

@@ -1310,7 +1310,10 @@ def test_an_exception_that_only_carries_another_is_read_as_the_one_it_carries(
     failed = Failure("test", "tests/jobs/test_w.py::test_w", "Py4JJavaError", message, unexplained)
     links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
     [planned] = report.plan([failed], links)
-    assert planned.title == ("test_w.py::test_w: MetadataChangedException: The metadata changed")
+    assert planned.title == "test_w.py::test_w: MetadataChangedException: The metadata changed"
+    body = report.issue_body(planned, run_url=None, commit=None)
+    assert "`io.delta.exceptions.MetadataChangedException`: `The metadata changed`" in body
+    assert "An error occurred while calling o7.save." in body  # the evidence, whole
 
 
 def test_a_setting_the_runbook_names_spelled_out_in_words_is_a_signature(
