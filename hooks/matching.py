@@ -359,7 +359,15 @@ FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
 # Code blocks that show what a failure looks like (`**Symptoms**` then a fenced error line)
-SYMPTOM_BLOCK_LABELS = ("symptom", "error", "signature", "what you see", "sign")
+SYMPTOM_BLOCK_LABELS = (
+    "symptom",
+    "error",
+    "signature",
+    "what you see",
+    "sign",
+    "seen",
+    "looks like",
+)
 # What stands for the part that differs from one failure to the next: `...`, `<user>`, and a
 # name in single quotes (`cannot import name 'X' from ... module 'pkg.y'`)
 PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\n]{1,60}'")

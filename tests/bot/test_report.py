@@ -1357,3 +1357,23 @@ def test_a_quoted_kind_of_error_is_no_signature(tmp_path: Path) -> None:
         "Pipeline Error in model stg_orders: SQL compilation error: invalid identifier 'AMOUNT'"
     )
     assert linked(message, "ERROR", kind="log") == "w-2-a-column-is-gone-upstream"
+
+
+def test_a_code_block_labelled_seen_in_ci_shows_the_error(tmp_path: Path) -> None:
+    """ "Seen in CI" (or "Looks like") over a code block is what a failure looks like, as
+    "Symptom" is: its lines are signatures, found in the failure's report under its message."""
+    linked = linker(
+        tmp_path,
+        "# Docs CI\n\n### D-1 · The layout moved under a dependency bump\n\n"
+        "**Seen in CI**\n```\nSnapshot comparison failed\nPage 3: Rendered blocks differ\n```\n\n"
+        "**Why.** A dependency changed the layout.\n\n"
+        "### D-2 · The renderer cannot import a theme\n\n**Seen in CI**\n```\n"
+        "ModuleNotFoundError: No module named 'sphinx_book_theme'\n```\n\n"
+        "**Why.** Without its theme the snapshot comparison of every page fails: each page is "
+        "rendered blank, so the rendered blocks of the page differ from the stored ones.\n",
+    )
+    details = "Snapshot comparison failed\nPage 7: Rendered blocks differ\n\nExpected: ...\n"
+    assert (
+        linked("Snapshot comparison failed", "Failure", details=details)
+        == "d-1--the-layout-moved-under-a-dependency-bump"
+    )
