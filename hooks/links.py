@@ -93,6 +93,9 @@ OS_MESSAGES = frozenset(signature_text(os.strerror(n)) for n in range(1, 200) if
 ERRNO_PREFIX = re.compile(r"^\[?errno 0\]:? ?|^error 0:? ?")
 
 
+ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
+
+
 def _prose(parts: tuple[str, ...]) -> bool:
     """Is a quoted signature words (`Token validation failed`), not one identifier?"""
     return len(" ".join(parts).split()) > 1
@@ -351,11 +354,14 @@ class Links:
         (`decimal.InvalidOperation` in "will not convert" and in "rounding fails") decides only
         when the failure's words put one of them clearly first; else the next quote decides."""
         seen = [signature_text(text) for text in texts]
+        # an identifier (`Image.open`) in a traceback is a line of code, not the error; nor is
+        # one in a bare assertion (`assert <State.SETUP_ERROR> is <State.LOADED>`): the names
+        # there are what the test expected, the cause is in what it captured
+        named = [] if ASSERTION.match(seen[0]) else seen[:1]
         matching = [
             (_quote_rank(seen[0], parts), parts, sections)
             for parts, sections in self._quotes.items()
-            # an identifier (`Image.open`) in a traceback is a line of code, not the error
-            if any(contains_signature(t, parts) for t in (seen if _prose(parts) else seen[:1]))
+            if any(contains_signature(t, parts) for t in (seen if _prose(parts) else named))
         ]
         # in rank order: a quote several sections share that the words cannot settle gives way
         # to the next quote the failure shows (`error: command 'gcc' failed` is in the missing

@@ -1377,3 +1377,27 @@ def test_a_code_block_labelled_seen_in_ci_shows_the_error(tmp_path: Path) -> Non
         linked("Snapshot comparison failed", "Failure", details=details)
         == "d-1--the-layout-moved-under-a-dependency-bump"
     )
+
+
+def test_names_in_a_bare_assertion_are_the_expectation_not_the_error(tmp_path: Path) -> None:
+    """`assert <JobState.FAILED> is <JobState.DONE>` names what the test expected; a section
+    quoting `JobState.DONE` is not thereby the one that explains it. The log the test captured
+    says what went wrong."""
+    linked = linker(
+        tmp_path,
+        "# Jobs\n\n### J-1 Job stays queued: the worker is offline\n\n"
+        "**Symptom**: the job never reaches `JobState.DONE`; the scheduler logs "
+        "`worker not reachable; retrying in background`.\n**Fix**: restart the worker.\n\n"
+        "### J-2 Expired worker token\n\n**Symptom**: the scheduler logs "
+        "`worker pool for <queue> could not authenticate:` and the job fails at once.\n"
+        "**Fix**: rotate the worker token.\n",
+    )
+    message = "assert <JobState.FAILED: 'failed'> is <JobState.DONE: 'done'>"
+    details = (
+        "tests/test_jobs.py:20: in test_job_runs\n    assert job.state is JobState.DONE\n"
+        f"E   AssertionError: {message}\n"
+        "------------------------------ Captured log call -------------------------------\n"
+        "ERROR    scheduler:pool.py:88 worker pool for nightly could not authenticate: "
+        "token expired\n"
+    )
+    assert linked(message, "AssertionError", details=details) == "j-2-expired-worker-token"
