@@ -90,7 +90,7 @@ PYTHON_TEMPLATE = re.compile(
 # files"), as a quoted signature is compared: a runbook quoting one names its problem less
 # surely than other text
 OS_MESSAGES = frozenset(signature_text(os.strerror(n)) for n in range(1, 200) if os.strerror(n))
-ERRNO_PREFIX = re.compile(r"^\[?errno 0\]:? ?|^error 0:? ?")
+ERRNO_PREFIX = re.compile(r"^\[?errno \d+\]:? ?|^error \d+:? ?")
 
 
 ASSERTION = re.compile(r"(?:assertionerror: )?assert ")

@@ -375,7 +375,11 @@ ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATA
 # An error's name in a heading: an exception class (`TimeoutError`) or an error code spelled in
 # three or more capitalised words (`BucketAlreadyOwnedByYou`, `NoSuchKey`)
 ERROR_NAME_HEADING = re.compile(r"\b\w+(?:Error|Exception)\b|\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,}\b")
-VARIABLE = re.compile(r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}|\d+(?:\.\d+)*")
+VARIABLE = re.compile(
+    r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}"
+    # a number after "code", "data" ... is the error's own code, not a value of this run
+    r"|(?<![\d.])(?<!data )(?<!code )(?<!errno )(?<!error )(?<!status )\d+(?:\.\d+)*"
+)
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
 NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
 
@@ -526,7 +530,10 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
         return ()
     if set(tokens(fixed)) <= GENERIC_FAILURE_WORDS:
         return ()
-    parts = [signature_text(NUMBER_STAND_IN.sub("0", part)) for part in PLACEHOLDER.split(quote)]
+    # `N` stands for any number, as `...` for any text: an error's own code after "code N" is
+    # kept in the failure's text (`signature_text`), so the quote's N cannot be a plain 0
+    pieces = [piece for part in PLACEHOLDER.split(quote) for piece in NUMBER_STAND_IN.split(part)]
+    parts = [signature_text(piece) for piece in pieces]
     # a quote's closing full stop or "!" is the runbook's sentence, not the program's
     parts[-1] = parts[-1].rstrip(".!:;,")
     return tuple(part for part in parts if re.search(r"[a-z]", part))

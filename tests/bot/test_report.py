@@ -11,7 +11,12 @@ from runbook_guard.bot import report
 from runbook_guard.bot.failures import Failure
 from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.links import Links, same_problem
-from runbook_guard.hooks.matching import quoted_signatures
+from runbook_guard.hooks.matching import (
+    contains_signature,
+    quoted_in,
+    quoted_signatures,
+    signature_text,
+)
 from runbook_guard.hooks.named_values import parse_xml
 from tests.browser import live_references, render
 from tests.helpers import NETRA, need_shared
@@ -1401,3 +1406,33 @@ def test_names_in_a_bare_assertion_are_the_expectation_not_the_error(tmp_path: P
         "token expired\n"
     )
     assert linked(message, "AssertionError", details=details) == "j-2-expired-worker-token"
+
+
+def test_a_number_after_code_or_data_is_the_errors_own_code(tmp_path: Path) -> None:
+    """Numbers in a failure are this run's values (ports, ids, durations), except the one an
+    error names itself by: Active Directory's `data 532` (password expired) is not its
+    `data 775` (account locked). A quote's `N` still stands for any number."""
+    linked = linker(
+        tmp_path,
+        "# Directory\n\n## D-1: bind refused, password expired (data 532)\n\n"
+        "**Error:** `80090308: LdapErr: DSID-..., comment: AcceptSecurityContext error, data 532, "
+        "v...`\n\nReset the service account's password.\n\n"
+        "## D-2: bind refused, account locked (data 775)\n\n"
+        "**Error:** `80090308: LdapErr: DSID-..., comment: AcceptSecurityContext error, data 775, "
+        "v...`\n\nWait for the lockout window, then find what retried the old password.\n\n"
+        "## D-3: the sync job was killed\n\n**Error:** `sync finished with exit code N (killed)`"
+        "\n\nRaise the job's memory limit.\n",
+    )
+    message = (
+        "invalidCredentials - None - 80090308: LdapErr: DSID-0C09030B, comment: "
+        "AcceptSecurityContext error, data 775, v893 - bindResponse"
+    )
+    assert linked(message, "LDAPInvalidCredentialsResult") == (
+        "d-2-bind-refused-account-locked-data-775"
+    )
+    assert linked(message.replace("775", "532"), "LDAPInvalidCredentialsResult") == (
+        "d-1-bind-refused-password-expired-data-532"
+    )
+    [exit_code_n] = quoted_in("**Error:** `sync finished with exit code N (killed)`")
+    killed = signature_text("sync finished with exit code 137 (killed) after 812 s")
+    assert contains_signature(killed, exit_code_n)
