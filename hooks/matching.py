@@ -145,13 +145,15 @@ def words(text: str) -> list[frozenset[str]]:
 
 # A word of prose: no part of a dotted, underscored or CamelCase name of code, nor a call.
 PROSE_WORD = re.compile(r"(?<![\w.])[A-Za-z][a-z]+(?![\w.(])")
+QUOTED_WORD = re.compile(r"(['\"`])[\w.-]+\1")
 
 
 def prose_tokens(text: str) -> set[str]:
     """The tokens of what a text says rather than the code it names: its words of prose and
     the settings it names (`DATABASE_URL` is "database", "url"), not `AgentRegistry.__init__`
     or `llm_manager`."""
-    said = PROSE_WORD.findall(text)
+    # a word quoted alone is a value or a name (`unexpected keyword argument 'timeout'`)
+    said = PROSE_WORD.findall(QUOTED_WORD.sub(" ", text))
     said += [part for name in SETTING_NAME.findall(text) for part in name.split("_")]
     return set(tokens(" ".join(said)))
 

@@ -1436,3 +1436,21 @@ def test_a_number_after_code_or_data_is_the_errors_own_code(tmp_path: Path) -> N
     [exit_code_n] = quoted_in("**Error:** `sync finished with exit code N (killed)`")
     killed = signature_text("sync finished with exit code 137 (killed) after 812 s")
     assert contains_signature(killed, exit_code_n)
+
+
+def test_a_word_quoted_alone_is_a_name_not_what_the_failure_says(tmp_path: Path) -> None:
+    """`create_connection() got an unexpected keyword argument 'timeout'` is a call's signature
+    changing under an upgrade; 'timeout' is the argument's name, not a timeout that happened."""
+    linked = linker(
+        tmp_path,
+        "# Tests\n\n### 3. Stream connection failures\n\n"
+        "**Symptom**: stream tests timeout\n**Root Cause**: the stream bridge is not started\n"
+        "**Fix**: start the bridge before the test connects\n\n### 4. Database errors\n\n"
+        "**Symptom**: psycopg2.OperationalError\n**Fix**: start the database\n",
+    )
+    message = "BaseEventLoop.create_connection() got an unexpected keyword argument 'timeout'"
+    assert linked(message, "ERROR", kind="log") is None
+    # said in words, a timeout of the stream's connection is that section's
+    assert linked("stream connection timeout after 30 s", "ERROR", kind="log") == (
+        "3-stream-connection-failures"
+    )
