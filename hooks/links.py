@@ -96,6 +96,13 @@ ERRNO_PREFIX = re.compile(r"^\[?errno \d+\]:? ?|^error \d+:? ?")
 ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
 
 
+def _names(text: str, identifier: str) -> bool:
+    """Does `text` name `identifier` whole? Not as the head of a longer dotted name: a package
+    (`slack_sdk`) in `slack_sdk.errors.SlackApiError` says which library, not which error."""
+    pattern = rf"(?<!\w){re.escape(identifier)}(?!\w|\.\w)"
+    return re.search(pattern, text) is not None
+
+
 def _prose(parts: tuple[str, ...]) -> bool:
     """Is a quoted signature words (`Token validation failed`), not one identifier?"""
     return len(" ".join(parts).split()) > 1
@@ -361,7 +368,11 @@ class Links:
         matching = [
             (_quote_rank(seen[0], parts), parts, sections)
             for parts, sections in self._quotes.items()
-            if any(contains_signature(t, parts) for t in (seen if _prose(parts) else named))
+            if (
+                any(contains_signature(t, parts) for t in seen)
+                if _prose(parts)
+                else any(_names(t, parts[0]) for t in named)
+            )
         ]
         # in rank order: a quote several sections share that the words cannot settle gives way
         # to the next quote the failure shows (`error: command 'gcc' failed` is in the missing

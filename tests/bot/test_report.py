@@ -568,8 +568,9 @@ VENDOR_RUNBOOK = """# Messaging postmortems
 
 
 def test_a_status_the_chosen_section_does_not_name_gives_way(tmp_path: Path) -> None:
-    """`mailer_client` quoted by the 401 incident would take a 403 from that client; the 403
-    goes to the one incident naming 403. A status no section names changes nothing."""
+    """A 403 from the mail client goes to the one incident naming 403, a 401 to the one naming
+    401. The client's name (`mailer_client`, quoted by the 401 incident) claims none of its
+    errors: a 429 no section names is `needs-runbook`."""
     linked = linker(tmp_path, VENDOR_RUNBOOK)
     message = "mailer_client.exceptions.ForbiddenError: HTTP Error 403: Forbidden"
     assert linked(message, "ForbiddenError") == ("incident-2-mail-from-an-unverified-sender")
@@ -580,7 +581,7 @@ def test_a_status_the_chosen_section_does_not_name_gives_way(tmp_path: Path) -> 
     message = "pushes to reinstalled apps: the push gateway answered HTTP Error 401"
     assert linked(message, "PushError") == "incident-4-pushes-to-reinstalled-apps"
     message = "mailer_client.exceptions.TooManyRequests: HTTP Error 429"
-    assert linked(message, "TooManyRequests") == ("incident-1-mail-refused-after-a-key-rotation")
+    assert linked(message, "TooManyRequests") is None
 
 
 def test_error_codes_in_fields_whole_messages_and_numbers(tmp_path: Path) -> None:
@@ -1454,3 +1455,23 @@ def test_a_word_quoted_alone_is_a_name_not_what_the_failure_says(tmp_path: Path)
     assert linked("stream connection timeout after 30 s", "ERROR", kind="log") == (
         "3-stream-connection-failures"
     )
+
+
+def test_a_quoted_package_name_is_no_signature_of_its_errors(tmp_path: Path) -> None:
+    """A section that names the client library (`acme_sdk`) is not the one every error of that
+    library belongs to: `acme_sdk.errors.ApiError` names something inside the package. A quoted
+    function still counts under its module's name (`get_token` in `acme_sdk.auth.get_token`)."""
+    linked = linker(
+        tmp_path,
+        "# Acme\n\n### 1. Socket mode drops\n\n**Symptom**: the `acme_sdk` socket client logs "
+        "that the connection to the remote host was lost and never reconnects.\n"
+        "**Fix**: upgrade the client.\n\n### 2. Daily quota used up\n\n"
+        "**Symptom**: every call fails until midnight UTC, the project's daily quota is used.\n"
+        "**Fix**: batch the calls; ask for a higher quota.\n\n### 3. Token never fetched\n\n"
+        "**Symptom**: `get_token` was never called before the first request.\n"
+        "**Fix**: call it in the app factory.\n",
+    )
+    quota = "acme_sdk.errors.ApiError: daily quota used up for project 12, retry after midnight"
+    assert linked(quota, "ApiError") == "2-daily-quota-used-up"
+    token = "TokenMissing: no token for this client, call `acme_sdk.auth.get_token` first"
+    assert linked(token, "TokenMissing") == "3-token-never-fetched"
