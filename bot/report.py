@@ -329,26 +329,18 @@ def plan(
             resolution = explicit if explicit and explicit.url else None
         if resolution is None:
             # the exception's name, found whole on a runbook's symptom line, is strong evidence
-            resolution = links.for_text(
-                _views(first, patterns),
-                # the class's own name too: a runbook writes `ServerSelectionTimeoutError`,
-                # a traceback `pymongo.errors.ServerSelectionTimeoutError`
-                tuple(
-                    dict.fromkeys(
-                        [
-                            first.error_type,
-                            first.error_type.rsplit(".", 1)[-1],
-                            # a setting the runbook names, spelled out in the message
-                            *links.settings_named(_own_message(first)),
-                        ]
-                    )
-                ),
-                messages=[message_gist(_own_message(first))],
-                meanings=known_meanings(first),
-                min_words=MIN_SHARED_WORDS,
-                ignore=FAILURE_BOILERPLATE,
-                threshold=FAILURE_THRESHOLD,
-            )
+            # the class's own name too: a runbook writes `ServerSelectionTimeoutError`, a
+            # traceback `pymongo.errors.ServerSelectionTimeoutError`
+            names = tuple(dict.fromkeys([first.error_type, first.error_type.rsplit(".", 1)[-1]]))
+            # a setting a runbook names, written or spelled out in the message ("No Google
+            # Client ID found"), is what failed; one that several sections name (`SERVICE_ID`
+            # in its own section and the index's) lifts them all, so it counts only when the
+            # words alone link nothing
+            message = _own_message(first)
+            distinct = links.settings_named(message, in_one_section=True)
+            resolution = _linked(links, first, patterns, (*names, *distinct))
+            if resolution is None and (shared := links.settings_named(message)) != distinct:
+                resolution = _linked(links, first, patterns, (*names, *shared))
         # labels that tell issues apart: what failed (a test, a log line, a finding) and a
         # severity only where it is not the usual `error` (on every issue it said nothing)
         tags = [BOT_LABEL, *labels, KIND_LABELS.get(first.kind, first.kind)]
@@ -372,6 +364,21 @@ def plan(
             created += 1
         planned.append(entry)
     return planned
+
+
+def _linked(
+    links: Links, failure: Failure, patterns: Iterable[LogPattern], phrases: tuple[str, ...]
+) -> Resolution | None:
+    """The section the failure's views, message and meanings link to, by `phrases` too."""
+    return links.for_text(
+        _views(failure, patterns),
+        phrases,
+        messages=[message_gist(_own_message(failure))],
+        meanings=known_meanings(failure),
+        min_words=MIN_SHARED_WORDS,
+        ignore=FAILURE_BOILERPLATE,
+        threshold=FAILURE_THRESHOLD,
+    )
 
 
 KIND_LABELS = {

@@ -211,19 +211,22 @@ class Links:
         return explaining or list(sections)
 
     @cached_property
-    def _settings(self) -> dict[tuple[str, ...], str]:
-        """The settings the explaining sections name (`GOOGLE_CLIENT_ID`), by their words."""
-        found: dict[tuple[str, ...], str] = {}
+    def _settings(self) -> dict[tuple[str, ...], tuple[str, int]]:
+        """The settings the explaining sections name (`GOOGLE_CLIENT_ID`), by their words: the
+        name and how many sections name it."""
+        found: dict[tuple[str, ...], tuple[str, int]] = {}
         for section in self._explaining:
-            for name in SETTING_NAME.findall(f"{section.title}\n{section.body}"):
+            for name in set(SETTING_NAME.findall(f"{section.title}\n{section.body}")):
                 parts = tuple(part.lower() for part in name.split("_") if part)
                 if len(parts) >= 2:
-                    found.setdefault(parts, name)
+                    first, count = found.get(parts, (name, 0))
+                    found[parts] = (first, count + 1)
         return found
 
-    def settings_named(self, text: str) -> list[str]:
+    def settings_named(self, text: str, *, in_one_section: bool = False) -> list[str]:
         """The settings a runbook names that `text` names too, as written or spelled out in
-        words: "No Google Client ID found" names `GOOGLE_CLIENT_ID`."""
+        words: "No Google Client ID found" names `GOOGLE_CLIENT_ID`. With `in_one_section`,
+        only those one section names: a setting several name tells none of them apart."""
         settings = self._settings
         if not settings:
             return []
@@ -232,8 +235,8 @@ class Links:
         named = []
         for start in range(len(said)):
             for size in range(2, longest + 1):
-                name = settings.get(tuple(said[start : start + size]))
-                if name is not None:
+                name, sections = settings.get(tuple(said[start : start + size]), ("", 0))
+                if name and (sections == 1 or not in_one_section):
                     named.append(name)
         return list(dict.fromkeys(named))
 

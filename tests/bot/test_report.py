@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -1475,3 +1477,27 @@ def test_a_quoted_package_name_is_no_signature_of_its_errors(tmp_path: Path) -> 
     assert linked(quota, "ApiError") == "2-daily-quota-used-up"
     token = "TokenMissing: no token for this client, call `acme_sdk.auth.get_token` first"
     assert linked(token, "TokenMissing") == "3-token-never-fetched"
+
+
+def test_the_bundled_examples_failures_link_as_the_demo_shows(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make demo` files examples/junit.xml against the shipped runbook: the clock-built service
+    id is that section's (its `SERVICE_ID` is also in the named-values section: a setting named
+    in the message must not lift both into a tie), the near-zero test time its own, and the
+    user-id format error no section's."""
+    from runbook_guard.bot.cli import main
+
+    root = Path(__file__).parents[2]
+    monkeypatch.chdir(root)
+    for name in [n for n in os.environ if n.startswith("GITHUB_")]:
+        monkeypatch.delenv(name)
+    junit = str(root / "examples" / "junit.xml")
+    assert main(["report", "--dry-run", "--format", "json", "--junit", junit]) == 0
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    linked = {i["failures"][0]: (i["runbook"] or "").partition("#")[2] for i in issues}
+    assert linked == {
+        "tests/e2e/test_websocket.py::test_agent_events": "tests-that-finish-in-no-time",
+        "tests/unit/test_ids.py::test_user_id_format": "",
+        "tests/integration/test_auth.py::test_service_auth": "service-id-built-from-the-clock",
+    }
