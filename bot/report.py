@@ -336,11 +336,11 @@ def plan(
             # Client ID found"), is what failed; one that several sections name (`SERVICE_ID`
             # in its own section and the index's) lifts them all, so it counts only when the
             # words alone link nothing
-            message = _own_message(first)
-            distinct = links.settings_named(message, in_one_section=True)
+            settings = links.settings_named(_own_message(first))
+            distinct = tuple(name for name, sections in settings.items() if sections == 1)
             resolution = _linked(links, first, patterns, (*names, *distinct))
-            if resolution is None and (shared := links.settings_named(message)) != distinct:
-                resolution = _linked(links, first, patterns, (*names, *shared))
+            if resolution is None and len(settings) > len(distinct):
+                resolution = _linked(links, first, patterns, (*names, *settings))
         # labels that tell issues apart: what failed (a test, a log line, a finding) and a
         # severity only where it is not the usual `error` (on every issue it said nothing)
         tags = [BOT_LABEL, *labels, KIND_LABELS.get(first.kind, first.kind)]

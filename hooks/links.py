@@ -24,6 +24,7 @@ from runbook_guard.hooks.matching import (
     contains_signature,
     explains,
     index_rows,
+    prose_tokens,
     quoted_in,
     quoted_signatures,
     rule_query,
@@ -99,6 +100,8 @@ ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
 def _names(text: str, identifier: str) -> bool:
     """Does `text` name `identifier` whole? Not as the head of a longer dotted name: a package
     (`slack_sdk`) in `slack_sdk.errors.SlackApiError` says which library, not which error."""
+    if identifier not in text:  # most quotes, and no pattern to compile for them
+        return False
     pattern = rf"(?<!\w){re.escape(identifier)}(?!\w|\.\w)"
     return re.search(pattern, text) is not None
 
@@ -223,22 +226,22 @@ class Links:
                     found[parts] = (first, count + 1)
         return found
 
-    def settings_named(self, text: str, *, in_one_section: bool = False) -> list[str]:
+    def settings_named(self, text: str) -> dict[str, int]:
         """The settings a runbook names that `text` names too, as written or spelled out in
-        words: "No Google Client ID found" names `GOOGLE_CLIENT_ID`. With `in_one_section`,
-        only those one section names: a setting several name tells none of them apart."""
+        words ("No Google Client ID found" names `GOOGLE_CLIENT_ID`), each with how many
+        sections name it: a setting several name tells none of them apart."""
         settings = self._settings
         if not settings:
-            return []
+            return {}
         longest = max(map(len, settings))
         said = re.findall(r"[a-z0-9]+", text[:5000].lower())
-        named = []
+        named: dict[str, int] = {}
         for start in range(len(said)):
             for size in range(2, longest + 1):
-                name, sections = settings.get(tuple(said[start : start + size]), ("", 0))
-                if name and (sections == 1 or not in_one_section):
-                    named.append(name)
-        return list(dict.fromkeys(named))
+                found = settings.get(tuple(said[start : start + size]))
+                if found is not None:
+                    named.setdefault(*found)
+        return named
 
     @cached_property
     def _failure_matcher(self) -> Matcher:
@@ -616,10 +619,10 @@ class Links:
         # a section that shares only the names of code with the failure explains nothing of
         # it: `AgentRegistry.__init__() missing 1 required positional argument` is no symptom of
         # the section whose fix says "verify AgentRegistry.set_websocket_manager() is called"
+        said = set().union(*(prose_tokens(text) for text in [*texts, *messages])) - ignore
         found = [
             match
             for match in found
-            if matcher.names(match, phrases)
-            or any(matcher.shares_prose(text, match, ignore) for text in [*texts, *messages])
+            if matcher.names(match, phrases) or matcher.holds_any(match, said)
         ]
         return max(found, key=lambda match: match.score) if found else None

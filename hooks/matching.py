@@ -300,7 +300,7 @@ class Matcher:
         phrase (an exception's name) stands whole on one of its lines. One shared word is chance
         ("order", "value"); three, or the exception a section's symptom line names, are a
         signature."""
-        weights = self._weights[self.sections.index(match.section)]
+        weights = self._weights[self._position[id(match.section)]]
         shared = {word - ignore for word in words(text) if (word - ignore) & weights.keys()}
         return len(shared) + (2 if self.names(match, phrases) else 0)
 
@@ -308,18 +308,23 @@ class Matcher:
         """Does one of the matched section's lines hold a phrase (an exception's name) whole? A
         built-in exception (`RuntimeError`) is raised for every kind of problem: its name on a
         section's line is no signature."""
-        i = self.sections.index(match.section)
+        i = self._position[id(match.section)]
         return any(
             phrase.on(self._lines[i], self._symptom_lines[i])
             for phrase in _phrase_tokens(phrases)
             if not phrase.builtin
         )
 
-    def shares_prose(self, text: str, match: Match, ignore: frozenset[str] = frozenset()) -> bool:
-        """Does the matched section hold a word `text` says in prose (`prose_tokens`), not only
-        the names of code it mentions?"""
-        weights = self._weights[self.sections.index(match.section)]
-        return any(word in weights for word in prose_tokens(text) - ignore)
+    def holds_any(self, match: Match, said: set[str]) -> bool:
+        """Does the matched section hold one of the tokens `said` (`prose_tokens` of a failure:
+        what it says, not the names of code it mentions)?"""
+        weights = self._weights[self._position[id(match.section)]]
+        return not said.isdisjoint(weights)
+
+    @cached_property
+    def _position(self) -> dict[int, int]:
+        """Each section's place in `sections`, by identity (a Section compares by its fields)."""
+        return {id(section): i for i, section in enumerate(self.sections)}
 
 
 # -- failures: what a section says of a failure -------------------------------------------------
