@@ -69,6 +69,8 @@ NUMBERED_ERROR = re.compile(r"\b(?:error|code)\s*:?\s*#?(\d{4,6})\b", re.I)
 # An error number a section's title names ("A deep path fails with WinError 206"), any length:
 # a title is about it. Keyed with its kind, so `[WinError 206]` is not `exit code 206`.
 TITLED_NUMBER = re.compile(r"\b(winerror|errno|error|exit code|code)\s*:?\s*#?(\d{1,6})\b", re.I)
+# not a port (":8123", "port 8123"), a path's, a date's or a size's ("90000ms")
+BARE_ERROR_NUMBER = re.compile(r"(?<![\w.:/-])(?<!port )(\d{4,6})(?![\w.:/-])", re.I)
 SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
 # for a failure, above the threshold too, its section must score this many times the next
 # one's on another problem: a near tie between two sections is a coin flip
@@ -113,6 +115,13 @@ def _prose(parts: tuple[str, ...]) -> bool:
 
 def _numbered(kind: str, number: str) -> str:
     return f"{' '.join(kind.lower().split())} {int(number)}"
+
+
+def _error_numbers(text: str) -> set[str]:
+    """The error numbers a line shows: after their kind ("error code: 50013", "WinError 206")
+    or alone, four to six digits (MySQL's `(1071, 'Specified key was too long')`)."""
+    found = {str(int(n)) for _, n in TITLED_NUMBER.findall(text)}
+    return found | {str(int(n)) for n in BARE_ERROR_NUMBER.findall(text)}
 
 
 def _without_errno(text: str) -> str:
@@ -454,10 +463,12 @@ class Links:
             if (about | named) & shown:
                 return None
             about_only = not (about | named)
+        numbers = _error_numbers(text.split("\n", 1)[0])
         found = [
             section
             for about, named, section in self._status_codes
             if shown & (about if about_only else about | named)
+            and not self._titles_another_number(section, numbers)
         ]
         return found[0] if len(found) == 1 else None
 
@@ -625,4 +636,19 @@ class Links:
             for match in found
             if matcher.names(match, phrases) or matcher.holds_any(match, said)
         ]
+        # nor does one whose title names another error of the same family: "1366 Incorrect
+        # string value" for `(1071, 'Specified key was too long')`
+        shown = _error_numbers(texts[0].split("\n", 1)[0])
+        found = [match for match in found if not self._titles_another_number(match.section, shown)]
         return max(found, key=lambda match: match.score) if found else None
+
+    @cached_property
+    def _title_numbers(self) -> dict[int, set[str]]:
+        return {id(section): _error_numbers(section.title) for section in self._explaining}
+
+    def _titles_another_number(self, section: Section, shown: set[str]) -> bool:
+        """Does the section's title name error numbers ("Missing Permissions (403, error code
+        50013)") and the failure show others, none of them (`error code: 50001`)? The title
+        says which error of a family the section is about."""
+        numbers = self._title_numbers.get(id(section), set())
+        return bool(numbers and shown and not numbers & shown)

@@ -1479,6 +1479,31 @@ def test_a_quoted_package_name_is_no_signature_of_its_errors(tmp_path: Path) -> 
     assert linked(token, "TokenMissing") == "3-token-never-fetched"
 
 
+def test_a_title_naming_one_error_number_explains_no_other(tmp_path: Path) -> None:
+    """A title that names its error's number is about that error only: the same family's
+    other numbers ("error code: 50001" against "error code 50013"; a vendor's `(4032, ...)`
+    against "4031 Disk quota reached") are `needs-runbook`, by the words and by the status."""
+    linked = linker(
+        tmp_path,
+        "# Relay\n\n## Refused by the chat API (403, error code 50013)\n\n**Symptom.** The "
+        "bot may not post in the channel: a role it lacks.\n**Fix.** Grant the bot role "
+        "the post permission.\n\n"
+        "## 4031 Disk quota reached on the archive volume\n\n**Symptom.** Archive writes "
+        "stop; the archive volume refuses every write.\n**Fix.** Prune the archive.\n",
+        error_type="RelayError",
+    )
+
+    assert linked("403 Forbidden (error code: 50013): Missing Permissions") == (
+        "refused-by-the-chat-api-403-error-code-50013"
+    )
+    assert linked("403 Forbidden (error code: 50001): Missing Access") is None
+    assert linked("FORBIDDEN (status code: 403): Cannot send messages to this user") is None
+    assert linked("(4031, 'Disk quota reached on the archive volume')") == (
+        "4031-disk-quota-reached-on-the-archive-volume"
+    )
+    assert linked("(4032, 'Archive volume is read-only; write refused')") is None
+
+
 def test_the_bundled_examples_failures_link_as_the_demo_shows(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
