@@ -96,6 +96,10 @@ OS_MESSAGES = frozenset(signature_text(os.strerror(n)) for n in range(1, 200) if
 ERRNO_PREFIX = re.compile(r"^\[?errno \d+\]:? ?|^error \d+:? ?")
 
 
+# An exception's class name as a traceback ends with it: CamelCase, or any name ending so
+CLASS_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]\w*(?:Error|Exception|Failure)")
+MESSAGE_WORD = re.compile(r"[a-z]{2,}")
+SAME_MESSAGE_SHARE = (2, 3)  # of a quoted message's words, in a failure printing that message
 ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
 
 
@@ -640,7 +644,48 @@ class Links:
         # string value" for `(1071, 'Specified key was too long')`
         shown = _error_numbers(texts[0].split("\n", 1)[0])
         found = [match for match in found if not self._titles_another_number(match.section, shown)]
+        # nor one that quotes the failure's exception with another message
+        found = [m for m in found if not self._quotes_another_message(m.section, texts, phrases)]
         return max(found, key=lambda match: match.score) if found else None
+
+    @cached_property
+    def _section_quotes(self) -> dict[int, list[tuple[str, ...]]]:
+        """Each explaining section's quoted signatures, by the section's identity."""
+        quotes: dict[int, list[tuple[str, ...]]] = {}
+        for parts, sections in self._quotes.items():
+            for section in sections:
+                quotes.setdefault(id(section), []).append(parts)
+        return quotes
+
+    def _quotes_another_message(
+        self, section: Section, texts: Sequence[str], phrases: Sequence[str]
+    ) -> bool:
+        """Does the section quote the failure's exception with another message? One class
+        carries many problems: a section quoting `AuthenticationException: Authentication
+        failed.` is about that message, not `Authentication timeout.`; the quote's words,
+        most of them, are in the failure when it is the same message printed another way
+        (other values, a wrapper's prefix, a library's newer wording)."""
+        quotes = self._section_quotes.get(id(section), [])
+        names = [
+            short.lower() for p in phrases if CLASS_NAME.fullmatch(short := p.rsplit(".", 1)[-1])
+        ]
+        if not quotes or not names:
+            return False
+        # what each quote says after the exception's name: its message, as words
+        messages = []
+        for parts in quotes:
+            name = next((name for name in names if name in parts[0]), None)
+            if name is not None:
+                words = set(
+                    MESSAGE_WORD.findall(" ".join([parts[0].partition(name)[2], *parts[1:]]))
+                )
+                if words:
+                    messages.append(words)
+        said = set(MESSAGE_WORD.findall(" ".join(signature_text(text) for text in texts)))
+        return bool(messages) and all(
+            len(words & said) * SAME_MESSAGE_SHARE[1] < len(words) * SAME_MESSAGE_SHARE[0]
+            for words in messages
+        )
 
     @cached_property
     def _title_numbers(self) -> dict[int, set[str]]:

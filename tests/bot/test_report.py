@@ -1504,6 +1504,35 @@ def test_a_title_naming_one_error_number_explains_no_other(tmp_path: Path) -> No
     assert linked("(4032, 'Archive volume is read-only; write refused')") is None
 
 
+def test_a_section_quoting_its_exceptions_message_explains_no_other_message(
+    tmp_path: Path,
+) -> None:
+    """One exception class carries many problems. A section that quotes it with its message
+    (`TransferRefused: quota exceeded for the tenant`) is about that message: the same class
+    with another message is `needs-runbook`, though it shares the section's words. The same
+    message printed another way (other values, a wrapper's prefix) is still the section's."""
+    linked = linker(
+        tmp_path,
+        "# Transfers\n\n## Uploads to the partner drop are refused\n\n"
+        "**Looks like:** `TransferRefused: quota exceeded for the tenant (used 9 of 5 GB)`\n\n"
+        "**Cause:** the partner drop counts every upload of the tenant against one quota; "
+        "the nightly upload of partner exports fills it.\n\n"
+        "**Do:** ask the partner to raise the upload quota, or prune old exports.\n\n"
+        "## Partner drop host keys rotated\n\n**Looks like:** the upload hangs at the "
+        "host key prompt.\n\n**Do:** refresh known_hosts from the partner's published "
+        "keys.\n",
+        error_type="drop.errors.TransferRefused",
+    )
+
+    assert linked("TransferRefused: quota exceeded for the tenant (used 12 of 10 GB)") == (
+        "uploads-to-the-partner-drop-are-refused"
+    )
+    assert linked(
+        "TransferRefused: drop-eu-2: quota exceeded for tenant (used 12 GB of 10 GB)"
+    ) == ("uploads-to-the-partner-drop-are-refused")
+    assert linked("TransferRefused: partner drop refused the upload: tenant suspended") is None
+
+
 def test_the_bundled_examples_failures_link_as_the_demo_shows(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
