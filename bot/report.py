@@ -205,6 +205,15 @@ KNOWN_MEANINGS = (
         ),
         "websocket connection failure",
     ),
+    (
+        # a container engine that is not up, as Docker, Docker Desktop and Podman's clients say
+        re.compile(
+            r"Cannot connect to the Docker daemon|Is the docker daemon running"
+            r"|error during connect: .*(?i:docker)|Docker Desktop (?:service )?is not running"
+            r"|unable to connect to Podman"
+        ),
+        "docker daemon not running, docker won't start",
+    ),
 )
 
 

@@ -382,6 +382,13 @@ ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATA
 # An error's name in a heading: an exception class (`TimeoutError`) or an error code spelled in
 # three or more capitalised words (`BucketAlreadyOwnedByYou`, `NoSuchKey`)
 ERROR_NAME_HEADING = re.compile(r"\b\w+(?:Error|Exception)\b|\b[A-Z][a-z]+(?:[A-Z][a-z]+){2,}\b")
+# A heading that names a failing state ("When Docker Won't Start", "If the build hangs"): the
+# commands under it are what to do about that failure
+FAILURE_HEADING = re.compile(
+    r"^(?:when|if)\b.*\b(?:won'?t|doesn'?t|don'?t|can'?t|cannot|fails?|hangs?|crash(?:es)?"
+    r"|is down|not|stuck|times? out)\b",
+    re.I,
+)
 VARIABLE = re.compile(
     r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}"
     # a number after "code", "data" ... is the error's own code, not a value of this run
@@ -440,8 +447,13 @@ def explains(section: Section) -> bool:
     lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
     if not lines:
         # only code: an error it shows (a log excerpt) explains; a command to run does not,
-        # unless the heading above it names the error (`## BucketAlreadyOwnedByYou in CI`)
-        return bool(ERROR_TEXT.search(section.body) or ERROR_NAME_HEADING.search(section.title))
+        # unless the heading above it names the error (`## BucketAlreadyOwnedByYou in CI`) or
+        # a failing state (`### When Docker Won't Start`)
+        return bool(
+            ERROR_TEXT.search(section.body)
+            or ERROR_NAME_HEADING.search(section.title)
+            or FAILURE_HEADING.search(section.title)
+        )
     # a list, a checklist or a table of values explains nothing; a table whose columns say
     # what you see and what to do ("Symptom | Cause | Fix") does, as does one whose rows do
     # (`| **Symptom** | ... |` then `| **Root cause** | ... |`, under an empty header)

@@ -818,6 +818,35 @@ def test_a_command_under_a_heading_that_names_the_error_explains_it(tmp_path: Pa
     assert linked("could not reset the broker: connection closed", "BrokerError") is None
 
 
+def test_a_container_engine_that_is_down_goes_to_the_section_on_it(tmp_path: Path) -> None:
+    """`### When the container engine won't start` over commands only: its heading names a
+    failing state, so it explains. Docker's, Docker Desktop's and Podman's clients each say
+    in their own words that the engine is not up; the database section that runs `docker ps`
+    and blames a database "not running" shares more of those words, and is not it. Commands
+    under a heading that names no failure (`### Rebuild the images`) still explain nothing."""
+    linked = linker(
+        tmp_path,
+        "# Test services\n\n### 3. Database errors\n\n**Symptom**: OperationalError\n"
+        "**Root Cause**: the database service is not running\n**Diagnosis**:\n```bash\n"
+        "docker ps | grep postgres\ndocker logs test-postgres\n```\n\n"
+        "### When Docker Won't Start\n\n```bash\n# is the engine up?\ndocker info\n"
+        "# start it again\nsystemctl --user restart docker\n```\n\n"
+        "### Rebuild the images\n\n```bash\ndocker compose build --no-cache\n```\n",
+    )
+    down = [
+        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+        "Is the docker daemon running?",
+        "error during connect: Get http://%2F%2F.%2Fpipe%2FdockerDesktopLinuxEngine/v1.47/"
+        "containers/json: open //./pipe/dockerDesktopLinuxEngine: no such file",
+        "Docker Desktop service is not running",
+        "Error: unable to connect to Podman socket: dial tcp 127.0.0.1:61001: connect: "
+        "connection refused",
+    ]
+    for message in down:
+        assert linked(message, "ServiceStartError", kind="log") == "when-docker-wont-start"
+    assert linked("docker compose build failed: no space left on device", "BuildError") is None
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
