@@ -198,10 +198,11 @@ KNOWN_MEANINGS = (
         "event loop",
     ),
     (
-        # the websockets library's words for a connection that never opened or was cut
+        # the websockets library's words for a connection that never opened or was cut (a
+        # close code other than 1000, the normal closure)
         re.compile(
             r"during opening handshake|did not receive a valid HTTP response"
-            r"|no close frame received or sent|(?:received|sent) 1\d\d\d \("
+            r"|no close frame received or sent|(?:received|sent) 1(?!000)\d\d\d \("
         ),
         "websocket connection failure",
     ),

@@ -24,6 +24,7 @@ from runbook_guard.hooks.matching import (
     contains_signature,
     explains,
     index_rows,
+    plain_words,
     prose_tokens,
     quoted_in,
     quoted_signatures,
@@ -443,6 +444,21 @@ class Links:
                 found += [section for title, section in self._title_words if title == wanted]
         return found[0] if len(found) == 1 else None
 
+    def _meaning_titled(self, meanings: Sequence[str]) -> Section | None:
+        """The one section whose title says what a well-known message means, all its words
+        among the meaning's ("3. WebSocket Connection Failures" for a close code's "websocket
+        connection failure"; "When Docker Won't Start" for a daemon that does not answer)."""
+        found = []
+        for meaning in meanings:
+            said = plain_words(meaning)
+            found += [
+                section
+                for section in self._explaining
+                if len(title := plain_words(section.title, GENERIC_TITLE_WORDS)) > 1
+                and title <= said
+            ]
+        return found[0] if len(set(map(id, found))) == 1 else None
+
     def _by_status(self, text: str, unless: Section | None = None) -> Section | None:
         """The one section whose title or symptom names an HTTP or WebSocket status code the
         failure's message shows (`assert 403 == 302` against "Symptom: 401/403 errors"), or
@@ -547,6 +563,7 @@ class Links:
             (quote[0] if quote else None)
             or self._coded(texts, messages)
             or self._titled(phrases)
+            or self._meaning_titled(meanings)
             # a meaning as specific as "coroutine never awaited" is described; "event loop" is not
             or self._described([*messages, *(m for m in meanings if len(m.split()) >= 3)])
         )

@@ -80,6 +80,13 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def plain_words(text: str, leave_out: frozenset[str] = frozenset()) -> set[str]:
+    """A text's words as a reader sees them, stemmed: `WebSocket` is one word, "won't" one;
+    numbers, stop words and `leave_out` are left out."""
+    words = re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower())
+    return {_stem(word) for word in words if word not in STOPWORDS and word not in leave_out}
+
+
 def name_words(name: str) -> set[str]:
     """An exception's name as a runbook writes it in words, its generic tail ("error") left
     out: `OutOfMemoryError` is "out of memory", `UnpicklingError` "unpickling". Empty for a

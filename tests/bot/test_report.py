@@ -847,6 +847,32 @@ def test_a_container_engine_that_is_down_goes_to_the_section_on_it(tmp_path: Pat
     assert linked("docker compose build failed: no space left on device", "BuildError") is None
 
 
+def test_a_title_saying_what_a_well_known_message_means_is_its_section(tmp_path: Path) -> None:
+    """A WebSocket close code (`received 1011 (internal error)`) means a WebSocket connection
+    failure: the one section titled so explains it, though the database and cache sections
+    share the message's "connection" and every section its "WebSocket"."""
+    linked = linker(
+        tmp_path,
+        "# Suite\n\n### 2. WebSocket Connection Failures\n**Symptom**: WebSocket tests time "
+        "out\n**Root Cause**: WebSocket not initialized\n**Fix**: start the WebSocket bridge "
+        "first\n\n### 3. Database Connection Errors\n**Symptom**: psycopg2.OperationalError\n"
+        "**Root Cause**: Database not running\n\n### 4. Cache Connection Errors\n"
+        "**Symptom**: redis.ConnectionError\n**Root Cause**: Redis not running\n\n"
+        "### Issue: No WebSocket Events\n**Problem**: the agent runs, the WebSocket gets no "
+        "events\n**Fix**: emit through the bridge\n\n### Issue: WebSocket Events Out of Order\n"
+        "**Problem**: events reach the WebSocket in the wrong order\n**Fix**: send them from "
+        "one task\n\n### Issue: Events Sent to Wrong User\n**Problem**: a WebSocket event "
+        "reaches another user's connection\n**Fix**: route by the user's connection id\n",
+        error_type="ConnectionClosedError",
+    )
+
+    closed = "received 1011 (internal error) Internal error; then sent 1011 (internal error)"
+    assert linked(closed) == "2-websocket-connection-failures"
+    assert linked("no close frame received or sent") == "2-websocket-connection-failures"
+    # a message meaning nothing well known is the words' to link, or not
+    assert linked("sent 1000 (OK); then received 1000 (OK) bye") is None
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
