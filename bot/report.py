@@ -215,6 +215,16 @@ KNOWN_MEANINGS = (
         ),
         "docker daemon not running, docker won't start",
     ),
+    (
+        # Python's words for an import that failed, logged without the exception's name
+        re.compile(r"cannot import name '|No module named '"),
+        "import error",
+    ),
+    (
+        # redis-py's connection error: `Error 111 connecting to localhost:6379. Connection refused.`
+        re.compile(r"\bError \d+ connecting to [\w.-]+:\d+\."),
+        "redis connection error",
+    ),
 )
 
 

@@ -101,6 +101,8 @@ ERRNO_PREFIX = re.compile(r"^\[?errno \d+\]:? ?|^error \d+:? ?")
 CLASS_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]\w*(?:Error|Exception|Failure)")
 MESSAGE_WORD = re.compile(r"[a-z]{2,}")
 SAME_MESSAGE_SHARE = (2, 3)  # of a quoted message's words, in a failure printing that message
+# an identifier, a call, a path or a quoted value in a message: not the message's own words
+CODE_OR_QUOTED = re.compile(r"\S*[_./()]\S*|'[^'\n]*'|\"[^\"\n]*\"")
 ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
 
 
@@ -454,10 +456,30 @@ class Links:
             found += [
                 section
                 for section in self._explaining
+                if (title := plain_words(section.title, GENERIC_TITLE_WORDS)) and title <= said
+            ]
+        return found[0] if len(set(map(id, found))) == 1 else None
+
+    def _message_titled(
+        self, messages: Sequence[str], texts: Sequence[str], phrases: Sequence[str]
+    ) -> Section | None:
+        """The one section whose title the failure's message says in its own words ("WebSocket
+        connection failed" for "3. WebSocket Connection Failures"), two words or more besides
+        "error" and the like; names of code and quoted values are not its words
+        (`from_request() got an unexpected keyword argument 'websocket_connection_id'`). Not
+        one that quotes the failure's exception with another message."""
+        found = []
+        for message in messages:
+            said = plain_words(CODE_OR_QUOTED.sub(" ", message))
+            found += [
+                section
+                for section in self._explaining
                 if len(title := plain_words(section.title, GENERIC_TITLE_WORDS)) > 1
                 and title <= said
             ]
-        return found[0] if len(set(map(id, found))) == 1 else None
+        if len(set(map(id, found))) != 1 or self._quotes_another_message(found[0], texts, phrases):
+            return None
+        return found[0]
 
     def _by_status(self, text: str, unless: Section | None = None) -> Section | None:
         """The one section whose title or symptom names an HTTP or WebSocket status code the
@@ -564,6 +586,7 @@ class Links:
             or self._coded(texts, messages)
             or self._titled(phrases)
             or self._meaning_titled(meanings)
+            or self._message_titled(messages, texts, phrases)
             # a meaning as specific as "coroutine never awaited" is described; "event loop" is not
             or self._described([*messages, *(m for m in meanings if len(m.split()) >= 3)])
         )

@@ -873,6 +873,41 @@ def test_a_title_saying_what_a_well_known_message_means_is_its_section(tmp_path:
     assert linked("sent 1000 (OK); then received 1000 (OK) bye") is None
 
 
+TEST_RUNBOOK_SECTIONS = (
+    "# Suite\n\n### 3. WebSocket Connection Failures\n**Symptom**: chat tests time out\n"
+    "**Root Cause**: the socket bridge never started\n\n"
+    "### 4. Database Connection Errors\n**Symptom**: psycopg2.OperationalError\n"
+    "**Root Cause**: the database is not running\n\n"
+    "### 5. Redis Connection Errors\n**Symptom**: redis.ConnectionError\n"
+    "**Root Cause**: Redis is not running\n\n"
+    "### 6. Import Errors\n**Symptom**: ModuleNotFoundError\n**Root Cause**: wrong import "
+    "paths\n**Fix**: use absolute imports\n"
+)
+
+
+def test_a_message_saying_a_sections_title_is_that_sections(tmp_path: Path) -> None:
+    """A message that says a section's title in its own words ("WebSocket connection
+    failed") is that section's, with no exception name to go by; names of code and quoted
+    values in a message are not its words."""
+    linked = linker(tmp_path, TEST_RUNBOOK_SECTIONS, error_type="Failure")
+
+    assert linked("WebSocket connection failed", kind="log") == ("3-websocket-connection-failures")
+    message = "from_request() got an unexpected keyword argument 'websocket_connection_id'"
+    assert linked(message, "TypeError") is None
+
+
+def test_well_known_library_messages_are_read_without_their_exception(tmp_path: Path) -> None:
+    """Logged without the exception's name, Python's "cannot import name" is an import error
+    and redis-py's "Error 111 connecting to host:port." a Redis connection error, though the
+    database section shares the words "connection" and "not running"."""
+    linked = linker(tmp_path, TEST_RUNBOOK_SECTIONS, error_type="Failure")
+
+    plugin = "could not load plugin: cannot import name 'Exporter' from 'metrics.sinks'"
+    assert linked(plugin, kind="log") == "6-import-errors"
+    refused = "Error 111 connecting to cache-0:6390. Connection refused."
+    assert linked(refused, kind="log") == "5-redis-connection-errors"
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
