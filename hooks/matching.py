@@ -354,6 +354,7 @@ EXPLAINING = (
     "keywords",
     "quick fix",
 )
+NUMBERED_STEP = re.compile(r"\s*\d+[.)]\s")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
 # a quote may wrap onto the paragraph's next line, never across a blank one
@@ -521,7 +522,12 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     (`"QueuePool limit ... reached"`): each signature is its parts, to be found in order. A
     quote of words any failure prints ("unknown error") is no signature. A code block under
     a symptom shows the error itself: each line of three words or more is a signature."""
-    found = quoted_in(FENCE.sub("", section.body))
+    # a numbered step says what to do: what it quotes is a command or a value to set
+    # ("2. call `ensure_builder()` before `buildx build`"), not what the failure prints
+    prose = "\n".join(
+        line for line in FENCE.sub("", section.body).splitlines() if not NUMBERED_STEP.match(line)
+    )
+    found = quoted_in(prose)
     for block in section.code_blocks:
         if not block.label.startswith(SYMPTOM_BLOCK_LABELS):
             continue

@@ -908,6 +908,31 @@ def test_well_known_library_messages_are_read_without_their_exception(tmp_path: 
     assert linked(refused, kind="log") == "5-redis-connection-errors"
 
 
+def test_a_quote_in_a_numbered_step_is_what_to_do_not_what_fails(tmp_path: Path) -> None:
+    """ "1. Take the index name and the `conflict key` value from the message" quotes what to
+    look at, in every conflict the store reports: not a signature of that section. The other
+    section's words explain a conflict on the primary key."""
+    linked = linker(
+        tmp_path,
+        "# Store\n\n## Duplicate id from a reused payload\n\n**Looks like:** a conflict on "
+        "the primary key index, for an id our code never chose.\n\n**Cause:** the same "
+        "payload object is sent twice; the client filled in its id on the first send.\n\n"
+        "**Steps:**\n\n1. Build a fresh payload per insert.\n\n"
+        "## Duplicate value on a unique field\n\n**Looks like:** a conflict on one of our "
+        "unique indexes (sku, slug).\n\n**Steps:**\n\n1. Take the index name and the "
+        "`conflict key` value from the message and find the record that holds it.\n"
+        "2. Reject the duplicate row in the importer.\n",
+        error_type="store.errors.ConflictError",
+    )
+
+    assert linked("E409 conflict on index primary_key: conflict key { id: 6560a1 }") == (
+        "duplicate-id-from-a-reused-payload"
+    )
+    assert linked("E409 conflict on index sku_unique: conflict key { sku: 'A-1' }") == (
+        "duplicate-value-on-a-unique-field"
+    )
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
