@@ -258,6 +258,30 @@ def carried(failure: Failure) -> Failure:
     return failure
 
 
+# A wrapper's message that only says which command failed (`docker buildx build --platform
+# linux/amd64 exited 1`, `flyway migrate exited 1`): the command is what was run, not what went
+# wrong; what it printed, on the lines under the message, is
+COMMAND_EXIT = re.compile(
+    r"\bexited (?:with (?:code |status )?)?-?\d+\.?$|returned non-zero exit status -?\d+\.?$"
+    r"|returned with exit code -?\d+\.?$"
+)
+OUTPUT_LABEL = re.compile(r"^(?:std(?:err|out)|output):?\s*\n", re.I)
+
+
+def _what_the_command_printed(failure: Failure) -> Failure:
+    """The failure as the output under a command's exit (`stderr:` and its error), when its
+    message only names the command that failed and the output is shown."""
+    message = _own_message(failure).strip()
+    if "\n" in message or not COMMAND_EXIT.search(message):
+        return failure
+    printed = OUTPUT_LABEL.sub("", _continued(failure).strip())
+    if not re.search(r"[A-Za-z]{3}", printed):
+        return failure
+    # the traceback without the wrapper's own line, which would match as the message did
+    kept = [line for line in failure.details.splitlines() if message not in line]
+    return replace(failure, message=printed, details="\n".join(kept))
+
+
 def known_meanings(failure: Failure) -> list[str]:
     """The meanings of the well-known messages a failure shows, matched like its own words."""
     text = f"{failure.message[:2000]}\n{failure.details[:2000]}"
@@ -390,6 +414,7 @@ def _linked(
     links: Links, failure: Failure, patterns: Iterable[LogPattern], phrases: tuple[str, ...]
 ) -> Resolution | None:
     """The section the failure's views, message and meanings link to, by `phrases` too."""
+    failure = _what_the_command_printed(failure)
     return links.for_text(
         _views(failure, patterns),
         phrases,

@@ -933,6 +933,32 @@ def test_a_quote_in_a_numbered_step_is_what_to_do_not_what_fails(tmp_path: Path)
     )
 
 
+def test_a_wrapper_naming_the_command_that_failed_is_read_as_what_it_printed(
+    tmp_path: Path,
+) -> None:
+    """`BuildError: imagetool build --platform linux/amd64 exited 1` says which command failed,
+    not what went wrong; the section about multi-platform builds shares the command's words.
+    What the command printed under it decides."""
+    linked = linker(
+        tmp_path,
+        "# Images\n\n## Multi-platform build on the default driver\n\n**Symptom:** an "
+        "imagetool build for more than one platform (`--platform linux/amd64,linux/arm64`) "
+        "stops at once on the default builder.\n\n**Fix:** create a multi-platform builder "
+        "first.\n\n## A file the build copies is missing\n\n**Symptom:** the build cannot "
+        "compute the cache key: a file it copies is not found in the build context.\n\n"
+        "**Fix:** add the file to the build context, or fix its path.\n",
+        error_type="ci.images.BuildError",
+    )
+
+    message = "ci.images.BuildError: imagetool build --platform linux/amd64 exited 1"
+    details = (
+        "tests/test_images.py:12: in test_worker_image\n    images.build('worker')\n"
+        f"E   {message}\nE   stderr:\nE   ERROR: failed to solve: failed to compute cache "
+        'key: failed to calculate checksum of ref: "/requirements/worker.txt": not found'
+    )
+    assert linked(message, details=details) == "a-file-the-build-copies-is-missing"
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
