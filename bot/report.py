@@ -210,10 +210,19 @@ KNOWN_MEANINGS = (
         # a container engine that is not up, as Docker, Docker Desktop and Podman's clients say
         re.compile(
             r"Cannot connect to the Docker daemon|Is the docker daemon running"
-            r"|error during connect: .*(?i:docker)|Docker Desktop (?:service )?is not running"
+            r"|error during connect: .*(?i:docker)|Docker Desktop (?:service )?(?:is )?not running"
             r"|unable to connect to Podman"
         ),
         "docker daemon not running, docker won't start",
+    ),
+    (
+        # a token or credentials refused, in the words of JWT libraries and auth middleware
+        re.compile(
+            r"(?i)\bauth(?:entication)? failed\b"
+            r"|\b(?:token|jwt) (?:validation |verification )?failed\b"
+            r"|\binvalid (?:or expired )?(?:jwt )?token\b|\bsignature verification failed\b"
+        ),
+        "authentication failure",
     ),
     (
         # Python's words for an import that failed, logged without the exception's name

@@ -959,6 +959,34 @@ def test_a_wrapper_naming_the_command_that_failed_is_read_as_what_it_printed(
     assert linked(message, details=details) == "a-file-the-build-copies-is-missing"
 
 
+def test_a_refused_token_is_an_authentication_failure(tmp_path: Path) -> None:
+    """ "Invalid JWT token", "JWT signature verification failed", "Authentication failed: ..."
+    are a token or credentials refused: the one section titled "Authentication Failures"
+    explains them, though the WebSocket section shares "WebSocket connection". A service
+    that cannot start because its own auth settings fail validation is not a refused token."""
+    linked = linker(
+        tmp_path,
+        "# Suite\n\n### 2. Authentication Failures\n**Symptom**: 401/403 errors in tests\n"
+        "**Root Cause**: missing or invalid auth\n**Fix**: log in through the shared helper\n\n"
+        "### 3. WebSocket Connection Failures\n**Symptom**: WebSocket tests time out\n"
+        "**Root Cause**: the WebSocket connection is never accepted\n\n"
+        "### When Docker Won't Start\n\n```bash\ndocker info\n```\n",
+        error_type="Failure",
+    )
+
+    refused = [
+        "WebSocket connection rejected in staging: Invalid JWT token",
+        "JWT signature verification failed",
+        "Authentication failed: Valid JWT token required for WebSocket connection",
+    ]
+    for message in refused:
+        assert linked(message) == "2-authentication-failures"
+    assert linked("STARTUP FAILURE: Auth validation failed - service cannot start") is None
+    assert linked("Cannot run browser tests: Docker Desktop not running") == (
+        "when-docker-wont-start"
+    )
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
