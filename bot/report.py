@@ -391,9 +391,11 @@ def plan(
             # words alone link nothing
             settings = links.settings_named(_own_message(first))
             distinct = tuple(name for name, sections in settings.items() if sections == 1)
-            resolution = _linked(links, first, patterns, (*names, *distinct))
+            # a wrapper naming only the command that failed is matched by what it printed
+            matched = _what_the_command_printed(first)
+            resolution = _linked(links, matched, patterns, (*names, *distinct))
             if resolution is None and len(settings) > len(distinct):
-                resolution = _linked(links, first, patterns, (*names, *settings))
+                resolution = _linked(links, matched, patterns, (*names, *settings))
         # labels that tell issues apart: what failed (a test, a log line, a finding) and a
         # severity only where it is not the usual `error` (on every issue it said nothing)
         tags = [BOT_LABEL, *labels, KIND_LABELS.get(first.kind, first.kind)]
@@ -423,7 +425,6 @@ def _linked(
     links: Links, failure: Failure, patterns: Iterable[LogPattern], phrases: tuple[str, ...]
 ) -> Resolution | None:
     """The section the failure's views, message and meanings link to, by `phrases` too."""
-    failure = _what_the_command_printed(failure)
     return links.for_text(
         _views(failure, patterns),
         phrases,

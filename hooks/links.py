@@ -446,19 +446,27 @@ class Links:
                 found += [section for title, section in self._title_words if title == wanted]
         return found[0] if len(found) == 1 else None
 
+    @cached_property
+    def _plain_titles(self) -> list[tuple[set[str], Section]]:
+        """Each explaining section's title as a reader's words, "errors" and the like aside."""
+        return [(plain_words(s.title, GENERIC_TITLE_WORDS), s) for s in self._explaining]
+
+    def _titled_within(self, saids: Sequence[set[str]], min_words: int) -> Section | None:
+        """The one section whose title, `min_words` words or more, is all among one of
+        `saids`."""
+        found = {
+            id(section): section
+            for said in saids
+            for title, section in self._plain_titles
+            if len(title) >= min_words and title <= said
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
+
     def _meaning_titled(self, meanings: Sequence[str]) -> Section | None:
         """The one section whose title says what a well-known message means, all its words
         among the meaning's ("3. WebSocket Connection Failures" for a close code's "websocket
         connection failure"; "When Docker Won't Start" for a daemon that does not answer)."""
-        found = []
-        for meaning in meanings:
-            said = plain_words(meaning)
-            found += [
-                section
-                for section in self._explaining
-                if (title := plain_words(section.title, GENERIC_TITLE_WORDS)) and title <= said
-            ]
-        return found[0] if len(set(map(id, found))) == 1 else None
+        return self._titled_within([plain_words(meaning) for meaning in meanings], 1)
 
     def _message_titled(
         self, messages: Sequence[str], texts: Sequence[str], phrases: Sequence[str]
@@ -468,18 +476,11 @@ class Links:
         "error" and the like; names of code and quoted values are not its words
         (`from_request() got an unexpected keyword argument 'websocket_connection_id'`). Not
         one that quotes the failure's exception with another message."""
-        found = []
-        for message in messages:
-            said = plain_words(CODE_OR_QUOTED.sub(" ", message))
-            found += [
-                section
-                for section in self._explaining
-                if len(title := plain_words(section.title, GENERIC_TITLE_WORDS)) > 1
-                and title <= said
-            ]
-        if len(set(map(id, found))) != 1 or self._quotes_another_message(found[0], texts, phrases):
+        saids = [plain_words(CODE_OR_QUOTED.sub(" ", message)) for message in messages]
+        section = self._titled_within(saids, 2)
+        if section is None or self._quotes_another_message(section, texts, phrases):
             return None
-        return found[0]
+        return section
 
     def _by_status(self, text: str, unless: Section | None = None) -> Section | None:
         """The one section whose title or symptom names an HTTP or WebSocket status code the
