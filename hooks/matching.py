@@ -385,7 +385,7 @@ SYMPTOM_BLOCK_LABELS = (
 )
 # What stands for the part that differs from one failure to the next: `...`, `<user>`, and a
 # name in single quotes (`cannot import name 'X' from ... module 'pkg.y'`)
-PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\n]{1,60}'")
+PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\s]{1,60}'")
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 # An error's name in a heading: an exception class (`TimeoutError`) or an error code spelled in
 # three or more capitalised words (`BucketAlreadyOwnedByYou`, `NoSuchKey`)
@@ -471,11 +471,36 @@ def explains(section: Section) -> bool:
         any(word in EXPLAINING for word in tokens(row.strip().strip("|").split("|")[0]))
         for row in tables
     )
+    # so does a table of fields in the team's own labels, prose beside each (`| What you get |
+    # a connection-closed error carrying close code 1009 ... |`): not a table of values
+    explaining_table = explaining_table or _fields_table(tables)
     # a form's blanks (`Root Cause: ______`) are to fill in, not prose
     listed = sum(1 for line in lines if LIST_LINE.match(line) or FORM_BLANK.search(line))
     listed += 0 if explaining_table else len(tables)
     return listed < 0.6 * len(lines)
 
+
+def _fields_table(rows: list[str]) -> bool:
+    """Is a table a section's fields in the team's own labels, a label and its text on each
+    row (`| Meaning | if the error says we sent the 1009 ... |`), one of them a sentence? Not a
+    table of values: names, settings or code down its first column, or no prose beside them."""
+    cells = [[cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows]
+    cells = [row for row in cells if not TABLE_RULE.match("|".join(row)) and any(row)]
+    return (
+        bool(cells)
+        and all(
+            len(row) == 2 and len(row[0].split()) <= FIELD_LABEL_WORDS and "`" not in row[0]
+            for row in cells
+        )
+        and any(
+            len(PROSE_WORD.findall(INLINE_CODE.sub(" ", row[1]))) >= FIELD_PROSE_WORDS
+            for row in cells
+        )
+    )
+
+
+FIELD_LABEL_WORDS, FIELD_PROSE_WORDS = 4, 8
+INLINE_CODE = re.compile(r"`[^`\n]*`")
 
 SYMPTOM_LABEL = re.compile(
     r"^\s*(?:[-*]\s+)?\**(?:symptoms?|errors?|signs?|failures?|what you see)\**:\**\s*(.*)$", re.I

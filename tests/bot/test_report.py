@@ -15,6 +15,7 @@ from runbook_guard.hooks.config import Config
 from runbook_guard.hooks.links import Links, same_problem
 from runbook_guard.hooks.matching import (
     contains_signature,
+    explains,
     quoted_in,
     quoted_signatures,
     signature_text,
@@ -1007,6 +1008,48 @@ def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     assert linked("owner data: relay ports 7443 and 7444 unreachable", "RelayError") != (
         "22-relay-ports"
     )
+
+
+def test_a_table_of_fields_in_the_teams_own_labels_explains(tmp_path: Path) -> None:
+    """`| What you get | ... |` and `| Meaning | ... |`, a label and a sentence on each row, are
+    the section's fields in the team's words; a two-column table of names and values (a code
+    name down the first column, or no sentence beside the labels) still explains nothing."""
+    linked = linker(
+        tmp_path,
+        "# Feeds\n\n## F-6: Large snapshots\n\n| | |\n| --- | --- |\n"
+        "| What you get | the feed socket closes with 4009 oversized frame after one large "
+        "snapshot went through |\n"
+        "| Meaning | our side refused a frame bigger than the limit we set for that feed |\n"
+        "| Steps | 1. Find the feed. 2. Raise `max_frame` for that feed only. |\n\n"
+        "## Feed limits\n\n| Feed | Limit |\n| --- | --- |\n"
+        "| `quotes-l2` | oversized frame limit is 16 MiB for the snapshot of every book we "
+        "keep |\n| `trades` | 1 MiB |\n\n"
+        "## Feed owners\n\n| Feed | Owner |\n| --- | --- |\n"
+        "| oversized frames | data team |\n| snapshots | market team |\n\n"
+        "## F-7: Feed lags\n\n**Symptom:** quotes arrive seconds late.\n"
+        "**Fix:** scale the feed relays out.\n",
+    )
+    message = "feed closed: 4009 (oversized frame); snapshot dropped"
+    assert linked(message, "feeds.FeedClosed") == "f-6-large-snapshots"
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    explaining = {s.anchor for s in links.team.sections if explains(s)}
+    assert explaining == {"f-6-large-snapshots", "f-7-feed-lags"}
+
+
+def test_a_quoted_sentence_in_single_quotes_is_the_message_not_a_name(tmp_path: Path) -> None:
+    """`(1071, 'Specified key was too long; max key length is 767 bytes')` quotes the
+    server's message inside the driver's tuple: the sentence is the signature. A name in
+    single quotes (`'reports'`) still stands for any name."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "R.md").write_text(
+        "# Ledger\n\n## Ledger index too long\n\n| Signal | `(4071, 'Index entry is longer "
+        "than the page allows')` from `ledger migrate` on `'reports'` |\n| --- | --- |\n"
+        "| Why | indexed text columns in the ledger are wider than the legacy engine can key |\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    [section] = [s for s in links.team.sections if s.anchor == "ledger-index-too-long"]
+    assert ("(0, 'index entry is longer than the page allows')",) in quoted_signatures(section)
+    assert quoted_in("Symptom: `table 'ledger_rows' is full`") == [("table", "is full")]
 
 
 def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
