@@ -354,6 +354,8 @@ EXPLAINING = (
     "keywords",
     "quick fix",
 )
+# A field in plain words at the start of a line: `Cause: ...`, `Root cause - ...`
+PLAIN_LABEL = re.compile(r"^\s*(?:[-*]\s+)?([A-Z][a-z]+(?: [a-z]+)?)\s*[:\u2014-]\s+\S")
 NUMBERED_STEP = re.compile(r"\s*\d+[.)]\s")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
@@ -369,7 +371,7 @@ EXCEPTION_NAME = re.compile(r"(?:[a-z_]\w*\.)+[A-Z]\w*|[\w.]*(?:Error|Exception|
 ERROR_KIND = re.compile(r"(?i)[a-z]+[ _-](?:error|exception|warning|failure)")
 # Code, not an error's text: a path, an assignment (`HTTP_TIMEOUT=30`, not an error's
 # `[type=int_parsing, input_value='']`), a call, braces, a Python file
-CODE_QUOTE = re.compile(r"[/{}\\]|^[\w.\[\]'\"]+\s*=|==|\w\(|\.py\b")
+CODE_QUOTE = re.compile(r"[\w.~]/|/[\w.]|[{}\\]|^[\w.\[\]'\"]+\s*=|==|\w\(|\.py\b")
 FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
@@ -453,6 +455,12 @@ def explains(section: Section) -> bool:
     if not section.body.strip():
         return False
     lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
+    # a plain label says so as a bold one does (`Cause: we name sheets after data ...`)
+    if any(
+        (label := PLAIN_LABEL.match(line)) and label[1].lower().startswith(EXPLAINING)
+        for line in lines
+    ):
+        return True
     if not lines:
         # only code: an error it shows (a log excerpt) explains; a command to run does not,
         # unless the heading above it names the error (`## BucketAlreadyOwnedByYou in CI`) or
@@ -569,7 +577,7 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
         quote = " ".join(next(g for g in match.groups() if g).split())
         if not 6 <= len(quote) <= 200:
             continue
-        if CODE_QUOTE.search(quote) or FILE_NAME.fullmatch(quote):
+        if CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) or FILE_NAME.fullmatch(quote):
             continue  # code: a path, an assignment, a call, a file's name
         if EXCEPTION_NAME.fullmatch(quote) or ERROR_KIND.fullmatch(quote):
             continue  # one class is raised for many problems: its name is no message

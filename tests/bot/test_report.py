@@ -1052,6 +1052,44 @@ def test_a_quoted_sentence_in_single_quotes_is_the_message_not_a_name(tmp_path: 
     assert quoted_in("Symptom: `table 'ledger_rows' is full`") == [("table", "is full")]
 
 
+def test_a_plain_cause_label_under_a_table_of_messages_explains(tmp_path: Path) -> None:
+    """`| Library | Message |` lists what the failure prints, `Cause:` in plain words says why,
+    numbered steps say what to do: the section explains, though most of its lines are table
+    rows and list items. A table and a list with no such label (owners, steps alone) do not."""
+    linked = linker(
+        tmp_path,
+        "# Exports\n\n## E-4 The archive will not take the folder name\n\n"
+        "| Library | Message |\n| --- | --- |\n"
+        "| zipper | `ArchiveNameError: folder name holds a character the archive refuses` |\n"
+        "| tarrow | `ValueError: Folder name too long for the archive index` |\n\n"
+        "Cause: we name folders after customers.\n\n1. Route names through the helper.\n"
+        "2. Tell the owner.\n\n"
+        "## E-5 Archive owners\n\n| Library | Owner |\n| --- | --- |\n"
+        "| zipper | exports team |\n| tarrow | archive name desk |\n\n"
+        "1. Ask the owner.\n2. Wait.\n\n"
+        "## E-6 Exports run late\n\n**Symptom:** the nightly export ends after 7am.\n",
+    )
+    message = "Folder name too long for the archive index"
+    assert linked(message, "ValueError") == "e-4-the-archive-will-not-take-the-folder-name"
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    assert not explains(next(s for s in links.team.sections if s.anchor == "e-5-archive-owners"))
+
+
+def test_a_slash_between_words_is_a_path_one_standing_alone_is_the_message(
+    tmp_path: Path,
+) -> None:
+    """`Invalid character / found in sheet title` prints the character it found: a signature.
+    `/var/lib/sheets` and `exports/daily` are paths, and a quoted set of characters
+    (`'[]:*?/\\'`) stands for whichever the failure shows."""
+    assert quoted_in("`ValueError: Invalid character / found in sheet title`") == [
+        ("valueerror: invalid character / found in sheet title",)
+    ]
+    assert quoted_in("`cannot open exports/daily for writing`") == []
+    assert quoted_in("`Invalid Excel character '[]:*?/\\' in sheetname`") == [
+        ("invalid excel character", "in sheetname")
+    ]
+
+
 def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
     """Two sections quote the line every failed native build ends with; one of them also
     quotes the line only a missing compiler prints. The failure shows both: the second
