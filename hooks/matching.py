@@ -586,12 +586,23 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
     return found
 
 
+DOTTED_NAME = re.compile(r"\b\w+(?:\.\w+)+\.?")
+CLASS_AND_NUMBER = re.compile(r"[\w.]*[A-Z][a-z]\w*:\s*\(?\d+\)?")
+
+
 def _signature(quote: str, min_words: int) -> tuple[str, ...]:
     """A quoted error's parts, split where a placeholder stands for what varies; none for a
     quote of fewer words than `min_words` besides its placeholders (`file <path>`), or of
     words every failure prints."""
     fixed = PLACEHOLDER.sub(" ", quote)
     if len(re.findall(r"[A-Za-z]{2,}", fixed)) < min_words:
+        return ()
+    # module paths with a class to fill in (`sqlalchemy.exc.<Class>: (psycopg2.errors.<Class>)
+    # <message>`), or a class and a number (`influxdb_client.rest.ApiException: (401)`, the
+    # number masked as every number is), quote no message: every failure of the family has it
+    if CLASS_AND_NUMBER.fullmatch(fixed.strip()) or (
+        ".<" in quote and not re.search("[A-Za-z]", DOTTED_NAME.sub(" ", fixed))
+    ):
         return ()
     if set(tokens(fixed)) <= GENERIC_FAILURE_WORDS:
         return ()

@@ -1090,6 +1090,33 @@ def test_a_slash_between_words_is_a_path_one_standing_alone_is_the_message(
     ]
 
 
+def test_a_class_with_only_a_number_or_a_blank_after_it_quotes_no_message(
+    tmp_path: Path,
+) -> None:
+    """`metrics_client.rest.ApiException: (401)` is every status of that class once numbers
+    are masked, and `sqlalchemy.exc.<Class>: (psycopg2.errors.<Class>) <message>` every
+    database error: neither is a signature. A code name the failure prints (`StatusCode.
+    RESOURCE_EXHAUSTED`), a host and port, and a class with words after it still are."""
+    assert quoted_in("`metrics_client.rest.ApiException: (401)`") == []
+    assert quoted_in("`sqlalchemy.exc.<Class>: (psycopg2.errors.<Class>) <message>`") == []
+    assert quoted_in("`StatusCode.RESOURCE_EXHAUSTED`") == [("statuscode.resource_exhausted",)]
+    assert quoted_in("`cache.build.internal:5000`") == [("cache.build.internal:0",)]
+    assert quoted_in("`metrics_client.rest.ApiException: (401) Unauthorized`") == [
+        ("metrics_client.rest.apiexception: (0) unauthorized",)
+    ]
+    linked = linker(
+        tmp_path,
+        "# Metrics\n\n## M-1 Token refused\n\n**Looks like**\n\n```\n"
+        "metrics_client.rest.ApiException: (401)\nReason: Unauthorized\n```\n\n"
+        "**Why.** The token was deleted or belongs to the other instance.\n\n"
+        "## M-3 Field type conflict\n\n**Looks like:** the write is refused with 422 and "
+        "`partial write: field type conflict`.\n\n"
+        "**Why.** One writer sends integers for a field another wrote as floats.\n",
+    )
+    message = "(422)\nReason: Unprocessable Entity\npartial write: field type conflict: input field"
+    assert linked(message, "metrics_client.rest.ApiException") == "m-3-field-type-conflict"
+
+
 def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
     """Two sections quote the line every failed native build ends with; one of them also
     quotes the line only a missing compiler prints. The failure shows both: the second
