@@ -291,6 +291,26 @@ def _what_the_command_printed(failure: Failure) -> Failure:
     return replace(failure, message=printed, details="\n".join(kept))
 
 
+# urllib3's MaxRetryError, which requests and every client built on it raise for any connection
+# that failed: `HTTPSConnectionPool(host=..., port=443): Max retries exceeded with url: /x
+# (Caused by ConnectTimeoutError(<...HTTPSConnection object at 0x7f>, 'Connection to x timed
+# out. (connect timeout=10)'))`. The cause is in the brackets a gist leaves out.
+CAUSED_BY = re.compile(r"Max retries exceeded\b.*?\(Caused by (\w+)\((.*)\)\)", re.S)
+PY_STRING = re.compile(r"'((?:[^'\\]|\\.)+)'|\"((?:[^\"\\]|\\.)+)\"")
+OBJECT_REPR = re.compile(r"^<[^<>]*>:?\s*")
+
+
+def retries_cause(message: str) -> str:
+    """The error a retrying client gave up on (`ConnectTimeoutError: Connection to x timed out.
+    (connect timeout=10)`), or the message itself when it is no such wrapper."""
+    found = CAUSED_BY.search(message.split("\n", 1)[0])
+    if found is None:
+        return message
+    said = [OBJECT_REPR.sub("", a or b) for a, b in PY_STRING.findall(found[2])]
+    said = [text for text in said if re.search(r"[A-Za-z]{3}", text)]
+    return f"{found[1]}: {said[-1]}" if said else found[1]
+
+
 def known_meanings(failure: Failure) -> list[str]:
     """The meanings of the well-known messages a failure shows, matched like its own words."""
     text = f"{failure.message[:2000]}\n{failure.details[:2000]}"
@@ -428,7 +448,7 @@ def _linked(
     return links.for_text(
         _views(failure, patterns),
         phrases,
-        messages=[message_gist(_own_message(failure))],
+        messages=[message_gist(retries_cause(_own_message(failure)))],
         meanings=known_meanings(failure),
         min_words=MIN_SHARED_WORDS,
         ignore=FAILURE_BOILERPLATE,

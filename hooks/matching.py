@@ -548,6 +548,15 @@ GENERIC_FAILURE_WORDS = frozenset(
 )
 
 
+# What a library or Python prints around every failure of its kind, the cause after it: a
+# runbook quoting it ("it arrives wrapped in a `Max retries exceeded`") names no problem
+WRAPPER_TEXT = re.compile(
+    r"max retries exceeded(?: with url)?|traceback \(most recent call last\)"
+    r"|the above exception was the direct cause(?: of the following exception)?"
+    r"|during handling of the above exception,? another exception occurred"
+)
+
+
 def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     """The error text a section quotes (`"Token validation failed"`, `` `Not connected to
     ClickHouse` ``): the strongest signature a runbook gives. Prose of two words or more; not
@@ -605,6 +614,8 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
     ):
         return ()
     if set(tokens(fixed)) <= GENERIC_FAILURE_WORDS:
+        return ()
+    if WRAPPER_TEXT.fullmatch(signature_text(fixed).strip(" .:")):
         return ()
     # `N` stands for any number, as `...` for any text: an error's own code after "code N" is
     # kept in the failure's text (`signature_text`), so the quote's N cannot be a plain 0

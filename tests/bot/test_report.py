@@ -1117,6 +1117,38 @@ def test_a_class_with_only_a_number_or_a_blank_after_it_quotes_no_message(
     assert linked(message, "metrics_client.rest.ApiException") == "m-3-field-type-conflict"
 
 
+def test_a_retrying_clients_wrapper_is_read_as_the_error_it_gave_up_on(tmp_path: Path) -> None:
+    """urllib3 prints `Max retries exceeded with url: ... (Caused by ConnectTimeoutError(...,
+    'Connection to x timed out. (connect timeout=10)'))` for every connection that failed: the
+    cause in its brackets is the failure, and a section quoting the wrapper's words ("arrives
+    wrapped in a `Max retries exceeded`") names no problem."""
+    assert quoted_in("it arrives wrapped in a `Max retries exceeded`") == []
+    assert quoted_in("`The above exception was the direct cause of the following exception`") == []
+    assert (
+        report.retries_cause(
+            "HTTPConnectionPool(host='stub', port=8712): Max retries exceeded with url: /echo "
+            "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: "
+            "Failed to establish a new connection: [Errno 111] Connection refused'))"
+        )
+        == "NewConnectionError: Failed to establish a new connection: [Errno 111] Connection refused"
+    )
+    linked = linker(
+        tmp_path,
+        "# Relay\n\n## Partner chain incomplete\n\n**Looks like:** `[SSL: "
+        "CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer "
+        "certificate`, from requests wrapped in a `Max retries exceeded`.\n\n"
+        "**Why.** The partner serves its leaf without the intermediate.\n\n"
+        "## Partner connect timeout\n\n**Looks like:** the connection to the partner timed "
+        "out before any answer (connect timeout).\n\n**Why.** Their firewall drops our SYN.\n",
+    )
+    message = (
+        "HTTPSConnectionPool(host='api.pay.example', port=443): Max retries exceeded with url: "
+        "/v1/payouts/42 (Caused by ConnectTimeoutError(<urllib3.connection.HTTPSConnection "
+        "object at 0x7f2>, 'Connection to api.pay.example timed out. (connect timeout=10)'))"
+    )
+    assert linked(message, "requests.exceptions.ConnectTimeout") == "partner-connect-timeout"
+
+
 def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
     """Two sections quote the line every failed native build ends with; one of them also
     quotes the line only a missing compiler prints. The failure shows both: the second
