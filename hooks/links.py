@@ -131,6 +131,19 @@ def _error_numbers(text: str) -> set[str]:
     return found | {str(int(n)) for n in BARE_ERROR_NUMBER.findall(text)}
 
 
+# A code of letters and digits, the digits at least as many (`52e`, `0000052D`, `E11000`): not a
+# name (`utf8`, `ipv6`, `oauth2`) nor a number alone (a status, a port, a count)
+CODE_TOKEN = re.compile(r"(?<![\w.-])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{3,10}(?![\w-])", re.I)
+
+
+def _codes(text: str) -> list[str]:
+    return [
+        code.lower()
+        for code in CODE_TOKEN.findall(text)
+        if sum(c.isdigit() for c in code) >= max(2, sum(c.isalpha() for c in code))
+    ]
+
+
 def _without_errno(text: str) -> str:
     return ERRNO_PREFIX.sub("", text).strip(" .")
 
@@ -350,6 +363,25 @@ class Links:
         ]
         for code in dict.fromkeys(shown):
             found = self._quoted_names.get(code, [])
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    @cached_property
+    def _title_codes(self) -> dict[str, list[Section]]:
+        """The codes each explaining section's title names ("Bind rejected: data 52e")."""
+        found: dict[str, list[Section]] = {}
+        for section in self._explaining:
+            for code in dict.fromkeys(_codes(section.title)):
+                found.setdefault(code, []).append(section)
+        return found
+
+    def _title_coded(self, text: str) -> Section | None:
+        """The one section whose title names a code the failure's first line shows: AD's
+        `AcceptSecurityContext error, data 52e` for "Bind rejected: data 52e, bad password",
+        MongoDB's `E11000` for "E11000 on the orders index"."""
+        for code in dict.fromkeys(_codes(text.split("\n", 1)[0])):
+            found = self._title_codes.get(code, [])
             if len(found) == 1:
                 return found[0]
         return None
@@ -585,6 +617,7 @@ class Links:
         quoted = (
             (quote[0] if quote else None)
             or self._coded(texts, messages)
+            or self._title_coded(texts[0])
             or self._titled(phrases)
             or self._meaning_titled(meanings)
             or self._message_titled(messages, texts, phrases)

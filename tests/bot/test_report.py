@@ -1130,7 +1130,8 @@ def test_a_retrying_clients_wrapper_is_read_as_the_error_it_gave_up_on(tmp_path:
             "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: "
             "Failed to establish a new connection: [Errno 111] Connection refused'))"
         )
-        == "NewConnectionError: Failed to establish a new connection: [Errno 111] Connection refused"
+        == "NewConnectionError: Failed to establish a new connection: "
+        "[Errno 111] Connection refused"
     )
     linked = linker(
         tmp_path,
@@ -1147,6 +1148,27 @@ def test_a_retrying_clients_wrapper_is_read_as_the_error_it_gave_up_on(tmp_path:
         "object at 0x7f2>, 'Connection to api.pay.example timed out. (connect timeout=10)'))"
     )
     assert linked(message, "requests.exceptions.ConnectTimeout") == "partner-connect-timeout"
+
+
+def test_a_title_naming_a_code_the_failure_shows_is_its_section(tmp_path: Path) -> None:
+    """Two sections about one refusal, told apart by the sub-code their titles name (`sub
+    61f`, `sub 74d`): the failure showing `sub 61f` is the first's. A name with a digit in it
+    (`oauth2`) is no code, nor is a number alone."""
+    linked = linker(
+        tmp_path,
+        "# Directory\n\n## Login refused: sub 61f, wrong secret\n\n**Symptom:** the "
+        "directory answers 49 with the handshake error.\n\n**Fix:** re-sync the secret.\n\n"
+        "## Login refused: sub 74d, account frozen\n\n**Symptom:** the same 49 result, "
+        "HandshakeErr comment AcceptHandshake error, DSX message, with sub 74d.\n\n"
+        "**Fix:** find what kept retrying, then unfreeze.\n\n"
+        "## oauth2 tokens refused\n\n**Symptom:** the gateway answers 401.\n",
+    )
+    message = (
+        "{'result': 49, 'message': 'DSX: HandshakeErr: comment: AcceptHandshake error, "
+        "sub 61f, v1200'}"
+    )
+    assert linked(message, "AssertionError") == "login-refused-sub-61f-wrong-secret"
+    assert linked("oauth2 session closed by peer", "RuntimeError") != "oauth2-tokens-refused"
 
 
 def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
