@@ -24,6 +24,7 @@ from runbook_guard.hooks.matching import (
     contains_signature,
     explains,
     index_rows,
+    plain_sequence,
     plain_words,
     prose_tokens,
     quoted_in,
@@ -507,10 +508,23 @@ class Links:
         connection failed" for "3. WebSocket Connection Failures"), two words or more besides
         "error" and the like; names of code and quoted values are not its words
         (`from_request() got an unexpected keyword argument 'websocket_connection_id'`). Not
-        one that quotes the failure's exception with another message."""
-        saids = [plain_words(CODE_OR_QUOTED.sub(" ", message)) for message in messages]
-        section = self._titled_within(saids, 2)
-        if section is None or self._quotes_another_message(section, texts, phrases):
+        one that quotes the failure's exception with another message. The title's words stand
+        together in the message, one other word among them at most: "reached the maximum
+        number of WebSocket managers ... close existing connections" says no "WebSocket
+        connection" failure."""
+        found = {}
+        for message in messages:
+            said = plain_sequence(CODE_OR_QUOTED.sub(" ", message))
+            for title, section in self._plain_titles:
+                size = len(title) + 1
+                if len(title) >= 2 and any(
+                    title <= set(said[i : i + size]) for i in range(max(1, len(said) - size + 1))
+                ):
+                    found[id(section)] = section
+        if len(found) != 1:
+            return None
+        [section] = found.values()
+        if self._quotes_another_message(section, texts, phrases):
             return None
         return section
 

@@ -83,8 +83,13 @@ def tokens(text: str) -> list[str]:
 def plain_words(text: str, leave_out: frozenset[str] = frozenset()) -> set[str]:
     """A text's words as a reader sees them, stemmed: `WebSocket` is one word, "won't" one;
     numbers, stop words and `leave_out` are left out."""
+    return set(plain_sequence(text, leave_out))
+
+
+def plain_sequence(text: str, leave_out: frozenset[str] = frozenset()) -> list[str]:
+    """`plain_words` in the order the text says them."""
     words = re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower())
-    return {_stem(word) for word in words if word not in STOPWORDS and word not in leave_out}
+    return [_stem(word) for word in words if word not in STOPWORDS and word not in leave_out]
 
 
 def name_words(name: str) -> set[str]:

@@ -895,6 +895,20 @@ def test_a_message_saying_a_sections_title_is_that_sections(tmp_path: Path) -> N
     assert linked("WebSocket connection failed", kind="log") == ("3-websocket-connection-failures")
     message = "from_request() got an unexpected keyword argument 'websocket_connection_id'"
     assert linked(message, "TypeError") is None
+    # the title's words must stand together: scattered over a message they say another thing
+    linked = linker(
+        tmp_path,
+        TEST_RUNBOOK_SECTIONS
+        + "\n### 8. WebSocket Event Delivery\n**Symptom**: websocket events arrive late\n"
+        "**Root Cause**: a slow consumer\n\n### 9. Connection Pool Exhaustion\n**Symptom**: "
+        "every pooled connection is in use\n**Root Cause**: leaked sessions\n",
+        error_type="Failure",
+    )
+    limit = (
+        "User 42 has reached the maximum number of WebSocket managers (5). Please close "
+        "existing connections first."
+    )
+    assert linked(limit, kind="log") is None
 
 
 def test_well_known_library_messages_are_read_without_their_exception(tmp_path: Path) -> None:
