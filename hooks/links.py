@@ -638,6 +638,12 @@ class Links:
             # a meaning as specific as "coroutine never awaited" is described; "event loop" is not
             or self._described([*messages, *(m for m in meanings if len(m.split()) >= 3)])
         )
+        # a section whose title names another code of the family gives way to the one whose
+        # title names the failure's: "E050" quoted for `[E941] Can't find model 'en'`
+        shown_codes = set(_codes(texts[0].split("\n", 1)[0]))
+        titled = set(_codes(quoted.title)) if quoted is not None else set()
+        if titled and shown_codes and not titled & shown_codes:
+            quoted = self._title_coded(texts[0]) or quoted
         match = None
         worded = [*messages, *meanings]
         if quote is not None and quote[1]:

@@ -1185,6 +1185,23 @@ def test_a_title_naming_a_code_the_failure_shows_is_its_section(tmp_path: Path) 
     assert linked("oauth2 session closed by peer", "RuntimeError") != "oauth2-tokens-refused"
 
 
+def test_a_quoting_section_titled_with_another_code_gives_way(tmp_path: Path) -> None:
+    """The section quoting `Can't find pipeline` is titled with the code `P050`; the failure
+    shows `[P941]`, the code the other section's title names: that one explains it."""
+    linked = linker(
+        tmp_path,
+        "# Pipelines\n\n## PL-1: Pipeline package not installed (P050)\n\n**Looks like:** "
+        "`OSError: [P050] Can't find pipeline 'web_small'`.\n\n**Why.** The image lacks the "
+        "package.\n\n## PL-2: Old short name still used (P941)\n\n**Looks like:** the "
+        "loader refuses a two-letter name from before version 3.\n\n**Why.** Old code "
+        "passes the short alias.\n",
+    )
+    message = "[P941] Can't find pipeline 'en'. Short names are deprecated as of version 3."
+    assert linked(message, "OSError") == "pl-2-old-short-name-still-used-p941"
+    other = "[P050] Can't find pipeline 'web_small'. It is not a package or a directory."
+    assert linked(other, "OSError") == "pl-1-pipeline-package-not-installed-p050"
+
+
 def test_a_shared_quote_the_words_cannot_settle_gives_way_to_the_next(tmp_path: Path) -> None:
     """Two sections quote the line every failed native build ends with; one of them also
     quotes the line only a missing compiler prints. The failure shows both: the second
