@@ -493,6 +493,11 @@ def explains(section: Section) -> bool:
     return listed < 0.6 * len(lines)
 
 
+# A table of fields: labels of a few words down its first column, a sentence beside one of them
+FIELD_LABEL_WORDS, FIELD_PROSE_WORDS = 4, 8
+INLINE_CODE = re.compile(r"`[^`\n]*`")
+
+
 def _fields_table(rows: list[str]) -> bool:
     """Is a table a section's fields in the team's own labels, a label and its text on each
     row (`| Meaning | if the error says we sent the 1009 ... |`), one of them a sentence? Not a
@@ -511,9 +516,6 @@ def _fields_table(rows: list[str]) -> bool:
         )
     )
 
-
-FIELD_LABEL_WORDS, FIELD_PROSE_WORDS = 4, 8
-INLINE_CODE = re.compile(r"`[^`\n]*`")
 
 SYMPTOM_LABEL = re.compile(
     r"^\s*(?:[-*]\s+)?\**(?:symptoms?|errors?|signs?|failures?|what you see)\**:\**\s*(.*)$", re.I
