@@ -484,22 +484,17 @@ class Links:
         """Each explaining section's title as a reader's words, "errors" and the like aside."""
         return [(plain_words(s.title, GENERIC_TITLE_WORDS), s) for s in self._explaining]
 
-    def _titled_within(self, saids: Sequence[set[str]], min_words: int) -> Section | None:
-        """The one section whose title, `min_words` words or more, is all among one of
-        `saids`."""
-        found = {
-            id(section): section
-            for said in saids
-            for title, section in self._plain_titles
-            if len(title) >= min_words and title <= said
-        }
-        return next(iter(found.values())) if len(found) == 1 else None
-
     def _meaning_titled(self, meanings: Sequence[str]) -> Section | None:
         """The one section whose title says what a well-known message means, all its words
         among the meaning's ("3. WebSocket Connection Failures" for a close code's "websocket
         connection failure"; "When Docker Won't Start" for a daemon that does not answer)."""
-        return self._titled_within([plain_words(meaning) for meaning in meanings], 1)
+        found = {
+            id(section): section
+            for said in map(plain_words, meanings)
+            for title, section in self._plain_titles
+            if title and title <= said
+        }
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _message_titled(
         self, messages: Sequence[str], texts: Sequence[str], phrases: Sequence[str]
