@@ -372,6 +372,8 @@ QUOTED = re.compile(
 )
 # A class's name: qualified (`shop.errors.TokenRejected`) or an exception's (`PoolTimeoutError`)
 EXCEPTION_NAME = re.compile(r"(?:[a-z_]\w*\.)+[A-Z]\w*|[\w.]*(?:Error|Exception|Warning)")
+# A line that is an exception and its message: `jsonschema.exceptions.RefResolutionError: ...`
+EXCEPTION_LINE = re.compile(r"\s*(?:[a-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Warning):\s+\S")
 # A kind of error in words, not a message: dbt's `Database Error` heads every database failure.
 ERROR_KIND = re.compile(r"(?i)[a-z]+[ _-](?:error|exception|warning|failure)")
 # Code, not an error's text: a path, an assignment (`HTTP_TIMEOUT=30`, not an error's
@@ -578,10 +580,13 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     )
     found = quoted_in(prose)
     for block in section.code_blocks:
-        if not block.label.startswith(SYMPTOM_BLOCK_LABELS):
+        lines = [line for line in block.code.splitlines() if len(line.strip()) <= 200]
+        if not block.label:
+            # under no label, a line that starts with an exception's name is the error shown
+            lines = [line for line in lines if EXCEPTION_LINE.match(line)]
+        elif not block.label.startswith(SYMPTOM_BLOCK_LABELS):
             continue
         # the error as the section shows it, a line at a time
-        lines = [line for line in block.code.splitlines() if len(line.strip()) <= 200]
         found += [parts for line in lines if (parts := _signature(line, 3))]
     return found
 
