@@ -1754,6 +1754,29 @@ def test_a_code_block_labelled_seen_in_ci_shows_the_error(tmp_path: Path) -> Non
     )
 
 
+def test_an_exception_line_in_an_unlabelled_code_block_is_the_error(tmp_path: Path) -> None:
+    """A code block under no label whose line begins with an exception's name (right under
+    the heading, as many runbooks open an entry) shows the error: a failure showing it is that
+    entry's, though a look-alike shares more of its words."""
+    linked = linker(
+        tmp_path,
+        "# Contracts\n\n## C-2. A remote reference cannot be fetched\n\n```\n"
+        "ResolveError: HTTPSConnectionPool(host='...', port=443): Max retries exceeded\n```\n\n"
+        "Why: the schema points at a URL and the runner has no network.\n\n"
+        "## C-3. A relative reference is resolved without a base\n\n```\n"
+        "ResolveError: unknown url type: 'common.json'\n```\n\n"
+        "Why: a relative reference to a sibling file is read as a URL with no scheme, or the "
+        "resolver builds a URL with the wrong host for it: the resolve error then says max "
+        "retries were exceeded with that url, an HTTPS connection pool error, host and port "
+        "of a schema server that has no such file.\n",
+    )
+    message = (
+        "ResolveError: HTTPSConnectionPool(host='schemas.example.org', port=443): Max retries "
+        "exceeded with url: /v3/common.json"
+    )
+    assert linked(message, "ResolveError") == "c-2-a-remote-reference-cannot-be-fetched"
+
+
 def test_names_in_a_bare_assertion_are_the_expectation_not_the_error(tmp_path: Path) -> None:
     """`assert <JobState.FAILED> is <JobState.DONE>` names what the test expected; a section
     quoting `JobState.DONE` is not thereby the one that explains it. The log the test captured
