@@ -364,9 +364,11 @@ PLAIN_LABEL = re.compile(r"^\s*(?:[-*]\s+)?([A-Z][a-z]+(?: [a-z]+)?)\s*[:\u2014-
 NUMBERED_STEP = re.compile(r"\s*\d+[.)]\s")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
-# a quote may wrap onto the paragraph's next line, never across a blank one
+# a quote may wrap onto the paragraph's next line, never across a blank one; a code span
+# opened with two backticks holds single ones (``version `GLIBC_2.29' not found``)
 QUOTED = re.compile(
-    r'"([^"\n]{1,200}(?:\n[^"\n]{1,200})?)"'
+    r"``\s?([^\n]{1,200}?(?:\n[^\n]{1,200}?)?)\s?``(?!`)"
+    r'|"([^"\n]{1,200}(?:\n[^"\n]{1,200})?)"'
     r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200})?)\u201d"
     r"|`([^`\n]{1,200}(?:\n[^`\n]{1,200})?)`"
 )
@@ -489,10 +491,26 @@ def explains(section: Section) -> bool:
     # so does a table of fields in the team's own labels, prose beside each (`| What you get |
     # a connection-closed error carrying close code 1009 ... |`): not a table of values
     explaining_table = explaining_table or _fields_table(tables)
+    if not tables and _only_a_list(lines):
+        return False
     # a form's blanks (`Root Cause: ______`) are to fill in, not prose
     listed = sum(1 for line in lines if LIST_LINE.match(line) or FORM_BLANK.search(line))
     listed += 0 if explaining_table else len(tables)
     return listed < 0.6 * len(lines)
+
+
+def _only_a_list(lines: list[str]) -> bool:
+    """Is a section's text one list and nothing else, its items wrapped onto indented lines
+    (an inventory's facts, ground rules), no item a field (`- **Symptom.** ...`)?"""
+    if not lines or not LIST_LINE.match(lines[0]):
+        return False
+    for line in lines:
+        if LIST_LINE.match(line):
+            if LIST_LINE.sub("", line).startswith("**"):
+                return False
+        elif not line[:1].isspace():
+            return False
+    return True
 
 
 # A table of fields: labels of a few words down its first column, a sentence beside one of them

@@ -1432,6 +1432,46 @@ def test_a_checklist_with_a_table_of_values_explains_nothing(tmp_path: Path) -> 
     assert linked(message, "Warning") == "known-problems"
 
 
+def test_a_list_whose_items_wrap_onto_indented_lines_explains_nothing(tmp_path: Path) -> None:
+    """An inventory's list of facts, each item wrapped onto an indented line, is a list: the
+    wrapped lines are its items', not prose that explains. Its quoted names (a build lane)
+    are in many failures and explain none of them."""
+    linked = linker(
+        tmp_path,
+        "# Wheels\n\n## W-1 Compiler missing from the image\n\nSymptom: `error: command "
+        "'gcc' failed: No such file or directory`.\n\nCause: the build ran in a runtime image."
+        "\n\n# Build matrix\n\n## Schedule\n\n* The nightly rebuild of every lane starts at "
+        "01:00 and must finish by\n  06:00; results go to the build log and the channel.\n"
+        "* A new lane opens within 60 days of its release; `cp314-linux` is inside\n  that "
+        "window now and its failures do not page.\n* The pager covers `cp311-linux` and\n"
+        "  `cp312-linux`; everything else is business hours.\n",
+    )
+    message = "pip wheel yarl==1.7.2 failed on cp311-linux (exit 1): Cython.Compiler error"
+    assert linked(message, "Failed") is None
+    message = "error: command 'gcc' failed: No such file or directory (lane cp311-linux)"
+    assert linked(message, "Failed") == "w-1-compiler-missing-from-the-image"
+
+
+def test_a_code_span_opened_with_two_backticks_is_one_quote(tmp_path: Path) -> None:
+    """``version `GLIBC_2.29' not found`` holds backticks of its own: it is one quote, not
+    three (one of them "not found", in every failure that finds nothing)."""
+    assert quoted_in("Says ``error: linker `cc` not found`` when no linker is installed.") == [
+        ("error: linker `cc` not found",)
+    ]
+    linked = linker(
+        tmp_path,
+        "# Wheels\n\n## W-4 No linker in the image\n\nSymptom: cargo says ``error: linker "
+        "`cc` not found``.\n\nCause: a runtime image has no toolchain.\n\n"
+        "## W-15 Wheel needs a newer glibc\n\n**Looks like:** ``version `GLIBC_2.29' not found "
+        "(required by .../<ext>.so)``\n\n**Why.** The wheel was linked on a newer distribution.\n",
+    )
+    message = (
+        "/lib/arm-linux-gnueabihf/libc.so.6: version `GLIBC_2.28' not found (required by "
+        "/usr/lib/python3.9/site-packages/_crt.cpython-39-arm-linux-gnueabihf.so)"
+    )
+    assert linked(message, "ImportError") == "w-15-wheel-needs-a-newer-glibc"
+
+
 def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
     """The page's title and introduction (which helpers the suites use, `shop.helm`) describe
     the whole page: a failure raised from `shop.helm` belongs to the entry on its problem."""
