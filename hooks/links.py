@@ -18,6 +18,7 @@ from runbook_guard.hooks.findings import Link
 from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
     FENCE,
+    QUOTED,
     SETTING_NAME,
     Match,
     Matcher,
@@ -54,6 +55,7 @@ STATUS_CODE = re.compile(r"(?<![\w.])(30[0-8]|4\d\d|5\d\d|10\d\d)(?![\w.])")
 _NAMED = "|".join(
     rf"{status.value}(?= {re.escape(status.phrase)}\b)" for status in HTTPStatus if status >= 400
 )
+QUOTED_HTTP_STATUS = re.compile(r"(?i)\bHTTP(?: error)?[ /:(]*(?:\d\.\d\s+)?(\d{3})\b")
 NAMED_STATUS = re.compile(rf"(?<![\w.])({_NAMED})\b", re.I)
 # Error codes: an identifier of two or more capitalised words (`ExpiredToken`) or words joined
 # by underscores (`channel_not_found`, `invalid_grant`), as a runbook quotes them (as code) and
@@ -119,6 +121,18 @@ def _names(text: str, identifier: str) -> bool:
 def _prose(parts: tuple[str, ...]) -> bool:
     """Is a quoted signature words (`Token validation failed`), not one identifier?"""
     return len(" ".join(parts).split()) > 1
+
+
+def _quoted_statuses(section: Section) -> set[str]:
+    """The HTTP statuses the errors a section quotes show as such (`... (HTTP 403)`,
+    `HTTP Error 404`); not any three digits in a quote: SMTP's 550 is no HTTP status."""
+    prose = FENCE.sub("", section.body)
+    return {
+        status
+        for quote in QUOTED.finditer(prose)
+        if quoted_in(quote[0])
+        for status in QUOTED_HTTP_STATUS.findall(quote[0])
+    }
 
 
 def _numbered(kind: str, number: str) -> str:
@@ -396,12 +410,12 @@ class Links:
 
     @cached_property
     def _status_codes(self) -> list[tuple[set[str], set[str], Section]]:
-        """Per section: the statuses its title or symptom is about ("Symptom: 401/403
-        errors"), and those its prose names with their reason phrase ("came back 409
-        Conflict")."""
+        """Per section: the statuses its title, its symptom or an error it quotes is about
+        ("Symptom: 401/403 errors", `Failed to download extension ... (HTTP 403)`), and those
+        its prose names with their reason phrase ("came back 409 Conflict")."""
         return [
             (
-                set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)]))),
+                set(STATUS_CODE.findall(" ".join([s.title, *symptoms(s)]))) | _quoted_statuses(s),
                 set(NAMED_STATUS.findall(FENCE.sub("", s.body))),
                 s,
             )

@@ -381,6 +381,9 @@ ERROR_KIND = re.compile(r"(?i)[a-z]+[ _-](?:error|exception|warning|failure)")
 # Code, not an error's text: a path, an assignment (`HTTP_TIMEOUT=30`, not an error's
 # `[type=int_parsing, input_value='']`), a call, braces, a Python file
 CODE_QUOTE = re.compile(r"[\w.~]/|/[\w.]|[{}\\]|^[\w.\[\]'\"]+\s*=|==|\w\(|\.py\b")
+# A compiler's or loader's message, a path before it (`c/_backend.c:15:10: fatal error:
+# ffi.h: No such file or directory`): a message, though it holds a path
+DIAGNOSTIC = re.compile(r"(?:^|:\d+: |: )(?:fatal )?error: [a-z]")
 FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
@@ -396,7 +399,11 @@ SYMPTOM_BLOCK_LABELS = (
 )
 # What stands for the part that differs from one failure to the next: `...`, `<user>`, and a
 # name in single quotes (`cannot import name 'X' from ... module 'pkg.y'`)
-PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\s]{1,60}'")
+PLACEHOLDER = re.compile(
+    r"<[^<>\n]{1,40}>|\.\.\.|\u2026|'[^'\s]{1,60}'"
+    # a quoted URL is the run's own, as a quoted name is (`at URL "http://.../<name>.gz"`)
+    r"|\"[a-z][a-z0-9+.-]*://[^\"\s]{1,200}\"|'[a-z][a-z0-9+.-]*://[^'\s]{1,200}'"
+)
 ERROR_TEXT = re.compile(r"(?:Error|Exception|Failure)\b|\b(?:ERROR|CRITICAL|FATAL|Traceback)\b")
 # An error's name in a heading: an exception class (`TimeoutError`) or an error code spelled in
 # three or more capitalised words (`BucketAlreadyOwnedByYou`, `NoSuchKey`)
@@ -616,7 +623,9 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
         quote = " ".join(next(g for g in match.groups() if g).split())
         if not 6 <= len(quote) <= 200:
             continue
-        if CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) or FILE_NAME.fullmatch(quote):
+        if FILE_NAME.fullmatch(quote) or (
+            CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) and not DIAGNOSTIC.search(quote)
+        ):
             continue  # code: a path, an assignment, a call, a file's name
         if EXCEPTION_NAME.fullmatch(quote) or ERROR_KIND.fullmatch(quote):
             continue  # one class is raised for many problems: its name is no message

@@ -1472,6 +1472,37 @@ def test_a_code_span_opened_with_two_backticks_is_one_quote(tmp_path: Path) -> N
     assert linked(message, "ImportError") == "w-15-wheel-needs-a-newer-glibc"
 
 
+def test_a_quoted_url_and_a_path_before_a_compilers_error_are_the_runs_own(
+    tmp_path: Path,
+) -> None:
+    """A URL in quotes inside a quoted error stands for any URL, as a quoted name does; a
+    compiler's message is a message though a path comes before it (`c/_backend.c:15:10: fatal
+    error: ffi.h: ...`), where a quote holding a path is otherwise code."""
+    assert quoted_in(
+        'Looks like `HTTP Error: Failed to download extension "<name>" at URL '
+        '"http://extensions.example.org/<version>/<name>.gz" (HTTP 403)`'
+    ) == [('http error: failed to download extension "', '" at url', "(http 0)")]
+    assert quoted_in("| Text | `c/_backend.c:15:10: fatal error: ffi.h: No such file` |") == [
+        ("c/_backend.c:0:0: fatal error: ffi.h: no such file",)
+    ]
+    assert quoted_in("Run `tools/fetch.sh --all` first.") == []
+    linked = linker(
+        tmp_path,
+        "# Lake\n\n## L-7 The bucket refuses the read (HTTP 403)\n\nSignal: `HTTP Error: HTTP "
+        "GET error on 'https://<bucket>/<key>' (HTTP 403)` when a job reads s3:// paths.\n\n"
+        "Cause: the job's keys are for another account; the extension download of the job "
+        "fails with the same HTTP 403 error when the keys are wrong.\n\n"
+        "## L-8 An extension cannot be downloaded\n\n**Looks like:** `HTTP Error: Failed to "
+        'download extension "<name>" at URL "http://extensions.example.org/<version>/<name>.gz"'
+        " (HTTP 403)`\n\n**Cause.** The build for this version is not published.\n",
+    )
+    message = (
+        'HTTP Error: Failed to download extension "uc_catalog" at URL '
+        '"http://nightly.example.org/v1.1.3/linux_amd64/uc_catalog.gz" (HTTP 403)'
+    )
+    assert linked(message, "HTTPException") == "l-8-an-extension-cannot-be-downloaded"
+
+
 def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
     """The page's title and introduction (which helpers the suites use, `shop.helm`) describe
     the whole page: a failure raised from `shop.helm` belongs to the entry on its problem."""
