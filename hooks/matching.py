@@ -539,9 +539,17 @@ def _fields_table(rows: list[str]) -> bool:
         )
         and any(
             len(PROSE_WORD.findall(INLINE_CODE.sub(" ", row[1]))) >= FIELD_PROSE_WORDS
+            # or the error itself, quoted beside its label (`| Text | `... fatal error: ...` |`)
+            or any(_quoted_error(code) for code in INLINE_CODE.findall(row[1]))
             for row in cells
         )
     )
+
+
+def _quoted_error(code: str) -> bool:
+    """Is an inline code span an error's text: three words or more, one of them an error's?"""
+    words = re.findall(r"[A-Za-z]{2,}", code)
+    return len(words) >= 3 and bool(re.search(r"(?i)\berror\b|exception\b|\bfailed\b", code))
 
 
 SYMPTOM_LABEL = re.compile(

@@ -1055,6 +1055,22 @@ def test_a_table_of_fields_in_the_teams_own_labels_explains(tmp_path: Path) -> N
     assert explaining == {"f-6-large-snapshots", "f-7-feed-lags"}
 
 
+def test_a_table_of_fields_quoting_the_error_beside_its_label_explains(tmp_path: Path) -> None:
+    """`| Text | `... fatal error: ffi.h: No such file or directory` |`: the error itself,
+    quoted beside a label, makes a table the entry's fields, as a sentence does; a table of
+    names and commands beside labels still explains nothing."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "R.md").write_text(
+        "# Wheels\n\n## W-3 ffi.h missing\n\n| | |\n| --- | --- |\n| Seen in | `tests/build/` |"
+        "\n| Text | `c/_backend.c:15:10: fatal error: ffi.h: No such file or directory` |\n"
+        "| Then | `Failed building wheel for cffi` |\n\n1. Add `libffi-dev` to the image.\n"
+        "2. Rebuild the lane.\n\n## Lanes\n\n| | |\n| --- | --- |\n| Linux | `cp311-linux` |\n"
+        "| Rebuild | `make wheels LANE=cp311-linux` |\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    assert {s.anchor for s in links.team.sections if explains(s)} == {"w-3-ffih-missing"}
+
+
 def test_a_quoted_sentence_in_single_quotes_is_the_message_not_a_name(tmp_path: Path) -> None:
     """`(1071, 'Specified key was too long; max key length is 767 bytes')` quotes the
     server's message inside the driver's tuple: the sentence is the signature. A name in
