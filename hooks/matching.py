@@ -420,6 +420,7 @@ VARIABLE = re.compile(
     # a number after "code", "data" ... is the error's own code, not a value of this run
     r"|(?<![\d.])(?<!data )(?<!code )(?<!errno )(?<!error )(?<!status )\d+(?:\.\d+)*"
 )
+DIGITS_STAND_IN = re.compile(r"\b(\d)([xX]{1,2})\b")
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
 NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
 
@@ -650,6 +651,9 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
     """A quoted error's parts, split where a placeholder stands for what varies; none for a
     quote of fewer words than `min_words` besides its placeholders (`file <path>`), or of
     words every failure prints."""
+    # a digit and x's stand for a number of as many digits (`cpython-3XX`, `HTTP 5xx`): a
+    # number, masked as the failure's is
+    quote = DIGITS_STAND_IN.sub(lambda found: found[1] + "0" * len(found[2]), quote)
     fixed = PLACEHOLDER.sub(" ", quote)
     if len(re.findall(r"[A-Za-z]{2,}", fixed)) < min_words:
         return ()

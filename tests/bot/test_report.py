@@ -1519,6 +1519,28 @@ def test_a_quoted_url_and_a_path_before_a_compilers_error_are_the_runs_own(
     assert linked(message, "HTTPException") == "l-8-an-extension-cannot-be-downloaded"
 
 
+def test_a_digit_and_xs_in_a_quote_stand_for_a_number(tmp_path: Path) -> None:
+    """`cpython-3XX` and `HTTP 5xx` in a quoted error stand for a number of as many digits, as
+    `N` does for any number: the quote is found in the failure that shows `cpython-311`."""
+    assert quoted_in(
+        "Looks like `ImportError: <module>.cpython-3XX.so: undefined symbol: omp_x`"
+    ) == [("importerror:", ".cpython-0.so: undefined symbol: omp_x")]
+    linked = linker(
+        tmp_path,
+        "# Wheels\n\n## W-12 Undefined OpenMP symbol\n\n**Looks like:** `ImportError: "
+        ".../<module>.cpython-3XX-x86_64-linux-gnu.so: undefined symbol: omp_get_thread_num`"
+        "\n\n**Why.** Compiled with -fopenmp, linked without it.\n\n"
+        "## W-13 Undefined Python C-API symbol\n\nSignal: `undefined symbol:` followed by a "
+        "CPython name.\n\nCause: built against another Python's headers; an ImportError at "
+        "import of the .so, an undefined symbol of the module.\n",
+    )
+    message = (
+        "/opt/venvs/cp311/lib/python3.11/site-packages/mesh/_core.cpython-311-x86_64-linux-gnu"
+        ".so: undefined symbol: omp_get_thread_num"
+    )
+    assert linked(message, "ImportError") == "w-12-undefined-openmp-symbol"
+
+
 def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
     """The page's title and introduction (which helpers the suites use, `shop.helm`) describe
     the whole page: a failure raised from `shop.helm` belongs to the entry on its problem."""
