@@ -28,6 +28,7 @@ from runbook_guard.hooks.matching import (
     plain_sequence,
     plain_words,
     prose_tokens,
+    python_message_names,
     quoted_in,
     quoted_signatures,
     rule_query,
@@ -779,9 +780,12 @@ class Links:
         for parts in quotes:
             name = next((name for name in names if name in parts[0]), None)
             if name is not None:
-                words = set(
-                    MESSAGE_WORD.findall(" ".join([parts[0].partition(name)[2], *parts[1:]]))
-                )
+                message = " ".join([parts[0].partition(name)[2], *parts[1:]])
+                # Python's own words around names (`'Adapter' object has no attribute 'x'`)
+                # are every such failure's: the names are the message
+                if quoted_names := python_message_names(message):
+                    message = " ".join(quoted_names)
+                words = set(MESSAGE_WORD.findall(message))
                 if words:
                     messages.append(words)
         said = set(MESSAGE_WORD.findall(" ".join(signature_text(text) for text in texts)))

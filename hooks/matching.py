@@ -420,6 +420,13 @@ VARIABLE = re.compile(
     # a number after "code", "data" ... is the error's own code, not a value of this run
     r"|(?<![\d.])(?<!data )(?<!code )(?<!errno )(?<!error )(?<!status )\d+(?:\.\d+)*"
 )
+NAME_TEMPLATE = re.compile(
+    r"(?:object )?has no attribute|cannot import name(?: from)?|no module named"
+    r"|got an unexpected keyword argument|object is not (?:subscriptable|callable|iterable)"
+    r"|(?:name )?is not defined"
+)
+EXCEPTION_PREFIX = re.compile(r"^\s*[\w.]*(?:Error|Exception|Warning):\s*")
+LITERAL_NAMES_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
 DIGITS_STAND_IN = re.compile(r"\b(\d)([xX]{1,2})\b")
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
 NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
@@ -670,11 +677,26 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
         return ()
     # `N` stands for any number, as `...` for any text: an error's own code after "code N" is
     # kept in the failure's text (`signature_text`), so the quote's N cannot be a plain 0
-    pieces = [piece for part in PLACEHOLDER.split(quote) for piece in NUMBER_STAND_IN.split(part)]
+    placeholder = PLACEHOLDER
+    if python_message_names(quote):
+        # Python's own message around names (`'Adapter' object has no attribute
+        # 'update_policy'`) says nothing but its names: they are the quote's, not any name
+        placeholder = LITERAL_NAMES_PLACEHOLDER
+    pieces = [piece for part in placeholder.split(quote) for piece in NUMBER_STAND_IN.split(part)]
     parts = [signature_text(piece) for piece in pieces]
     # a quote's closing full stop or "!" is the runbook's sentence, not the program's
     parts[-1] = parts[-1].rstrip(".!:;,")
     return tuple(part for part in parts if re.search(r"[a-z]", part))
+
+
+def python_message_names(quote: str) -> list[str]:
+    """The names in a quote of one of Python's own messages about names (`AttributeError:
+    'Adapter' object has no attribute 'update_policy'`: "Adapter", "update_policy"), or none
+    when the quote says more than that."""
+    names = re.findall(r"'([^'\s]{1,60})'", quote)
+    rest = re.sub(r"'[^'\s]{1,60}'", " ", EXCEPTION_PREFIX.sub("", quote))
+    words = " ".join(re.findall(r"[a-z]+", rest.lower()))
+    return names if names and NAME_TEMPLATE.fullmatch(words) else []
 
 
 def contains_signature(text: str, parts: tuple[str, ...]) -> bool:

@@ -1541,6 +1541,26 @@ def test_a_digit_and_xs_in_a_quote_stand_for_a_number(tmp_path: Path) -> None:
     assert linked(message, "ImportError") == "w-12-undefined-openmp-symbol"
 
 
+def test_names_in_pythons_own_message_are_the_quotes_not_any_name(tmp_path: Path) -> None:
+    """`'Adapter' object has no attribute 'update_policy'` says nothing but its names: a quote
+    of Python's own message keeps them (another attribute is another problem), where a quoted
+    name in a team's own message stands for any name."""
+    linked = linker(
+        tmp_path,
+        "# Access\n\n## CAS-5 Adapter has no update_policy\n\nSymptom: `AttributeError: "
+        "'Adapter' object has no attribute 'update_policy'` when a policy is edited.\n\n"
+        "Cause: the adapter package is older than the enforcer.\n\n"
+        "## CAS-6 Unreadable model\n\nSymptom: `ModelError: cannot read 'rbac.conf' as a "
+        "model`.\n\nCause: the model file is not in the image.\n",
+    )
+    assert (
+        linked("'Adapter' object has no attribute 'update_policy'", "AttributeError")
+        == "cas-5-adapter-has-no-update_policy"
+    )
+    assert linked("'Adapter' object has no attribute '_filtered'", "AttributeError") is None
+    assert linked("cannot read 'abac.conf' as a model", "ModelError") == "cas-6-unreadable-model"
+
+
 def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
     """The page's title and introduction (which helpers the suites use, `shop.helm`) describe
     the whole page: a failure raised from `shop.helm` belongs to the entry on its problem."""
