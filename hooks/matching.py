@@ -500,7 +500,7 @@ def explains(section: Section) -> bool:
     tables = [line for line in lines if TABLE_ROW.match(line)]
     explaining_table = any(any(word in EXPLAINING for word in tokens(row)) for row in tables[:1])
     explaining_table = explaining_table or any(
-        any(word in EXPLAINING for word in tokens(row.strip().strip("|").split("|")[0]))
+        any(word in EXPLAINING for word in tokens(_label(row.strip().strip("|").split("|")[0])))
         for row in tables
     )
     # so does a table of fields in the team's own labels, prose beside each (`| What you get |
@@ -512,6 +512,12 @@ def explains(section: Section) -> bool:
     listed = sum(1 for line in lines if LIST_LINE.match(line) or FORM_BLANK.search(line))
     listed += 0 if explaining_table else len(tables)
     return listed < 0.6 * len(lines)
+
+
+def _label(cell: str) -> str:
+    """A first-column cell's words as a label, without the code or setting names in it: a row
+    of `TORCH_NCCL_ASYNC_ERROR_HANDLING` is a setting's value, not an error's description."""
+    return SETTING_NAME.sub(" ", INLINE_CODE.sub(" ", cell))
 
 
 def _only_a_list(lines: list[str]) -> bool:

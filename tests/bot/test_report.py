@@ -1448,6 +1448,25 @@ def test_a_checklist_with_a_table_of_values_explains_nothing(tmp_path: Path) -> 
     assert linked(message, "Warning") == "known-problems"
 
 
+def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
+    """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
+    value's name, not a field saying what went wrong, though it holds the word "error"."""
+    linked = linker(
+        tmp_path,
+        "# Queue\n\n## Q-2 Worker ran out of memory\n\nSymptom: `MemoryError` while a batch "
+        "of large messages decodes.\n\nFix: lower `QUEUE_PREFETCH` for that queue.\n\n"
+        "# Defaults\n\n## Worker defaults set by the launcher\n\n| Setting | Value | Why |\n"
+        "| --- | --- | --- |\n| `QUEUE_ERROR_RETRY_LIMIT` | 3 | retry a failed batch three "
+        "times |\n| QUEUE_PREFETCH | 64 | one batch of large messages in memory per worker |\n"
+        "| QUEUE_MEMORY_LIMIT_MB | 2048 | memory per worker |\n",
+    )
+    message = "MemoryError: worker memory limit reached decoding batch of large messages"
+    assert linked(message, "MemoryError") == "q-2-worker-ran-out-of-memory"
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    explaining = {s.anchor for s in links.team.sections if explains(s)}
+    assert explaining == {"q-2-worker-ran-out-of-memory"}
+
+
 def test_a_list_whose_items_wrap_onto_indented_lines_explains_nothing(tmp_path: Path) -> None:
     """An inventory's list of facts, each item wrapped onto an indented line, is a list: the
     wrapped lines are its items', not prose that explains. Its quoted names (a build lane)
