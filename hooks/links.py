@@ -4,6 +4,7 @@ section of the runbook shipped in the package."""
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ POINTER = re.compile(
     r"\b(?:is|see|read|use|go to|belongs (?:to|in))\s+(?:issue|section|entry|problem)\s+#?(\d+)\b",
     re.I,
 )
+# A link to a runbook's section: `[X.md](./X.md#5-shared-state)`, `[above](#5-shared-state)`
+SECTION_LINK = re.compile(r"\]\((?:\./)?([^)\s#]*)#([^)\s]+)\)")
+QUICK_REFERENCE_LINES = 3  # a quick-reference entry: a link and a line or two beside it
 # Words an exception's name and a section's title share without saying which problem it is
 GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
@@ -680,7 +684,28 @@ class Links:
         contradicted = self._by_status(texts[0], unless=chosen.section)
         if contradicted is not None:
             return Resolution(key, contradicted, index.url(contradicted), "status", 0.5)
+        pointed = self._points_to(chosen.section)
+        if pointed is not None:
+            return Resolution(key, pointed, index.url(pointed), chosen.how, chosen.score)
         return chosen
+
+    def _points_to(self, section: Section) -> Section | None:
+        """The one explaining section a quick-reference entry sends the reader to
+        (`### Issue: User A Sees User B's Data` then `**File**: [X.md](./X.md#5-shared-state)`
+        and a quick fix): the failure belongs to the entry the reference points to, one click
+        nearer the whole story. None for a section that says more than a line or two itself."""
+        prose = FENCE.sub("", section.body)
+        if len([line for line in prose.splitlines() if line.strip()]) > QUICK_REFERENCE_LINES:
+            return None
+        found = {}
+        for path, anchor in SECTION_LINK.findall(prose):
+            where = section.path
+            if path:
+                where = posixpath.normpath(posixpath.join(posixpath.dirname(section.path), path))
+            for target in self._explaining:
+                if target.anchor == anchor and target.path == where and target is not section:
+                    found[id(target)] = target
+        return next(iter(found.values())) if len(found) == 1 else None
 
     @staticmethod
     def _coin_flip(ranked: Sequence[Match], match: Match) -> bool:

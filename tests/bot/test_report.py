@@ -1448,6 +1448,31 @@ def test_a_checklist_with_a_table_of_values_explains_nothing(tmp_path: Path) -> 
     assert linked(message, "Warning") == "known-problems"
 
 
+def test_a_quick_reference_entry_sends_the_failure_to_the_section_it_points_to(
+    tmp_path: Path,
+) -> None:
+    """`### Issue: ...` then `**File**: [X.md](./X.md#anchor)` and a quick fix: the reader of
+    the issue wants the section the reference points to, not the pointer."""
+    linker(
+        tmp_path,
+        "# Mistakes\n\n### 4. Prices Cached Across Shops\n**Symptom**: a shop's page shows "
+        "another shop's prices\n**Root Cause**: the price cache is keyed by product only\n"
+        "**Fix**: key the price cache by shop and product\n\n### 5. Slow Checkout\n"
+        "**Symptom**: checkout takes seconds\n**Root Cause**: one query per cart line\n"
+        "**Fix**: load the cart lines in one query\n",
+        name="MISTAKES",
+    )
+    linked = linker(
+        tmp_path,
+        "# Runbooks\n\n## Quick Reference\n\n### Issue: Shop Shows Another Shop's Prices\n"
+        "**File**: [MISTAKES.md](./MISTAKES.md#4-prices-cached-across-shops)\n"
+        "**Quick Fix**: key the cache by shop\n",
+        name="README",
+    )
+    message = "shop 12 shows another shop's prices after the cache warmed up"
+    assert linked(message, "AssertionError") == "4-prices-cached-across-shops"
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
