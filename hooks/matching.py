@@ -625,7 +625,9 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
     prose = "\n".join(
         line for line in FENCE.sub("", section.body).splitlines() if not NUMBERED_STEP.match(line)
     )
-    found = quoted_in(prose)
+    # a title may quote the error it is about (`### Q5. Why does ... fail with `can't subtract
+    # offset-naive and offset-aware datetimes`?`)
+    found = quoted_in(section.heading or section.title) + quoted_in(prose)
     for block in section.code_blocks:
         lines = [line for line in block.code.splitlines() if len(line.strip()) <= 200]
         if not block.label:

@@ -52,6 +52,7 @@ class Section:
     body: str  # the section's own text, up to the next heading of any level
     fields: dict[str, str] = field(default_factory=dict)  # "symptom" -> text, ...
     code_blocks: tuple[CodeBlock, ...] = ()
+    heading: str = ""  # the heading as written, its markdown kept (`a `quoted` error`)
 
     @property
     def ref(self) -> str:
@@ -213,6 +214,7 @@ def parse(text: str, path: str) -> list[Section]:
                 body="\n".join(body_lines).strip("\n"),
                 fields=_fields(body_lines),
                 code_blocks=_code_blocks(body_lines, body_start),
+                heading=raw.strip(),
             )
         )
     return sections

@@ -1473,6 +1473,26 @@ def test_a_quick_reference_entry_sends_the_failure_to_the_section_it_points_to(
     assert linked(message, "AssertionError") == "4-prices-cached-across-shops"
 
 
+def test_an_error_quoted_in_a_heading_is_its_sections_signature(tmp_path: Path) -> None:
+    """`### Why does a retry fail with `cannot reuse a consumed request body`?`: the heading
+    quotes the error, as a symptom line would, though the look-alike above it shares nearly
+    all its words and shows its own error in a code block."""
+    linked = linker(
+        tmp_path,
+        "# Client FAQ\n\n### Why does a retry fail with `cannot reuse a closed request "
+        "connection`?\n\nThe pool handed a retry of the request a connection the server had "
+        "closed; the request body was consumed by the first attempt. You will see:\n\n```\n"
+        "ClientError: cannot reuse a closed request connection\n```\n\nDo this: turn on the "
+        "pool's liveness check before each retry of a request.\n\n"
+        "### Why does a retry fail with `cannot reuse a consumed request body`?\n\n"
+        "Same root as the question above.\n",
+    )
+    message = "ClientError: cannot reuse a consumed request body"
+    assert linked(message, "ClientError") == (
+        "why-does-a-retry-fail-with-cannot-reuse-a-consumed-request-body"
+    )
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
