@@ -221,7 +221,7 @@ KNOWN_MEANINGS = (
         # a token or credentials refused, in the words of JWT libraries and auth middleware
         re.compile(
             r"(?i)\bauth(?:entication)? failed\b"
-            r"|\b(?:token|jwt) (?:validation |verification )?failed\b"
+            r"|\b(?:token|jwt) (?:validation |verification |refresh )?failed\b"
             r"|\binvalid (?:or expired )?(?:jwt )?token\b|\bsignature verification failed\b"
         ),
         "authentication failure",

@@ -980,10 +980,11 @@ def test_a_wrapper_naming_the_command_that_failed_is_read_as_what_it_printed(
 
 
 def test_a_refused_token_is_an_authentication_failure(tmp_path: Path) -> None:
-    """ "Invalid JWT token", "JWT signature verification failed", "Authentication failed: ..."
-    are a token or credentials refused: the one section titled "Authentication Failures"
-    explains them, though the WebSocket section shares "WebSocket connection". A service
-    that cannot start because its own auth settings fail validation is not a refused token."""
+    """ "Invalid JWT token", "JWT signature verification failed", "Authentication failed: ...",
+    "Token refresh failed" are a token or credentials refused: the one section titled
+    "Authentication Failures" explains them, though the WebSocket section shares "WebSocket
+    connection". A service that cannot start because its own auth settings fail validation is
+    not a refused token."""
     linked = linker(
         tmp_path,
         "# Suite\n\n### 2. Authentication Failures\n**Symptom**: 401/403 errors in tests\n"
@@ -998,6 +999,7 @@ def test_a_refused_token_is_an_authentication_failure(tmp_path: Path) -> None:
         "WebSocket connection rejected in staging: Invalid JWT token",
         "JWT signature verification failed",
         "Authentication failed: Valid JWT token required for WebSocket connection",
+        "Token refresh failed during auth error recovery",
     ]
     for message in refused:
         assert linked(message) == "2-authentication-failures"
