@@ -341,6 +341,10 @@ class Links:
         same_file = [s for s in self._explaining if s.path == index.path]
         if target.startswith("#"):
             return next((s for s in same_file if s.anchor == target[1:]), None)
+        if target.startswith("name:"):
+            named = re.compile(rf"(?<![\w.]){re.escape(target[5:])}(?![\w.])")
+            found = [s for s in same_file if s is not index and named.search(s.title)]
+            return found[0] if len(found) == 1 else None
         numbered = re.compile(rf"^(?:issue|problem|section|#)?\s*{re.escape(target)}[.:)\s]", re.I)
         found = [s for s in same_file if numbered.match(s.title)]
         return found[0] if len(found) == 1 else None

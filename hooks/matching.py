@@ -442,6 +442,9 @@ ROW_TARGETS = re.compile(
     r"^(?:(?:§|#|issue|section|see)?\s*\d+(?:\.\d+)*[,;/& ]*(?:and\s*)?)+$", re.I
 )
 ANCHOR_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+# or the name another section goes by (`| NoRegionError | ClientWithoutRegion |` for the section
+# `## ALERT: ClientWithoutRegion`): one name in capitalised words run together
+ROW_NAME = re.compile(r"`?([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)`?")
 
 
 def index_rows(section: Section) -> list[tuple[str, list[str]]]:
@@ -458,6 +461,8 @@ def index_rows(section: Section) -> list[tuple[str, list[str]]]:
         targets = [f"#{anchor}" for anchor in ANCHOR_LINK.findall(last)] or (
             re.findall(r"\d+(?:\.\d+)*", last) if ROW_TARGETS.match(last) else []
         )
+        if not targets and len(cells) >= 2 and (name := ROW_NAME.fullmatch(last)):
+            targets = [f"name:{name[1]}"]
         rows.append((" | ".join(cells[:-1]), targets))
     pointing = [row for row in rows if row[1]]
     return pointing if len(pointing) >= 2 and len(pointing) >= 0.6 * len(rows) else []

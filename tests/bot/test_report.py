@@ -1495,6 +1495,24 @@ def test_an_error_quoted_in_a_heading_is_its_sections_signature(tmp_path: Path) 
     )
 
 
+def test_a_table_row_naming_an_alert_belongs_to_that_alert(tmp_path: Path) -> None:
+    """`| `BucketQuotaExceeded` on upload | StorageQuotaReached |`: a row that names the section
+    it belongs to by its name is a pointer, as a row naming a section's number is; the table is
+    an index, and what its rows quote belongs to the named section."""
+    linked = linker(
+        tmp_path,
+        "# Storage alerts\n\n## Error to alert\n\n| What the error says | Alert |\n"
+        "| --- | --- |\n| `BucketQuotaExceeded` on an upload | StorageQuotaReached |\n"
+        "| `SlowDown` from the object store | StorageThrottled |\n\n"
+        "## ALERT: StorageQuotaReached\n\nWhat it means: the tenant's bucket is full and "
+        "uploads are refused until old exports are pruned.\n\nResolution: prune exports older "
+        "than 30 days.\n\n## ALERT: StorageThrottled\n\nWhat it means: we send more "
+        "requests than the store allows per prefix.\n\nResolution: spread keys over prefixes.\n",
+    )
+    message = "storage.UploadFailed: BucketQuotaExceeded (tenant 42, 10.0 GiB)"
+    assert linked(message, "UploadFailed") == "alert-storagequotareached"
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
