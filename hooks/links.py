@@ -116,10 +116,12 @@ ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
 
 def _names(text: str, identifier: str) -> bool:
     """Does `text` name `identifier` whole? Not as the head of a longer dotted name: a package
-    (`slack_sdk`) in `slack_sdk.errors.SlackApiError` says which library, not which error."""
+    (`slack_sdk`) in `slack_sdk.errors.SlackApiError` says which library, not which error; nor
+    as a folder of a path (`/builds/platform-docs/docs/...`), which says where, not what (a
+    path's last part, a file or an API method, still names it)."""
     if identifier not in text:  # most quotes, and no pattern to compile for them
         return False
-    pattern = rf"(?<!\w){re.escape(identifier)}(?!\w|\.\w)"
+    pattern = rf"(?<!\w){re.escape(identifier)}(?!\w|\.\w|/)"
     return re.search(pattern, text) is not None
 
 

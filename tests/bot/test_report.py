@@ -1513,6 +1513,23 @@ def test_a_table_row_naming_an_alert_belongs_to_that_alert(tmp_path: Path) -> No
     assert linked(message, "UploadFailed") == "alert-storagequotareached"
 
 
+def test_a_name_in_a_folder_of_a_path_is_not_the_error(tmp_path: Path) -> None:
+    """A project's name the runbook quotes (`billing-docs`) is in every path of its build
+    (`/builds/billing-docs/docs/...`): there it says where, not what went wrong. The last part
+    of a path, a file or an API method, still names it."""
+    linked = linker(
+        tmp_path,
+        "# Docs builds\n\n## Duplicate descriptions\n\nSeen in: the `billing-docs` build.\n\n"
+        "Cause: a class described by hand and by the generated API pages.\n\n"
+        "## Missing theme file\n\nSeen in: `layout.html` lookups.\n\n"
+        "Cause: the theme package is older than the templates we override.\n",
+    )
+    message = "/builds/billing-docs/docs/notes/2025_03.rst: document isn't included in any toctree"
+    assert linked(message, "SphinxWarning") is None
+    message = "TemplateNotFound: /builds/site/_templates/layout.html"
+    assert linked(message, "TemplateNotFound") == "missing-theme-file"
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
