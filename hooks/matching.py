@@ -415,6 +415,8 @@ FAILURE_HEADING = re.compile(
     r"|is down|not|stuck|times? out)\b",
     re.I,
 )
+# A heading that is the failure as a reader meets it: "If you see ...", "When you get ..."
+SEEN_HEADING = re.compile(r"(?:if|when) you (?:see|get|hit|meet)\b", re.I)
 VARIABLE = re.compile(
     r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}"
     # a number after "code", "data" ... is the error's own code, not a value of this run
@@ -483,6 +485,9 @@ def explains(section: Section) -> bool:
         return True
     if not section.body.strip():
         return False
+    # "If you see locale.Error: ...": what follows, steps or not, is what to do about it
+    if SEEN_HEADING.match(section.title):
+        return True
     lines = [line for line in FENCE.sub("", section.body).splitlines() if line.strip()]
     # a plain label says so as a bold one does (`Cause: we name sheets after data ...`)
     if any(
@@ -511,6 +516,10 @@ def explains(section: Section) -> bool:
     # so does a table of fields in the team's own labels, prose beside each (`| What you get |
     # a connection-closed error carrying close code 1009 ... |`): not a table of values
     explaining_table = explaining_table or _fields_table(tables)
+    # a list of the team's own fields (`- Usually means: the partner saved ...`, `- Do: ...`)
+    # says what went wrong and what to do, as a table of fields does
+    if _fields_list(lines):
+        return True
     if not tables and _only_a_list(lines):
         return False
     # a form's blanks (`Root Cause: ______`) are to fill in, not prose
@@ -523,6 +532,39 @@ def _label(cell: str) -> str:
     """A first-column cell's words as a label, without the code or setting names in it: a row
     of `TORCH_NCCL_ASYNC_ERROR_HANDLING` is a setting's value, not an error's description."""
     return SETTING_NAME.sub(" ", INLINE_CODE.sub(" ", cell))
+
+
+# A list item's label that says what a failure means or what to do about it, in a team's words
+MEANING_LABELS = frozenset(
+    {"means", "it means", "usually means", "what it means", "meaning", "why", "because"}
+    | {"do", "do this", "what to do", "action", "try", "workaround", "likely cause"}
+)
+LIST_FIELD = re.compile(r"^\s*[-*+]\s+\**([A-Z][a-z]+(?: [a-z]+){0,3})\**\s*:\**\s*(.*)$")
+
+
+def _fields_list(lines: list[str]) -> bool:
+    """Is a section's list one of fields in the team's own labels (`- Message: ...`, `- Usually
+    means: ...`, `- Do: ...`): two labels or more, one saying what the failure means or what to
+    do, a sentence in one of them (its wrapped lines too)? An inventory's labelled facts
+    (`- Proxy: ...`, `- Allowlist: ...`) are no such fields."""
+    labels: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
+        if field := LIST_FIELD.match(line):
+            current = labels.setdefault(field[1].lower(), [])
+            current.append(field[2])
+        elif current is not None and line[:1].isspace() and not LIST_LINE.match(line):
+            current.append(line)  # the item wrapped onto an indented line
+        else:
+            current = None
+    return (
+        len(labels) >= 2
+        and any(label in MEANING_LABELS or label.startswith(EXPLAINING) for label in labels)
+        and any(
+            len(PROSE_WORD.findall(INLINE_CODE.sub(" ", " ".join(text)))) >= FIELD_PROSE_WORDS
+            for text in labels.values()
+        )
+    )
 
 
 def _only_a_list(lines: list[str]) -> bool:

@@ -1530,6 +1530,34 @@ def test_a_name_in_a_folder_of_a_path_is_not_the_error(tmp_path: Path) -> None:
     assert linked(message, "TemplateNotFound") == "missing-theme-file"
 
 
+def test_entries_written_as_lists_of_the_teams_own_fields_explain(tmp_path: Path) -> None:
+    """`## If you see ...` entries made of `- Message:` / `- Usually means:` / `- Do:` items,
+    or of numbered steps only, explain; an inventory's list of labelled facts (`- Proxy:`,
+    `- Allowlist:`) does not, so a failure naming its feed is not sent there when no entry
+    explains it."""
+    runbook = (
+        "# Intake\n\n## If you see a decode error in a partner file\n\n- Message: `'utf-8' "
+        "codec can't decode byte 0xe9 in position 88: invalid continuation byte`\n- Usually "
+        "means: the partner saved the file as Windows-1252 and we read it\n  as UTF-8.\n"
+        "- Do: set the feed's encoding to cp1252.\n\n## If you see unsupported locale setting"
+        "\n\n1. Run `locale -a` in the image.\n2. Add the locale to the base image.\n\n"
+        "# Sources\n\n## Feeds\n\n- Proxy: `http://egress.internal:3128` for every partner "
+        "pull, the account rotated every ninety days by the platform team.\n- Allowlist: "
+        "`vendor-media` and `acme-orders` only.\n"
+    )
+    linked = linker(tmp_path, runbook)
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/*.md",)))
+    explaining = {s.anchor for s in links.team.sections if explains(s)}
+    assert explaining == {
+        "if-you-see-a-decode-error-in-a-partner-file",
+        "if-you-see-unsupported-locale-setting",
+    }
+    message = "vendor-media: 'latin-1' codec can't encode character in position 9"
+    assert linked(message, "UnicodeEncodeError") is None
+    message = "'utf-8' codec can't decode byte 0xe9 in position 1187: invalid continuation byte"
+    assert linked(message, "UnicodeDecodeError") == "if-you-see-a-decode-error-in-a-partner-file"
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
