@@ -430,8 +430,9 @@ NAME_TEMPLATE = re.compile(
 EXCEPTION_PREFIX = re.compile(r"^\s*[\w.]*(?:Error|Exception|Warning):\s*")
 LITERAL_NAMES_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
 DIGITS_STAND_IN = re.compile(r"\b(\d)([xX]{1,2})\b")
-# A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)"
-NUMBER_STAND_IN = re.compile(r"\bN(?=(?:s|ms|MB|GB|KB)?\b)")
+# A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)",
+# "IR version: X, max supported IR version: Y"
+NUMBER_STAND_IN = re.compile(r"\b[NXY](?=(?:s|ms|MB|GB|KB)?(?![\w-]))")
 
 
 # A form's blank to fill in (`Root Cause: _______________`): a field that explains nothing

@@ -1755,6 +1755,27 @@ def test_a_quotes_n_stands_for_any_number(tmp_path: Path) -> None:
     assert linked(message, "ERROR", kind="log") == "problem-task-killed-at-its-hard-time-limit"
 
 
+def test_a_quotes_x_and_y_stand_for_numbers(tmp_path: Path) -> None:
+    """`Unsupported schema version: X, max supported schema version: Y`: X and Y are numbers,
+    as N is; the log's `... version: 9, max supported schema version: 8` is that error, though
+    the loader's frames around it share more words with the other area."""
+    linked = linker(
+        tmp_path,
+        "# Loader\n\n## Export\n\n| Symptom | Likely cause | Fix |\n| --- | --- | --- |\n"
+        "| `Unsupported schema version: X, max supported schema version: Y` | the writer is "
+        "newer than the reader | upgrade the reader first |\n\n## Serving\n\n| Symptom | "
+        "Likely cause | Fix |\n| --- | --- | --- |\n| the model loader fails to load the "
+        "model graph from its path | the graph file is missing from the model path | "
+        "copy the graph into the model path |\n",
+    )
+    message = (
+        "Load model from /var/lib/models/ranker/22/model.graph failed:/src/core/graph/model.cc:146"
+        " loader::Model::Model(graph::ModelProto&&, const PathString&) Unsupported schema "
+        "version: 9, max supported schema version: 8"
+    )
+    assert linked(message, "ERROR", kind="log") == "export"
+
+
 def test_a_checklist_with_a_form_to_fill_explains_nothing(tmp_path: Path) -> None:
     """ "When a test fails: [ ] read the whole error ... Root Cause: ______" is a form for the
     engineer, not a description of any failure."""
