@@ -26,6 +26,9 @@ _NORMALISE = [
         re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
         "<time>",
     ),
+    # a generated name's random suffix after its number: Cloud Run's revision
+    # `orders-api-00042-vq7` is `orders-api-00043-x2m` on the retry, a pod `web-5d8f7c9b6-x2m4p`
+    (re.compile(r"(?<=\d-)(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,6}\b"), "<id>"),
     (re.compile(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{7,}\b", re.I), "<hex>"),
     # POSIX and Windows paths (`C:\\Users\\...\\Temp\\basedir-dd4_6dpx`, backslashes doubled or not)
     (re.compile(r"(?:[A-Za-z]:)?(?:[\\/]+[\w.@+~-]+){2,}[\\/]?"), "<path>"),

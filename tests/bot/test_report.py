@@ -47,6 +47,18 @@ def test_fingerprint_ignores_run_specific_parts() -> None:
     assert report.fingerprint(failure(events.format("7m42s", 3, "2m10s"))) == report.fingerprint(
         failure(events.format("13m", 11, "9m"))
     )
+    # a generated name's random suffix: a Cloud Run revision, a pod of a deployment
+    revision = "Revision 'billing-api-{}' is not ready and cannot serve traffic"
+    assert report.fingerprint(failure(revision.format("00042-vq7"))) == report.fingerprint(
+        failure(revision.format("00043-x2m"))
+    )
+    assert report.fingerprint(failure("pod web-5d8f7c9b6-x2m4p crashed")) == report.fingerprint(
+        failure("pod web-7c9f8d6b5-q8r2t crashed")
+    )
+    # a word after a version is not a suffix: another image, another failure
+    assert report.fingerprint(failure("no image python-3.11-slim")) != report.fingerprint(
+        failure("no image python-3.11-alpine")
+    )
     assert report.fingerprint(a) != report.fingerprint(failure("other message"))
     assert report.fingerprint(a) != report.fingerprint(
         failure(a.message, test="tests/test_b.py::test_b")
