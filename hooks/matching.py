@@ -381,6 +381,12 @@ ERROR_KIND = re.compile(r"(?i)[a-z]+[ _-](?:error|exception|warning|failure)")
 # Code, not an error's text: a path, an assignment (`HTTP_TIMEOUT=30`, not an error's
 # `[type=int_parsing, input_value='']`), a call, braces, a Python file
 CODE_QUOTE = re.compile(r"[\w.~]/|/[\w.]|[{}\\]|^[\w.\[\]'\"]+\s*=|==|\w\(|\.py\b")
+# A command or a statement to type, not what a failure prints: `pip install httpx[http2]`,
+# `import mlflow`, `docker compose up -d`
+COMMAND_QUOTE = re.compile(
+    r"^(?:\$ )?(?:pip3?|python3?|import|from [\w.]+ import|git|docker|make|npm|npx|yarn|kubectl"
+    r"|gcloud|aws|az|curl|sudo|apt(?:-get)?|brew|poetry|uv|conda|helm|terraform) [\w.-]"
+)
 # A compiler's or loader's message, a path before it (`c/_backend.c:15:10: fatal error:
 # ffi.h: No such file or directory`): a message, though it holds a path
 DIAGNOSTIC = re.compile(r"(?:^|:\d+: |: )(?:fatal )?error: [a-z]")
@@ -695,8 +701,10 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
         quote = " ".join(next(g for g in match.groups() if g).split())
         if not 6 <= len(quote) <= 200:
             continue
-        if FILE_NAME.fullmatch(quote) or (
-            CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) and not DIAGNOSTIC.search(quote)
+        if (
+            FILE_NAME.fullmatch(quote)
+            or COMMAND_QUOTE.match(quote)
+            or (CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) and not DIAGNOSTIC.search(quote))
         ):
             continue  # code: a path, an assignment, a call, a file's name
         if EXCEPTION_NAME.fullmatch(quote) or ERROR_KIND.fullmatch(quote):

@@ -1570,6 +1570,20 @@ def test_entries_written_as_lists_of_the_teams_own_fields_explain(tmp_path: Path
     assert linked(message, "UnicodeDecodeError") == "if-you-see-a-decode-error-in-a-partner-file"
 
 
+def test_a_quoted_command_is_not_an_error(tmp_path: Path) -> None:
+    """`pip install certifi-internal` and `import certifi` in a section are what to type, not
+    what a failure prints: a failure whose hint says "pip install ..." is not that section's."""
+    linked = linker(
+        tmp_path,
+        "# TLS\n\n## INC-4: CI downloads fail behind the gateway\n\nWhat happened: jobs failed "
+        "verifying the gateway's certificate.\n\nPrevention: run `pip install certifi-internal` "
+        "in the image and check with `import certifi` that the bundle is the internal one.\n",
+    )
+    message = "Using http2=True, but the 'h2' package is not installed: `pip install httpx[http2]`"
+    assert linked(message, "ImportError") is None
+    assert quoted_in("run `pip install certifi-internal`, then `import certifi`") == []
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
