@@ -664,6 +664,8 @@ WRAPPER_TEXT = re.compile(
     r"max retries exceeded(?: with url)?|traceback \(most recent call last\)"
     r"|the above exception was the direct cause(?: of the following exception)?"
     r"|during handling of the above exception,? another exception occurred"
+    # uvicorn's and Starlette's line over every exception an app raises
+    r"|exception in asgi application"
 )
 
 

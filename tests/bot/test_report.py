@@ -1173,6 +1173,8 @@ def test_a_retrying_clients_wrapper_is_read_as_the_error_it_gave_up_on(tmp_path:
     wrapped in a `Max retries exceeded`") names no problem."""
     assert quoted_in("it arrives wrapped in a `Max retries exceeded`") == []
     assert quoted_in("`The above exception was the direct cause of the following exception`") == []
+    # uvicorn's line over every exception an app raises names no problem either
+    assert quoted_in('uvicorn logs "Exception in ASGI application" and the traceback') == []
     assert (
         report.retries_cause(
             "HTTPConnectionPool(host='stub', port=8712): Max retries exceeded with url: /echo "
