@@ -708,7 +708,7 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
             or COMMAND_QUOTE.match(quote)
             or (CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) and not DIAGNOSTIC.search(quote))
         ):
-            continue  # code: a path, an assignment, a call, a file's name
+            continue  # code: a path, an assignment, a call, a command, a file's name
         if EXCEPTION_NAME.fullmatch(quote) or ERROR_KIND.fullmatch(quote):
             continue  # one class is raised for many problems: its name is no message
         if parts := _signature(quote, 2):
