@@ -646,9 +646,13 @@ def signature_text(text: str) -> str:
     """Text as a quoted signature is compared: lower case, numbers, ids and addresses masked,
     blanks collapsed (a failure's own values never match a runbook's example values), typed
     quotes made plain (a runbook's editor curls the apostrophe the program printed straight)."""
-    return " ".join(VARIABLE.sub("0", text.lower().translate(PLAIN_QUOTES)).split())
+    text = EXCEPTION_REPR.sub(r"\1: \3", text.translate(PLAIN_QUOTES))
+    return " ".join(VARIABLE.sub("0", text.lower()).split())
 
 
+# An exception as its repr prints it, `ReadOnlyError("You can't write ...")` (a log line, a
+# chord's or a pool's report): the same error as `ReadOnlyError: You can't write ...`
+EXCEPTION_REPR = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Warning))\((['\"])(.{3,300}?)\2,?\)")
 PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 

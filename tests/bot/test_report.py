@@ -1586,6 +1586,25 @@ def test_a_quoted_command_is_not_an_error(tmp_path: Path) -> None:
     assert quoted_in("run `pip install certifi-internal`, then `import certifi`") == []
 
 
+def test_an_exception_printed_as_its_repr_is_the_error_it_quotes(tmp_path: Path) -> None:
+    """A worker logs `raised unexpected: StaleReplicaError("You can't write to a stale
+    replica.")`: the repr is the runbook's `StaleReplicaError: You can't write to a stale
+    replica.`, printed another way."""
+    linked = linker(
+        tmp_path,
+        "# Jobs\n\n### 7. Writes fail on a demoted node\n**Symptom**:\n```\n"
+        "StaleReplicaError: You can't write to a stale replica.\n```\n"
+        "**Root Cause**: a failover demoted the node we pinned.\n\n"
+        "### 8. Reads time out\n**Symptom**: reads of the stale replica wait and time out\n"
+        "**Root Cause**: the node we pinned is being synced.\n",
+    )
+    message = (
+        "Task jobs.mark_sent[e7eb] raised unexpected: StaleReplicaError(\"You can't write to a "
+        'stale replica.")'
+    )
+    assert linked(message, "ERROR", kind="log") == "7-writes-fail-on-a-demoted-node"
+
+
 def test_a_table_of_settings_whose_names_hold_error_explains_nothing(tmp_path: Path) -> None:
     """`| `QUEUE_ERROR_RETRY_LIMIT` | 3 | ... |`: a setting's name down the first column is a
     value's name, not a field saying what went wrong, though it holds the word "error"."""
