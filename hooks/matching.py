@@ -567,10 +567,7 @@ def _fields_list(lines: list[str]) -> bool:
     return (
         len(labels) >= 2
         and any(label in MEANING_LABELS or label.startswith(EXPLAINING) for label in labels)
-        and any(
-            len(PROSE_WORD.findall(INLINE_CODE.sub(" ", " ".join(text)))) >= FIELD_PROSE_WORDS
-            for text in labels.values()
-        )
+        and any(_a_sentence(" ".join(text)) for text in labels.values())
     )
 
 
@@ -606,12 +603,17 @@ def _fields_table(rows: list[str]) -> bool:
             for row in cells
         )
         and any(
-            len(PROSE_WORD.findall(INLINE_CODE.sub(" ", row[1]))) >= FIELD_PROSE_WORDS
+            _a_sentence(row[1])
             # or the error itself, quoted beside its label (`| Text | `... fatal error: ...` |`)
             or any(_quoted_error(code) for code in INLINE_CODE.findall(row[1]))
             for row in cells
         )
     )
+
+
+def _a_sentence(text: str) -> bool:
+    """Does a field's text say a sentence (its code spans aside), not a name or a value?"""
+    return len(PROSE_WORD.findall(INLINE_CODE.sub(" ", text))) >= FIELD_PROSE_WORDS
 
 
 def _quoted_error(code: str) -> bool:
