@@ -14,6 +14,7 @@ directories of `**/` at i" (from there only a `/` leads on).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 Token = tuple[str, object]
@@ -32,37 +33,65 @@ def _closure(tokens: Sequence[Token], states: set[int]) -> set[int]:
 
 
 def matches(tokens: Sequence[Token], text: str) -> bool:
-    """Does the whole of `text` match the pattern?"""
+    """Does the whole of `text` match the pattern? Each (state set, character) step is worked
+    out once and remembered (a DFA built lazily): an --all-files run matches every path of
+    the repository against the same few patterns, mostly over the same characters."""
+    steps = _STEPS.get(tokens)
+    if steps is None or len(steps) > MAX_STEPS:
+        if len(_STEPS) > MAX_PATTERNS:
+            _STEPS.clear()
+        steps = _STEPS[tokens] = {}
     end = len(tokens)
-    states = _closure(tokens, {0})
+    states = _start(tokens)
     for char in text:
-        following: set[int] = set()
-        for i in states:
-            if i < 0:  # inside `**/`: any character stays, a `/` may also leave
-                following.add(i)
-                if char == "/":
-                    following.add(~i + 1)
-                continue
-            if i == end:
-                continue
-            kind, arg = tokens[i]
-            if kind == "lit":
-                if char == arg:
-                    following.add(i + 1)
-            elif kind == "one":
-                if _test(arg)(char):
-                    following.add(i + 1)
-            elif kind == "run":
-                if _test(arg)(char):
-                    following.add(i)
-            else:  # dirs: enter the directories, or leave at once after a `/`
-                following.add(~i)
-                if char == "/":
-                    following.add(i + 1)
-        if not following:
+        try:
+            following = steps[states, char]
+        except KeyError:
+            following = steps[states, char] = _step(tokens, states, char)
+        if following is None:
             return False
-        states = _closure(tokens, following)
+        states = following
     return end in states
+
+
+# (state set, character) -> the next state set (None: no match can follow), per pattern
+_STEPS: dict[Sequence[Token], dict[tuple[frozenset[int], str], frozenset[int] | None]] = {}
+# a table this big starts afresh, and so do all when there are this many: memory stays bounded
+MAX_STEPS, MAX_PATTERNS = 1 << 16, 1 << 10
+
+
+@functools.lru_cache(maxsize=256)
+def _start(tokens: Sequence[Token]) -> frozenset[int]:
+    return frozenset(_closure(tokens, {0}))
+
+
+def _step(tokens: Sequence[Token], states: frozenset[int], char: str) -> frozenset[int] | None:
+    """The states after one more character, or None when no state can go on."""
+    end = len(tokens)
+    following: set[int] = set()
+    for i in states:
+        if i < 0:  # inside `**/`: any character stays, a `/` may also leave
+            following.add(i)
+            if char == "/":
+                following.add(~i + 1)
+            continue
+        if i == end:
+            continue
+        kind, arg = tokens[i]
+        if kind == "lit":
+            if char == arg:
+                following.add(i + 1)
+        elif kind == "one":
+            if _test(arg)(char):
+                following.add(i + 1)
+        elif kind == "run":
+            if _test(arg)(char):
+                following.add(i)
+        else:  # dirs: enter the directories, or leave at once after a `/`
+            following.add(~i)
+            if char == "/":
+                following.add(i + 1)
+    return frozenset(_closure(tokens, following)) if following else None
 
 
 def _test(arg: object) -> Callable[[str], bool]:
