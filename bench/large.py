@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,11 @@ def git(cwd: Path, *args: str, data: bytes | None = None) -> bytes:
     ).stdout
 
 
-def export_tree(source: Path, commit: str, dest: Path, only_python: bool = False) -> int:
-    """Write a commit's files into `dest` (blobs the clone lacks are skipped: a snapshot can
-    miss its largest files). Returns the number of files written."""
+def export_tree(
+    source: Path, commit: str, dest: Path, keep: Callable[[str], bool] = lambda name: True
+) -> int:
+    """Write a commit's files (those `keep` accepts) into `dest` (blobs the clone lacks are
+    skipped: a snapshot can miss its largest files). Returns the number of files written."""
     listing = git(source, "ls-tree", "-r", "-z", "--full-tree", commit)
     entries = []
     for record in listing.split(b"\0"):
@@ -74,7 +77,7 @@ def export_tree(source: Path, commit: str, dest: Path, only_python: bool = False
         meta, _, path = record.partition(b"\t")
         mode, _kind, oid = meta.split(b" ")
         name = os.fsdecode(path)
-        if mode.startswith(b"100") and (not only_python or name.endswith(".py")):
+        if mode.startswith(b"100") and keep(name):
             entries.append((name, oid.decode(), mode == b"100755"))
     written = 0
     modes = {oid: executable for _, oid, executable in entries}
@@ -105,8 +108,18 @@ def guard(repo: Path, *args: str, skip: str = "") -> list[str]:
 
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, capture_output=True, check=False)
-    return time.perf_counter() - start
+    done = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    check_exit(command, done.returncode, done.stderr)
+    return seconds
+
+
+def check_exit(command: list[str], code: int, stderr: bytes = b"") -> None:
+    """A run that did not finish its job times nothing: 0 is clean, 1 is findings (or a hook
+    that failed); anything else stops the benchmark."""
+    if code not in (0, 1):
+        tail = stderr.decode(errors="replace").strip()[-500:]
+        raise SystemExit(f"{' '.join(command)} exited {code} in the benchmark:\n{tail}")
 
 
 def three_file_edit(repo: Path, files: list[str], n: int) -> None:
@@ -245,7 +258,7 @@ def scaled_repo(zen: Path, size: int) -> Path:
     source = WORK / "python-files"
     if not source.exists():
         source.mkdir(parents=True)
-        export_tree(zen, "HEAD", source, only_python=True)
+        export_tree(zen, "HEAD", source, keep=lambda name: name.endswith(".py"))
     files = sorted(p.relative_to(source) for p in source.rglob("*.py"))
     repo.mkdir(parents=True)
     copy = 0
@@ -259,6 +272,9 @@ def scaled_repo(zen: Path, size: int) -> Path:
             shutil.copyfile(source / rel, target)
             written += 1
         copy += 1
+    # the team's runbooks and configuration, as in the team's repository
+    export_tree(zen, f"{TEAM_COMMIT}^", repo, keep=lambda name: name.startswith("checklists/"))
+    (repo / ".runbook-guard.toml").write_text(CONFIG, encoding="utf-8")
     new_repo(repo)
     return repo
 
@@ -297,9 +313,10 @@ def semgrep_scan(repo: Path, same_files: bool) -> dict[str, float]:
         ".",
     ]
     try:
-        seconds, peak, _ = measure(command, cwd=str(repo))
+        seconds, peak, code = measure(command, cwd=str(repo))
     finally:
         ignore.unlink(missing_ok=True)
+    check_exit(command, code)
     scanned = json.loads(report.read_text(encoding="utf-8"))["paths"]["scanned"]
     python = sum(1 for path in scanned if path.endswith(".py"))
     return {"seconds": seconds, "peak_mb": peak / 2**20, "python_files": python}
@@ -308,7 +325,9 @@ def semgrep_scan(repo: Path, same_files: bool) -> dict[str, float]:
 def all_files(repo: Path) -> dict[str, Any]:
     """`--all-files` cold, beside semgrep on the same files and on what it picks by default."""
     shutil.rmtree(repo / ".git" / "runbook-guard", ignore_errors=True)
-    seconds, peak, _ = measure(guard(repo, "run", "--all-files"), cwd=str(repo))
+    command = guard(repo, "run", "--all-files")
+    seconds, peak, code = measure(command, cwd=str(repo))
+    check_exit(command, code)
     python = len(git(repo, "ls-files", "-z", "*.py").split(b"\0")) - 1
     result: dict[str, Any] = {
         "ours": {"seconds": seconds, "peak_mb": peak / 2**20, "python_files": python}
@@ -417,7 +436,6 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", "| files | warm full run of a 3-file commit (s) | cold (s) |", "|---|---|---|"]
     for size in (int(s) for s in args.sizes.split(",")):
         repo = scaled_repo(zen, size)
-        (repo / ".runbook-guard.toml").write_text(CONFIG, encoding="utf-8")
         scale = commit_runs(repo, edit_targets(repo))
         say(f"{size:,} files: warm {scale['warm']:.3f} s, cold {scale['cold']:.2f} s")
         lines.append(f"| {size:,} | {scale['warm']:.3f} | {scale['cold']:.2f} |")
