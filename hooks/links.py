@@ -687,6 +687,8 @@ class Links:
                     return None
                 return Resolution(key, coded, index.url(coded), "status", 0.5)
         assert chosen.section is not None
+        if ruled_out(chosen.section, texts[0]):
+            return None
         contradicted = self._by_status(texts[0], unless=chosen.section)
         if contradicted is not None:
             return Resolution(key, contradicted, index.url(contradicted), "status", 0.5)
@@ -835,3 +837,50 @@ class Links:
         says which error of a family the section is about."""
         numbers = self._title_numbers.get(id(section), set())
         return bool(numbers and shown and not numbers & shown)
+
+
+# A sentence in which a section says what it is not: "If requests complains about the *type* of a
+# header value (int, None) it is a different bug.", "Note: if the var is `starlette_context`, you
+# are in #2, not here.", "`Cannot operate on a closed database` is not this entry."
+RULING_OUT = re.compile(
+    r"(?i)\b(?:(?:is|are|that's|it's)\s+(?:a\s+)?(?:different|another|separate|other)\s+"
+    r"(?:bug|problem|issue|cause|failure|entry|story|thing)"
+    r"|not\s+(?:this|here|covered|this\s+(?:entry|one|bug|problem|section))\b"
+    r"|(?:isn't|is\s+not|are\s+not|aren't)\s+(?:this|it|covered|the\s+same)\b"
+    r"|(?:has|have)\s+no\s+entry|does(?:n't|\s+not)\s+(?:apply|belong)|out\s+of\s+scope)"
+)
+# "Other `ValueError`s are not this entry", "`CUDA error` other than out of memory is not
+# covered", "exit 12 without the `command not found` line is a different failure": a sentence
+# that turns away all but the section's own case names that case's words too.
+ALL_BUT = re.compile(
+    r"(?i)\b(?:other\s+than|without|except|unless|other\b|others\b|any\s+other|different\s+`)"
+)
+# The words a ruling-out sentence is made of, whatever it rules out.
+RULING_WORDS = frozenset(
+    tokens("entry entries section problem bug issue cause failure different still fails see note")
+)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`_(\"'])|\n\s*\n|\n(?=\s*(?:[-*+|]|\*\*))")
+
+
+def ruled_out(section: Section, text: str) -> bool:
+    """Does the section say, in a sentence of its own, that a failure like this one is another
+    problem? The sentence's own words (those the rest of the section never uses: "type",
+    "int" above), two of them in the failure, or a quote of it found whole there, rule the
+    section out: a look-alike the runbook took care to turn away is not its entry."""
+    prose = FENCE.sub("", section.body)
+    sentences = [s for s in SENTENCE_END.split(prose) if s.strip()]
+    ruling = [s for s in sentences if RULING_OUT.search(s) and not ALL_BUT.search(s)]
+    if not ruling:
+        return False
+    rest = set(tokens(section.title))
+    for sentence in sentences:
+        if sentence not in ruling:
+            rest.update(tokens(sentence))
+    said = set(tokens(text))
+    lowered = text.lower()
+    for sentence in ruling:
+        quotes = [q for q in re.findall(r"`([^`\n]{6,})`", sentence) if q.lower() in lowered]
+        own = set(tokens(RULING_OUT.sub(" ", sentence))) - rest - RULING_WORDS
+        if quotes or len(own & said) >= 2:
+            return True
+    return False

@@ -2271,3 +2271,36 @@ def test_the_bundled_examples_failures_link_as_the_demo_shows(
         "tests/unit/test_ids.py::test_user_id_format": "",
         "tests/integration/test_auth.py::test_service_auth": "service-id-built-from-the-clock",
     }
+
+
+def test_a_look_alike_the_section_turns_away_is_no_link(tmp_path: Path) -> None:
+    """A runbook that says in so many words what its entry is not ("a *type* error on a
+    header value is a different bug") is believed: a failure with those words gets
+    needs-runbook, while the entry's own case, and a sentence that only narrows the entry
+    ("other `ValueError`s are not this entry"), still link."""
+    linked = linker(
+        tmp_path,
+        "# HTTP clients\n\n### 10. Secret With a Trailing Newline\n"
+        "**Symptom**: the call fails before it leaves: `Invalid header value b'Bearer ...\\n'`, "
+        "or `Invalid return character or leading space in header: Authorization`\n"
+        "**Root Cause**: the token file ends in a newline that the settings keep.\n"
+        "**Fix**: strip secrets when they are read.\n"
+        "If requests complains about the *type* of a header value (int, None) it is a "
+        "different bug.\n\n"
+        "### 11. Float16 on a CPU Runner\n"
+        "**Symptom**: `ValueError: Requested float16 compute type, but the target device "
+        "does not support efficient float16 computation.`\n"
+        "**Root Cause**: the GPU setting reached a CPU runner.\n"
+        "**Fix**: use int8 on CPU.\n"
+        "Other `ValueError`s from the model loader are not this entry.\n",
+        error_type="requests.exceptions.InvalidHeader",
+    )
+    own = "Invalid return character or leading space in header: Authorization"
+    assert linked(own) == "10-secret-with-a-trailing-newline"
+    turned_away = "Header value 3 must be of type str or bytes, not <type 'int'>"
+    assert linked(turned_away) is None
+    float16 = (
+        "Requested float16 compute type, but the target device or backend do not support "
+        "efficient float16 computation."
+    )
+    assert linked(float16, error_type="ValueError") == "11-float16-on-a-cpu-runner"
