@@ -194,21 +194,85 @@ def whole_fields(body: str) -> dict[str, str]:
     return fields
 
 
+# Headings that name a part of one entry, not a problem of their own: a team that writes
+# `## Search cluster unreachable` then `#### What you see` / `#### Why` / `#### What to do` has
+# one entry, whose parts are read as the fields `**What you see**: ...` would be.
+PART_HEADINGS = frozenset(
+    {
+        *("symptom", "symptoms", "sign", "signs", "seen", "error", "errors", "signature"),
+        *("what you see", "what it looks like", "impact"),
+        *("why", "why it happens", "cause", "causes", "root cause", "explanation", "meaning"),
+        *("what it means", "diagnosis", "how to check", "check", "how to confirm", "verify"),
+        *("verification", "fix", "how to fix", "what to do", "steps", "resolution", "remedy"),
+        *("solution", "mitigation", "workaround", "action", "actions", "quick fix", "prevention"),
+    }
+)
+
+
+# a line that opens a list, table, quote, heading or code block: not a paragraph's first line
+BLOCK_START = re.compile(r"\s*(?:[-*+|>#]|\d+[.)]\s|```|~~~)")
+
+
+def _part_heading(title: str) -> bool:
+    """Is the heading a part's label (`What you see`, `🔍 Why?`, `Fix:`)?"""
+    label = re.sub(r"^[^A-Za-z]+|[\s:?.!]+$", "", title).lower()
+    return " ".join(label.split()) in PART_HEADINGS
+
+
+def _parts(found: list[tuple[int, int, str, int]]) -> set[int]:
+    """The headings (by position in `found`) that are parts of the entry above them: a part
+    heading under a heading of a higher level, when that entry has two parts or more (one
+    lone `### Fix` may be a section of its own) and is no label itself."""
+    parents: dict[int, list[int]] = {}
+    entry: int | None = None
+    for n, (_, level, raw, _) in enumerate(found):
+        if (
+            entry is not None
+            and level > found[entry][1]
+            and _part_heading(heading_text(raw))
+            and not _part_heading(heading_text(found[entry][2]))
+        ):
+            parents[entry].append(n)
+            continue
+        entry = n
+        parents[n] = []
+    return {n for members in parents.values() if len(members) >= 2 for n in members}
+
+
 def parse(text: str, path: str) -> list[Section]:
     """Split one markdown document into its sections."""
     lines = text.splitlines()
     found = list(_headings(lines))
+    parts = _parts(found)
+    for n in parts:
+        # `#### What you see` becomes `**What you see**:` with its paragraph's first line, in
+        # place (the line count is kept: code blocks keep their line numbers)
+        index, _, raw, _ = found[n]
+        label = f"**{heading_text(raw)}**:"
+        following = index + 1
+        while following < len(lines) and not lines[following].strip():
+            following += 1
+        if following < len(lines) and not BLOCK_START.match(lines[following]):
+            lines[index] = f"{label} {lines[following].strip()}"
+            lines[following] = ""
+        else:
+            lines[index] = label
     slugger = Slugger()
     sections: list[Section] = []
+    entries = [n for n in range(len(found)) if n not in parts]
     for n, (index, level, raw, body_start) in enumerate(found):
-        end = found[n + 1][0] if n + 1 < len(found) else len(lines)
-        body_lines = lines[body_start:end]
         title = heading_text(raw)
+        anchor = slugger(title)  # a part's heading still takes its anchor on GitHub
+        if n in parts:
+            continue
+        later = [found[m][0] for m in entries if m > n]
+        end = later[0] if later else len(lines)
+        body_lines = lines[body_start:end]
         sections.append(
             Section(
                 path=path,
                 title=title,
-                anchor=slugger(title),
+                anchor=anchor,
                 level=level,
                 line=index + 1,
                 body="\n".join(body_lines).strip("\n"),

@@ -2304,3 +2304,31 @@ def test_a_look_alike_the_section_turns_away_is_no_link(tmp_path: Path) -> None:
         "efficient float16 computation."
     )
     assert linked(float16, error_type="ValueError") == "11-float16-on-a-cpu-runner"
+
+
+def test_an_entry_written_in_part_headings_is_linked_whole(tmp_path: Path) -> None:
+    """A wiki page whose entries are `## problem` then `#### What you see` / `#### Why` /
+    `#### What to do` links a failure to the problem, not to one of its parts."""
+    linked = linker(
+        tmp_path,
+        "# Search platform\n\n"
+        "## Index blocked read-only after a disk filled\n\nWrites stop; reads work.\n\n"
+        "#### What you see\n\n`cluster_block_exception` with "
+        "`index [listings] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded "
+        "flood-stage watermark, index has read-only-allow-delete block]`\n\n"
+        "#### Why\n\nA node passed the flood-stage watermark.\n\n"
+        "#### What to do\n\nFree disk, then clear `index.blocks.read_only_allow_delete`.\n\n"
+        "## Mapping explosion\n\n#### What you see\n\n"
+        "`Limit of total fields [1000] has been exceeded`\n\n"
+        "#### Why\n\nSellers' free-form attributes became fields.\n\n"
+        "#### What to do\n\nMap attributes as `flattened`.\n",
+        error_type="elasticsearch.exceptions.AuthorizationException",
+    )
+    message = (
+        "AuthorizationException(403, 'cluster_block_exception', 'index [listings-v7] blocked "
+        "by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has "
+        "read-only-allow-delete block];')"
+    )
+    assert linked(message) == "index-blocked-read-only-after-a-disk-filled"
+    fields = "Limit of total fields [1000] in index [listings-v8] has been exceeded"
+    assert linked(fields, error_type="BulkIndexError") == "mapping-explosion"

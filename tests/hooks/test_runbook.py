@@ -99,3 +99,33 @@ def test_netra_sections_and_fields() -> None:
     assert section.fields["symptom"].startswith("Config changes")
     assert section.code_blocks[0].lang == "bash"
     assert "grep -r" in section.code_blocks[0].code
+
+
+def test_part_headings_are_fields_of_the_entry_above() -> None:
+    """`#### What you see` / `#### Why` / `#### What to do` under a problem's heading are the
+    parts of one entry: read as its fields, never sections of their own, while every anchor
+    stays the one GitHub gives (a part still counts for the `-1` suffixes)."""
+    text = (
+        "# Search\n\n"
+        "## Cluster unreachable\n\nListing saves fail.\n\n"
+        "#### What you see\n\n`ConnectionError: Connection refused` from the indexer.\n\n"
+        "#### Why\nThe cluster moved.\n\n"
+        "#### What to do\n\n1. Point `ES_URL` at the new host.\n\n"
+        "```bash\ncurl $ES_URL\n```\n\n"
+        "## What you see\n\nA page of its own, titled like a part.\n\n"
+        "### Fix\n\nA lone part stays a section.\n"
+    )
+    sections = parse(text, "search.md")
+    assert [s.anchor for s in sections] == [
+        "search",
+        "cluster-unreachable",
+        "what-you-see-1",
+        "fix",
+    ]
+    entry = sections[1]
+    assert entry.fields["what you see"] == "`ConnectionError: Connection refused` from the indexer."
+    assert entry.fields["why"] == "The cluster moved."
+    assert "1. Point `ES_URL` at the new host." in entry.body
+    assert entry.code_blocks[0].code == "curl $ES_URL"
+    assert entry.code_blocks[0].line == 18
+    assert text.splitlines()[17] == "```bash"
