@@ -853,12 +853,13 @@ RULING_OUT = re.compile(
 # covered", "exit 12 without the `command not found` line is a different failure": a sentence
 # that turns away all but the section's own case names that case's words too.
 ALL_BUT = re.compile(
-    r"(?i)\b(?:other\s+than|without|except|unless|other\b|others\b|any\s+other|different\s+`)"
+    r"(?i)\b(?:other\s+than|without|except|unless|other|others|any\s+other)\b|\bdifferent\s+`"
 )
 # The words a ruling-out sentence is made of, whatever it rules out.
 RULING_WORDS = frozenset(
     tokens("entry entries section problem bug issue cause failure different still fails see note")
 )
+EMPHASIS = re.compile(r"(?<![*\w])\*{1,2}([^*\n]+?)\*{1,2}(?![*\w])|(?<!\w)_([^_\n]+?)_(?!\w)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`_(\"'])|\n\s*\n|\n(?=\s*(?:[-*+|]|\*\*))")
 
 
@@ -881,6 +882,9 @@ def ruled_out(section: Section, text: str) -> bool:
     for sentence in ruling:
         quotes = [q for q in re.findall(r"`([^`\n]{6,})`", sentence) if q.lower() in lowered]
         own = set(tokens(RULING_OUT.sub(" ", sentence))) - rest - RULING_WORDS
-        if quotes or len(own & said) >= 2:
+        # the detail a writer stresses ("the database is *readonly*") is the one that differs
+        spans = [m[1] or m[2] for m in EMPHASIS.finditer(sentence)]
+        stressed = {word for span in spans for word in tokens(span)} & own
+        if quotes or len(own & said) >= 2 or stressed & said:
             return True
     return False

@@ -12,7 +12,7 @@ import pytest
 from runbook_guard.bot import report
 from runbook_guard.bot.failures import Failure
 from runbook_guard.hooks.config import Config
-from runbook_guard.hooks.links import Links, same_problem
+from runbook_guard.hooks.links import Links, ruled_out, same_problem
 from runbook_guard.hooks.matching import (
     contains_signature,
     explains,
@@ -21,6 +21,7 @@ from runbook_guard.hooks.matching import (
     signature_text,
 )
 from runbook_guard.hooks.named_values import parse_xml
+from runbook_guard.hooks.runbook import parse
 from tests.browser import live_references, render
 from tests.helpers import NETRA, need_shared
 
@@ -2332,3 +2333,40 @@ def test_an_entry_written_in_part_headings_is_linked_whole(tmp_path: Path) -> No
     assert linked(message) == "index-blocked-read-only-after-a-disk-filled"
     fields = "Limit of total fields [1000] in index [listings-v8] has been exceeded"
     assert linked(fields, error_type="BulkIndexError") == "mapping-explosion"
+
+
+def test_a_turned_away_look_alike_named_by_its_quote_or_its_stressed_word(
+    tmp_path: Path,
+) -> None:
+    """ "Not this entry: `rq.timeouts.HorseMonitorTimeoutException` ... followed by `found an
+    unhandled exception`" turns that failure away (an "exception" is no "except ..." that
+    narrows the entry); "the database is *readonly*" turns away the one failure with that word,
+    while the entry's own `database is locked` still links."""
+    linked = linker(
+        tmp_path,
+        "# Queues\n\n### 1. RQ Job Killed at Its Timeout\n"
+        "**Symptom**: `JobTimeoutException: Task exceeded maximum timeout value (180 seconds)`\n"
+        "**Root Cause**: the export queue's default timeout is too short for big exports.\n"
+        "**Fix**: give long jobs an explicit `job_timeout`.\n"
+        "Not this entry: `rq.timeouts.HorseMonitorTimeoutException` with the same words raised "
+        "in the worker's `monitor_work_horse` and followed by `found an unhandled exception, "
+        "quitting...`. That is the worker's own wake-up escaping.\n\n"
+        "### 15. SqliteHuey Storage Locked\n"
+        "**Symptom**: `sqlite3.OperationalError: database is locked` from the edge consumer.\n"
+        "**Root Cause**: two processes write the same SQLite file without WAL.\n"
+        '**Fix**: `SqliteHuey(..., journal_mode="wal", timeout=30)`.\n'
+        "Not this entry: SQLite saying it can't write because the database is *readonly*, "
+        "that's file or mount permissions, not contention.\n",
+        error_type="sqlite3.OperationalError",
+    )
+    assert linked("database is locked") == "15-sqlitehuey-storage-locked"
+    [_, locked] = [s for s in parse((tmp_path / "docs" / "RUNBOOK.md").read_text(), "r.md")][1:]
+    assert ruled_out(locked, "sqlite3.OperationalError: attempt to write a readonly database")
+    assert not ruled_out(locked, "sqlite3.OperationalError: database is locked")
+    assert not ruled_out(locked, "sqlite3.OperationalError: unable to open database file")
+    timeout = "Task exceeded maximum timeout value (180 seconds)"
+    assert linked(timeout, error_type="rq.timeouts.JobTimeoutException") == (
+        "1-rq-job-killed-at-its-timeout"
+    )
+    monitor = "Task exceeded maximum timeout value (30 seconds)"
+    assert linked(monitor, error_type="rq.timeouts.HorseMonitorTimeoutException") is None
