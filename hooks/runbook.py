@@ -257,17 +257,18 @@ def parse(text: str, path: str) -> list[Section]:
             lines[following] = ""
         else:
             lines[index] = label
+    # a section runs to the next heading that is not one of its parts
+    ends = [len(lines)] * len(found)
+    for n in range(len(found) - 2, -1, -1):
+        ends[n] = ends[n + 1] if n + 1 in parts else found[n + 1][0]
     slugger = Slugger()
     sections: list[Section] = []
-    entries = [n for n in range(len(found)) if n not in parts]
     for n, (index, level, raw, body_start) in enumerate(found):
         title = heading_text(raw)
         anchor = slugger(title)  # a part's heading still takes its anchor on GitHub
         if n in parts:
             continue
-        later = [found[m][0] for m in entries if m > n]
-        end = later[0] if later else len(lines)
-        body_lines = lines[body_start:end]
+        body_lines = lines[body_start : ends[n]]
         sections.append(
             Section(
                 path=path,
