@@ -531,6 +531,14 @@ def _short(text: str) -> str:
     return f"{cut}\u2026"
 
 
+# What a team calls the fix, most usual first: `**Fix**:`, a wiki's `#### What to do`, a
+# playbook's `Resolution:`; the issue shows it as its Fix.
+FIX_LABELS = (
+    *("fix", "quick fix", "how to fix", "what to do", "resolution", "remedy", "solution"),
+    *("do this", "do", "steps", "action", "actions", "mitigation", "workaround"),
+)
+
+
 def issue_body(
     entry: Planned, *, run_url: str | None, commit: str | None, run_id: str | None = None
 ) -> str:
@@ -543,7 +551,8 @@ def issue_body(
         f"**Symptom**: {inline_code(symptom.error_type)}: {inline_code(symptom.message)}",
     ]
     if entry.runbook is not None and entry.runbook.section is not None:
-        fix = whole_fields(entry.runbook.section.body).get("fix", "")
+        fields = whole_fields(entry.runbook.section.body)
+        fix = next((fields[label] for label in FIX_LABELS if fields.get(label)), "")
         lines += [f"**Runbook**: [{entry.runbook.section.title}]({entry.runbook.url})"]
         if fix:  # the team's text, whole (a wrapped paragraph, or a list)
             fix = team_text(fix, source=entry.runbook.section.path)

@@ -194,6 +194,40 @@ def test_the_issue_carries_the_sections_whole_fix(tmp_path: Path) -> None:
     assert live_references(render(bodies[0])) == []
 
 
+def test_a_fix_by_another_name_is_the_issues_fix(tmp_path: Path) -> None:
+    """A wiki's `#### What to do` part (numbered steps) and a playbook's `**Resolution**:` are
+    what the team calls the fix: the issue carries them as its Fix, rendered as written."""
+    runbook = tmp_path / "docs" / "RUNBOOK.md"
+    runbook.parent.mkdir()
+    runbook.write_text(
+        "# Search\n\n## Index blocked read-only\n\n#### What you see\n\n"
+        "`cluster_block_exception` on every write to the listings index\n\n"
+        "#### Why\n\nA node passed the flood-stage disk watermark.\n\n"
+        "#### What to do\n\n1. Free disk on the node.\n2. Clear the block on the index.\n\n"
+        "## Mapping explosion\n\n**Symptom**: `Limit of total fields [1000] has been exceeded`\n"
+        "**Resolution**: map seller attributes as `flattened`.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("docs/RUNBOOK.md",)))
+    plans = report.plan(
+        [
+            failure("cluster_block_exception: index [listings-v7] blocked by read-only"),
+            failure(
+                "Limit of total fields [1000] in index [listings-v8] has been exceeded",
+                test="tests/test_b.py::test_b",
+            ),
+        ],
+        links,
+    )
+    assert [p.runbook.section.anchor for p in plans if p.runbook and p.runbook.section] == [
+        "index-blocked-read-only",
+        "mapping-explosion",
+    ]
+    bodies = [report.issue_body(p, run_url=None, commit=None) for p in plans]
+    assert "**Fix**:\n\n1. Free disk on the node.\n2. Clear the block on the index." in bodies[0]
+    assert "<ol>\n<li>Free disk on the node.</li>" in render(bodies[0])
+    assert "**Fix**: map seller attributes as `flattened`." in bodies[1]
+
+
 RUNBOOK = """# Service runbook
 
 ## Sessions expire during long uploads
