@@ -167,19 +167,29 @@ def _fields(lines: list[str]) -> dict[str, str]:
     return fields
 
 
+# A label in plain text at the start of a line or list item: `Steps:`, `- Do: ...`
+PLAIN_FIELD = re.compile(r"^\s*(?:[-*+]\s+)?([A-Z][a-z]+(?: [a-z]+){0,3}):(?:\s+(.*))?$")
+
+
+def _field(line: str) -> re.Match[str] | None:
+    return FIELD.match(line) or PLAIN_FIELD.match(line)
+
+
 def whole_fields(body: str) -> dict[str, str]:
-    """`**Fix**: ...` and the like, each whole, for a reader: the paragraph it opens (a wrapped
-    line goes on on the next), or the list under it when the label stands alone."""
+    """`**Fix**: ...`, `Steps:` and the like, each whole, for a reader: the paragraph it opens
+    (a wrapped line goes on on the next), or the list under it when the label stands alone.
+    Keys are lower case, without the label's closing `.` or `:` (`**Do.**` is "do")."""
     lines = body.splitlines()
     fields: dict[str, str] = {}
     for i, line in enumerate(lines):
-        match = FIELD.match(line)
+        match = _field(line)
         if not match:
             continue
-        value = [match[2].strip()] if match[2].strip() else []
+        rest = (match[2] or "").strip()
+        value = [rest] if rest else []
         in_list = not value
         for following in lines[i + 1 :]:
-            if FIELD.match(following) and not (in_list and following[:1].isspace()):
+            if _field(following) and not (in_list and following[:1].isspace()):
                 break
             if not following.strip():
                 if value and not in_list:
@@ -190,7 +200,8 @@ def whole_fields(body: str) -> dict[str, str]:
             elif in_list and not (LIST_ITEM.match(following) or following[:1].isspace()):
                 break
             value.append(following.rstrip())
-        fields.setdefault(match[1].strip().lower(), "\n".join(value).strip())
+        key = match[1].strip().rstrip(".:").strip().lower()
+        fields.setdefault(key, "\n".join(value).strip())
     return fields
 
 

@@ -21,7 +21,7 @@ from runbook_guard.hooks.matching import (
     signature_text,
 )
 from runbook_guard.hooks.named_values import parse_xml
-from runbook_guard.hooks.runbook import parse
+from runbook_guard.hooks.runbook import parse, whole_fields
 from tests.browser import live_references, render
 from tests.helpers import NETRA, need_shared
 
@@ -226,6 +226,26 @@ def test_a_fix_by_another_name_is_the_issues_fix(tmp_path: Path) -> None:
     assert "**Fix**:\n\n1. Free disk on the node.\n2. Clear the block on the index." in bodies[0]
     assert "<ol>\n<li>Free disk on the node.</li>" in render(bodies[0])
     assert "**Fix**: map seller attributes as `flattened`." in bodies[1]
+
+
+def test_a_fix_under_a_plain_or_dotted_label_is_read_whole() -> None:
+    """`Steps:` in plain text over a list, `- Do: ...` in a list of fields and `**Do.**` with
+    its full stop are labels as much as `**Fix**:` is; a label's own `.` or `:` is no part of
+    its name."""
+    fields = whole_fields(
+        "Signal: `Introspection is disabled`\nReason: the gateway hides the schema.\n"
+        "Steps:\n\n1. Use the registry's schema.\n2. Re-run the codegen.\n"
+    )
+    assert fields["steps"] == "1. Use the registry's schema.\n2. Re-run the codegen."
+    assert fields["reason"] == "the gateway hides the schema."
+    listed = whole_fields(
+        "- Message: `surrogates not allowed`\n- Do: decode with\n  errors=replace\n"
+    )
+    assert listed["do"] == "decode with\n  errors=replace"
+    assert whole_fields("**Seen as.** spans dropped\n**Do.** raise the queue size\n") == {
+        "seen as": "spans dropped",
+        "do": "raise the queue size",
+    }
 
 
 RUNBOOK = """# Service runbook
