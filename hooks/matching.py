@@ -649,12 +649,18 @@ def signature_text(text: str) -> str:
     blanks collapsed (a failure's own values never match a runbook's example values), typed
     quotes made plain (a runbook's editor curls the apostrophe the program printed straight)."""
     text = EXCEPTION_REPR.sub(r"\1: \3", text.translate(PLAIN_QUOTES))
+    text = EXCEPTION_MODULE.sub("", text)
     return " ".join(VARIABLE.sub("0", text.lower()).split())
 
 
 # An exception as its repr prints it, `ReadOnlyError("You can't write ...")` (a log line, a
 # chord's or a pool's report): the same error as `ReadOnlyError: You can't write ...`
 EXCEPTION_REPR = re.compile(r"\b([A-Z]\w*(?:Error|Exception|Warning))\((['\"])(.{3,300}?)\2,?\)")
+# The module path before an exception's class: a runbook quotes
+# `openpyxl.utils.exceptions.IllegalCharacterError: ...`, Celery logs `IllegalCharacterError('...')`
+EXCEPTION_MODULE = re.compile(
+    r"(?<![\w.])(?:[a-z_]\w*\.)+(?=[A-Z]\w*(?:Error|Exception|Warning)\b)"
+)
 PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 

@@ -2424,3 +2424,29 @@ def test_a_turned_away_look_alike_named_by_its_quote_or_its_stressed_word(
     )
     monitor = "Task exceeded maximum timeout value (30 seconds)"
     assert linked(monitor, error_type="rq.timeouts.HorseMonitorTimeoutException") is None
+
+
+def test_a_quoted_exception_line_matches_without_its_module_path(tmp_path: Path) -> None:
+    """A runbook quotes `openpyxl.utils.exceptions.IllegalCharacterError: <value> cannot be used
+    in worksheets.`; Celery logs the same error as its repr, without the module. It is the same
+    error, and so is the qualified one."""
+    linked = linker(
+        tmp_path,
+        "# Exports\n\n### 9. Control Characters in Cell Values\n**Symptom**:\n```\n"
+        "openpyxl.utils.exceptions.IllegalCharacterError: <value> cannot be used in "
+        "worksheets.\n```\non `ws.append()`.\n"
+        "**Root Cause**: XML 1.0 forbids most control characters.\n"
+        "**Fix**: strip them with `ILLEGAL_CHARACTERS_RE`.\n\n"
+        "### 10. Report Too Large\n**Symptom**: the S3 upload times out.\n"
+        "**Fix**: stream the upload.\n",
+        error_type="ERROR",
+    )
+    celery = (
+        "celery.app.trace Task exports.export_xlsx[8c2d7b40-1e9f-4a36-b5d2-0f8e3a6c9b71] raised "
+        "unexpected: IllegalCharacterError('kr 400 000,- cannot be used in worksheets.')"
+    )
+    assert linked(celery, kind="log") == "9-control-characters-in-cell-values"
+    qualified = "kr 400 000,- cannot be used in worksheets."
+    assert linked(qualified, error_type="openpyxl.utils.exceptions.IllegalCharacterError") == (
+        "9-control-characters-in-cell-values"
+    )
