@@ -1205,8 +1205,9 @@ def test_a_class_with_only_a_number_or_a_blank_after_it_quotes_no_message(
     assert quoted_in("`sqlalchemy.exc.<Class>: (psycopg2.errors.<Class>) <message>`") == []
     assert quoted_in("`StatusCode.RESOURCE_EXHAUSTED`") == [("statuscode.resource_exhausted",)]
     assert quoted_in("`cache.build.internal:5000`") == [("cache.build.internal:0",)]
+    # (an exception's module path is left out on both sides: a log may print the class alone)
     assert quoted_in("`metrics_client.rest.ApiException: (401) Unauthorized`") == [
-        ("metrics_client.rest.apiexception: (0) unauthorized",)
+        ("apiexception: (0) unauthorized",)
     ]
     linked = linker(
         tmp_path,
