@@ -476,6 +476,37 @@ def _check_recorded(file: SourceFile, run: Run, rules: dict[str, ModuleType]) ->
 
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 200
+# From this many files to check afresh (a first --all-files on a large repository), a run says
+# on stderr what it is doing: half a minute of silence looks like a hang.
+PROGRESS_MIN_FILES = 2000
+
+
+class _Progress:
+    """`checking N files on J cores`, a count that moves on a terminal, and the time taken."""
+
+    def __init__(self, total: int, jobs: int) -> None:
+        import time
+
+        self.total, self.checked, self.clock = total, 0, time.monotonic
+        self.started = self.clock()
+        self.live = sys.stderr.isatty()
+        sys.stderr.write(
+            f"runbook-guard: checking {total:,} files on {jobs} cores "
+            "(later runs check only what changed)\n"
+        )
+
+    def done(self, files: int) -> None:
+        self.checked += files
+        if self.live:
+            sys.stderr.write(f"\rrunbook-guard: checked {self.checked:,} of {self.total:,}")
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        took = self.clock() - self.started
+        end = "\r" if self.live else ""
+        sys.stderr.write(f"{end}runbook-guard: checked {self.total:,} files in {took:.1f} s\n")
+
+
 # What becomes of one file's result besides being returned: its cache row, made where the file
 # was checked (a worker, in parallel) rather than one by one in the parent afterwards
 Encode = Callable[[int, Checked], Any]
@@ -514,8 +545,15 @@ def _check_files(
     try:
         size = max(1, len(files) // (jobs * 8))
         chunks = [range(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+        progress = _Progress(len(files), jobs) if len(files) >= PROGRESS_MIN_FILES else None
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_check_chunk, chunks)
+            parts = []
+            for part in pool.imap(_check_chunk, chunks):  # in order, as each chunk is done
+                parts.append(part)
+                if progress:
+                    progress.done(len(part[0]))
+        if progress:
+            progress.finish()
     finally:
         _SHARED = None
     for _, tables in parts:
