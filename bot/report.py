@@ -235,6 +235,16 @@ KNOWN_MEANINGS = (
         "import error",
     ),
     (
+        # a host name that does not resolve, in the words of glibc, macOS, Windows, musl and
+        # libpq: the lookup failed before any address was tried
+        re.compile(
+            r"Name or service not known|nodename nor servname provided|getaddrinfo failed"
+            r"|Temporary failure in name resolution|No address associated with hostname"
+            r"|could not translate host name|Name does not resolve"
+        ),
+        "dns lookup of the host name failed, name not resolved",
+    ),
+    (
         # redis-py's connection error: `Error 111 connecting to localhost:6379. Connection refused.`
         re.compile(r"\bError \d+ connecting to [\w.-]+:\d+\."),
         "redis connection error",

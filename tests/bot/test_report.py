@@ -2451,3 +2451,26 @@ def test_a_quoted_exception_line_matches_without_its_module_path(tmp_path: Path)
     assert linked(qualified, error_type="openpyxl.utils.exceptions.IllegalCharacterError") == (
         "9-control-characters-in-cell-values"
     )
+
+
+def test_a_host_name_that_does_not_resolve_is_read_for_what_it_means(tmp_path: Path) -> None:
+    """`Name or service not known` is the operating system saying a host name did not resolve:
+    it goes to the section that says so in its own words, not to the one about a server that
+    refuses connections."""
+    linked = linker(
+        tmp_path,
+        "# Start-up\n\n### 1. Postgres Not Accepting Connections Yet\n"
+        "**Symptom**: `OSError: Multiple exceptions: [Errno 111] Connect call failed "
+        "('127.0.0.1', 5432)` while the database container is still starting.\n"
+        "**Fix**: wait on the healthcheck before starting the app.\n\n"
+        "### 2. Host Name That Only Exists Inside Compose\n"
+        "**Symptom**: the connection never gets as far as a refusal: the DNS lookup of the host "
+        "name itself fails, so no address is ever tried.\n"
+        "**Fix**: use `localhost` outside compose, the service name inside it.\n",
+        error_type="socket.gaierror",
+    )
+    message = (
+        "startup: database connection failed: socket.gaierror: [Errno -2] Name or service "
+        "not known (host=postgres port=5432)"
+    )
+    assert linked(message, kind="log") == "2-host-name-that-only-exists-inside-compose"
