@@ -297,6 +297,8 @@ def semgrep_scan(repo: Path, same_files: bool) -> dict[str, float]:
     """semgrep's five rules over `repo`: seconds, peak MB, Python files it scanned."""
     semgrep = HERE / ".work" / "semgrep-venv" / "bin" / "semgrep"
     ignore = repo / ".semgrepignore"  # untracked: no run of runbook-guard sees it
+    if ignore.exists():  # the repository's own: neither run would be the one described
+        raise SystemExit(f"{ignore} exists; the benchmark writes (and removes) its own")
     if same_files:
         ignore.write_text(SEMGREPIGNORE, encoding="utf-8")
     report = WORK / "semgrep.json"
@@ -316,7 +318,8 @@ def semgrep_scan(repo: Path, same_files: bool) -> dict[str, float]:
     try:
         seconds, peak, code = measure(command, cwd=str(repo))
     finally:
-        ignore.unlink(missing_ok=True)
+        if same_files:
+            ignore.unlink()
     check_exit(command, code)
     scanned = json.loads(report.read_text(encoding="utf-8"))["paths"]["scanned"]
     python = sum(1 for path in scanned if path.endswith(".py"))
