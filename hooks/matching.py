@@ -429,7 +429,7 @@ VARIABLE = re.compile(
     r"|(?<![\d.])(?<!data )(?<!code )(?<!errno )(?<!error )(?<!status )\d+(?:\.\d+)*"
 )
 NAME_TEMPLATE = re.compile(
-    r"(?:object )?has no attribute|cannot import name(?: from)?|no module named"
+    r"(?:module |(?:type )?object )?has no attribute|cannot import name(?: from)?|no module named"
     r"|got an unexpected keyword argument|object is not (?:subscriptable|callable|iterable)"
     r"|(?:name )?is not defined"
 )

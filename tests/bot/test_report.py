@@ -1793,6 +1793,27 @@ def test_names_in_pythons_own_message_are_the_quotes_not_any_name(tmp_path: Path
     assert linked("cannot read 'abac.conf' as a model", "ModelError") == "cas-6-unreadable-model"
 
 
+def test_a_modules_missing_attribute_is_one_of_pythons_messages_about_names(
+    tmp_path: Path,
+) -> None:
+    """`module 'PIL.Image' has no attribute 'ANTIALIAS'` is Python's message about names, as
+    the object's and the type object's are: another module's missing name (`numpy.bool`) is
+    another problem, not the section that quotes the first."""
+    linked = linker(
+        tmp_path,
+        "# Images\n\n## Pillow 10 removed ANTIALIAS\n\nError: `AttributeError: module "
+        "'PIL.Image' has no attribute 'ANTIALIAS'`\n\nMeaning: removed in Pillow 10.\n\n"
+        "## Empty image\n\nError: `cvtColor` gets an empty array.\n\nMeaning: the read "
+        "failed.\n",
+    )
+    assert (
+        linked("module 'PIL.Image' has no attribute 'ANTIALIAS'", "AttributeError")
+        == "pillow-10-removed-antialias"
+    )
+    assert linked("module 'numpy' has no attribute 'bool'", "AttributeError") is None
+    assert linked("type object 'Image' has no attribute 'LINEAR'", "AttributeError") is None
+
+
 def test_a_pages_introduction_explains_no_failure(tmp_path: Path) -> None:
     """The page's title and introduction (which helpers the suites use, `shop.helm`) describe
     the whole page: a failure raised from `shop.helm` belongs to the entry on its problem."""
