@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from runbook_guard.bot.failures import CHAIN, EXCEPTION_LINE, Failure
 from runbook_guard.bot.markdown import team_text
+from runbook_guard.hooks.labels import FIX_LABELS
 from runbook_guard.hooks.links import Links, Resolution
 from runbook_guard.hooks.matching import BUILTIN_NAMES, tokens
 from runbook_guard.hooks.named_values import LogPattern
@@ -543,10 +544,6 @@ def _short(text: str) -> str:
 
 # What a team calls the fix, most usual first: `**Fix**:`, a wiki's `#### What to do`, a
 # playbook's `Resolution:`; the issue shows it as its Fix.
-FIX_LABELS = (
-    *("fix", "quick fix", "how to fix", "what to do", "resolution", "remedy", "solution"),
-    *("do this", "do", "steps", "action", "actions", "mitigation", "workaround"),
-)
 
 
 def issue_body(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from runbook_guard.hooks.labels import CAUSE_LABELS, FIX_LABELS, SYMPTOM_LABELS
 from runbook_guard.hooks.runbook import Section
 
 WORD = re.compile(r"[a-z0-9]+(?:[._][a-z0-9]+)*")
@@ -393,16 +394,6 @@ DIAGNOSTIC = re.compile(r"(?:^|:\d+: |: )(?:fatal )?error: [a-z]")
 FILE_NAME = re.compile(
     r"[\w.-]+\.(?:txt|py|pyi|toml|ya?ml|json|cfg|ini|md|rst|lock|sh|env|conf|xml|csv|log|sql|in)"
 )
-# Code blocks that show what a failure looks like (`**Symptoms**` then a fenced error line)
-SYMPTOM_BLOCK_LABELS = (
-    "symptom",
-    "error",
-    "signature",
-    "what you see",
-    "sign",
-    "seen",
-    "looks like",
-)
 # What stands for the part that differs from one failure to the next: `...`, `<user>`, and a
 # name in single quotes (`cannot import name 'X' from ... module 'pkg.y'`)
 PLACEHOLDER = re.compile(
@@ -543,8 +534,7 @@ def _label(cell: str) -> str:
 
 # A list item's label that says what a failure means or what to do about it, in a team's words
 MEANING_LABELS = frozenset(
-    {"means", "it means", "usually means", "what it means", "meaning", "why", "because"}
-    | {"do", "do this", "what to do", "action", "try", "workaround", "likely cause"}
+    {"means", "it means", "usually means", "because", *CAUSE_LABELS, *FIX_LABELS}
 )
 LIST_FIELD = re.compile(r"^\s*[-*+]\s+\**([A-Z][a-z]+(?: [a-z]+){0,3})\**\s*:\**\s*(.*)$")
 
@@ -701,8 +691,9 @@ def quoted_signatures(section: Section) -> list[tuple[str, ...]]:
         if not block.label:
             # under no label, a line that starts with an exception's name is the error shown
             lines = [line for line in lines if EXCEPTION_LINE.match(line)]
-        elif not block.label.startswith(SYMPTOM_BLOCK_LABELS):
-            continue
+        elif not block.label.startswith(SYMPTOM_LABELS):
+            continue  # a labelled block shows the error under a symptom's label only
+
         # the error as the section shows it, a line at a time
         found += [parts for line in lines if (parts := _signature(line, 3))]
     return found

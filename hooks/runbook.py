@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .labels import PART_HEADINGS
+
 ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -205,27 +207,14 @@ def whole_fields(body: str) -> dict[str, str]:
     return fields
 
 
-# Headings that name a part of one entry, not a problem of their own: a team that writes
-# `## Search cluster unreachable` then `#### What you see` / `#### Why` / `#### What to do` has
-# one entry, whose parts are read as the fields `**What you see**: ...` would be.
-PART_HEADINGS = frozenset(
-    {
-        *("symptom", "symptoms", "sign", "signs", "seen", "error", "errors", "signature"),
-        *("what you see", "what it looks like", "impact"),
-        *("why", "why it happens", "cause", "causes", "root cause", "explanation", "meaning"),
-        *("what it means", "diagnosis", "how to check", "check", "how to confirm", "verify"),
-        *("verification", "fix", "how to fix", "what to do", "steps", "resolution", "remedy"),
-        *("solution", "mitigation", "workaround", "action", "actions", "quick fix", "prevention"),
-    }
-)
-
-
 # a line that opens a list, table, quote, heading or code block: not a paragraph's first line
 BLOCK_START = re.compile(r"\s*(?:[-*+|>#]|\d+[.)]\s|```|~~~)")
 
 
 def _part_heading(title: str) -> bool:
-    """Is the heading a part's label (`What you see`, `🔍 Why?`, `Fix:`)?"""
+    """Is the heading a part's label (`What you see`, `🔍 Why?`, `Fix:`)? A team that writes
+    `## Search cluster unreachable` then `#### What you see` / `#### Why` / `#### What to do` has
+    one entry, whose parts are read as the fields `**What you see**: ...` would be."""
     label = re.sub(r"^[^A-Za-z]+|[\s:?.!]+$", "", title).lower()
     return " ".join(label.split()) in PART_HEADINGS
 

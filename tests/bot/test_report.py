@@ -228,6 +228,21 @@ def test_a_fix_by_another_name_is_the_issues_fix(tmp_path: Path) -> None:
     assert "**Fix**: map seller attributes as `flattened`." in bodies[1]
 
 
+def test_what_to_try_is_the_issues_fix(tmp_path: Path) -> None:
+    """A team that lists what to `Try:` under a symptom gives its fix that name: the issue
+    carries the list."""
+    runbook = tmp_path / "RUNBOOK.md"
+    runbook.write_text(
+        "# Desktop\n\n#### Symptom: Qt finds the xcb plugin but cannot load it\n\n"
+        "Likely cause: an X11 client library is missing on the runner.\n\nTry:\n"
+        "- Run again with `QT_DEBUG_PLUGINS=1`.\n- Add the package to the runner image.\n"
+    )
+    links = Links(tmp_path, Config(root=tmp_path, runbooks=("RUNBOOK.md",)))
+    [plan] = report.plan([failure("Qt finds the xcb plugin but cannot load it")], links)
+    body = report.issue_body(plan, run_url=None, commit=None)
+    assert "**Fix**:\n\n- Run again with `QT_DEBUG_PLUGINS=1`.\n- Add the package" in body
+
+
 def test_a_fix_under_a_plain_or_dotted_label_is_read_whole() -> None:
     """`Steps:` in plain text over a list, `- Do: ...` in a list of fields and `**Do.**` with
     its full stop are labels as much as `**Fix**:` is; a label's own `.` or `:` is no part of
