@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -457,7 +458,16 @@ class Links:
         # in rank order: a quote several sections share that the words cannot settle gives way
         # to the next quote the failure shows (`error: command 'gcc' failed` is in the missing
         # compiler's section and the missing headers' one; `unable to execute gcc` only in one)
-        for _, parts, sections in sorted(matching, key=lambda item: item[0], reverse=True):
+        # of two quotes as long, the one whose section the failure shows more quotes of
+        # ("certificate verify failed" and "certificate has expired" against "Can't contact
+        # LDAP server")
+        shown = Counter(id(s) for _, _, sections in matching for s in sections)
+
+        def rank(item: tuple[tuple[bool, int, int], object, list[Section]]) -> tuple[int, ...]:
+            (in_head, size, at), _, sections = item
+            return in_head, size, max(shown[id(s)] for s in sections), at
+
+        for _, parts, sections in sorted(matching, key=rank, reverse=True):
             if len(set(map(id, sections))) == 1:
                 chosen: Section | None = sections[0]
             else:

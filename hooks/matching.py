@@ -428,8 +428,8 @@ EXCEPTION_PREFIX = re.compile(r"^\s*[\w.]*(?:Error|Exception|Warning):\s*")
 LITERAL_NAMES_PLACEHOLDER = re.compile(r"<[^<>\n]{1,40}>|\.\.\.|\u2026")
 DIGITS_STAND_IN = re.compile(r"\b(\d)([xX]{1,2})\b")
 # A runbook's stand-in for a number in a quoted error: "Recursion limit of N reached", "(Ns)",
-# "IR version: X, max supported IR version: Y"
-NUMBER_STAND_IN = re.compile(r"\b[NXY](?=(?:s|ms|MB|GB|KB)?(?![\w-]))")
+# "IR version: X, max supported IR version: Y", "timed out after N.NN seconds"
+NUMBER_STAND_IN = re.compile(r"\b(?:N+\.N+|[NXY])(?=(?:s|ms|MB|GB|KB)?(?![\w-]))")
 
 
 # A form's blank to fill in (`Root Cause: _______________`): a field that explains nothing
@@ -711,7 +711,17 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
             or COMMAND_QUOTE.match(quote)
             or (CODE_QUOTE.search(PLACEHOLDER.sub(" ", quote)) and not DIAGNOSTIC.search(quote))
         ):
-            continue  # code: a path, an assignment, a call, a command, a file's name
+            # code: a path, an assignment, a call, a command, a file's name; a message in it
+            # is the error's text (`raise TokenError("token validation failed")`,
+            # `{"errorMessage": "... Task timed out after N.NN seconds"}`)
+            if match.group(4) or match.group(1):
+                found += [
+                    parts
+                    for text in CODE_STRING.findall(quote)
+                    if not CODE_QUOTE.search(PLACEHOLDER.sub(" ", text))
+                    and (parts := _signature(text, 3))
+                ]
+            continue
         if EXCEPTION_NAME.fullmatch(quote) or ERROR_KIND.fullmatch(quote):
             continue  # one class is raised for many problems: its name is no message
         if parts := _signature(quote, 2):
@@ -719,6 +729,8 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
     return found
 
 
+# A string in code, double-quoted (a single quote is as often an apostrophe)
+CODE_STRING = re.compile(r'"([^"\n]{6,200})"')
 DOTTED_NAME = re.compile(r"\b\w+(?:\.\w+)+\.?")
 CLASS_AND_NUMBER = re.compile(r"[\w.]*[A-Z][a-z]\w*:\s*\(?\d+\)?")
 

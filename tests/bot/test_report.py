@@ -1808,6 +1808,47 @@ def test_names_in_pythons_own_message_are_the_quotes_not_any_name(tmp_path: Path
     assert linked("cannot read 'abac.conf' as a model", "ModelError") == "cas-6-unreadable-model"
 
 
+def test_the_message_in_a_quoted_piece_of_code_is_quoted_error_text(tmp_path: Path) -> None:
+    """A runbook that quotes code, a payload (`{"errorMessage": "..."}`) or a `raise`, quotes
+    the message in it: the string is what the failure prints, its `N.NN` any number. The
+    words of another section ("task", "seconds", "timed out") do not outweigh it."""
+    linked = linker(
+        tmp_path,
+        "# Functions\n\n## FN-8\n\nSignal: the invoke returns "
+        '`{"errorMessage": "<timestamp> <request id> Task timed out after N.NN seconds"}`.\n\n'
+        "Fix: raise the function's configured limit.\n\n## FN-9\n\nSignal: the gateway "
+        '`raise TokenError("token validation failed for session")`.\n\nFix: renew the key.\n\n'
+        "## Cold start waits\n\nSignal: the task of the first invoke after a deploy timed out "
+        "waiting seconds for its session; token refresh after it.\n\nFix: keep one instance "
+        "warm.\n",
+    )
+    assert linked("2025-05-20T02:04:13.205Z 54b3cd6e Task timed out after 30.03 seconds") == "fn-8"
+    assert linked("token validation failed for session 8f3a after 612 s") == "fn-9"
+    # the code around the string is no message: `{"errorMessage": ...}` alone links nothing
+    assert linked("errorMessage missing from the payload") is None
+
+
+def test_of_two_quotes_as_long_the_section_with_more_of_them_shown_wins(tmp_path: Path) -> None:
+    """A failure whose captured log shows one section's quote and two of another's, each as
+    long, belongs to the one it shows more of."""
+    linked = linker(
+        tmp_path,
+        "# Directory\n\n## Domain controller unreachable\n\n**Error:** `SERVER_DOWN` with "
+        'desc "Can\'t contact LDAP server" and an empty info.\n\n**Fix:** check the route.\n\n'
+        '## LDAPS certificate not trusted\n\n**Error:** "certificate verify failed", often '
+        '"certificate has expired".\n\n**Fix:** renew the DC\'s certificate.\n',
+    )
+    captured = (
+        "WARNING django_auth_ldap Caught LDAPError while authenticating qa7: SERVER_DOWN({'info': "
+        "'error:14090086:SSL routines:certificate verify failed (certificate has expired)', "
+        "'desc': \"Can't contact LDAP server\"})"
+    )
+    message = "authenticate() returned None for qa7"
+    assert linked(message, "AssertionError", details=captured) == "ldaps-certificate-not-trusted"
+    alone = "WARNING Caught LDAPError: SERVER_DOWN({'desc': \"Can't contact LDAP server\"})"
+    assert linked(message, "AssertionError", details=alone) == "domain-controller-unreachable"
+
+
 def test_a_modules_missing_attribute_is_one_of_pythons_messages_about_names(
     tmp_path: Path,
 ) -> None:
