@@ -41,10 +41,11 @@ from runbook_guard.hooks.matching import (
 from runbook_guard.hooks.runbook import RunbookIndex, Section, read_runbooks
 
 SHIPPED_DIR = Path(__file__).parent / "runbooks"
-# Words sending the reader to another numbered entry ("... and is Issue 10", "see section 4"),
-# not comparing with one ("same pod status as entry 7")
+# Words sending the reader to another numbered entry ("... and is Issue 10", "see section 4",
+# "is #10"), not comparing with one ("same pod status as entry 7")
 POINTER = re.compile(
-    r"\b(?:is|see|read|use|go to|belongs (?:to|in))\s+(?:issue|section|entry|problem)\s+#?(\d+)\b",
+    r"\b(?:is|see|read|use|go to|belongs (?:to|in))\s+"
+    r"(?:(?:issue|section|entry|problem)\s+#?|#)(\d+)\b",
     re.I,
 )
 # A link to a runbook's section: `[X.md](./X.md#5-shared-state)`, `[above](#5-shared-state)`

@@ -1908,6 +1908,21 @@ def test_a_quote_in_a_paragraph_pointing_elsewhere_belongs_there(tmp_path: Path)
     assert linked("pull access denied for shop/api", "PullError") == "issue-3-pull-refused"
 
 
+def test_a_note_sending_a_quote_to_entry_hash_n_gives_it_there(tmp_path: Path) -> None:
+    """ "Not this entry: the client being unknown (`invalid_client`) is #10": the team numbers its
+    entries as `#10` too; the quote belongs to entry 10, which says the same in words only."""
+    linked = linker(
+        tmp_path,
+        "# Auth\n\n### 8. Google rejects the grant\n**Symptom**: `invalid_grant` from the token "
+        "endpoint.\n**Not this entry**: the client being unknown (`invalid_client`) is #10, even "
+        "in the same exception class.\n**Fix**: reconnect the user.\n\n### 10. OAuth client id "
+        "missing in an environment\n**Symptom**: Google says the client cannot be found.\n"
+        "**Fix**: set the id in the environment.\n",
+    )
+    message = "('invalid_client: The OAuth client was not found.', {'error': 'invalid_client'})"
+    assert linked(message, "RefreshError") == "10-oauth-client-id-missing-in-an-environment"
+
+
 def test_a_builtin_exceptions_name_on_a_sections_line_is_no_evidence(tmp_path: Path) -> None:
     """`RuntimeError: Already instantiated!` shares "already" with a section whose symptom
     line happens to start `RuntimeError:`; a built-in class is raised for every problem."""
