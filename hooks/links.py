@@ -585,11 +585,15 @@ class Links:
             about_only = not (about | named)
         numbers = _error_numbers(text.split("\n", 1)[0])
         found = [
-            section
+            (len(shown & (about if about_only else about | named)), section)
             for about, named, section in self._status_codes
             if shown & (about if about_only else about | named)
             and not self._titles_another_number(section, numbers)
         ]
+        # of several, the one about every status shown ("403 instead of 401" for `assert 403 ==
+        # 401`), when only one is
+        most = max((count for count, _ in found), default=0)
+        found = [section for count, section in found if count == most]
         return found[0] if len(found) == 1 else None
 
     @cached_property

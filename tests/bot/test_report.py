@@ -393,6 +393,24 @@ def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: 
     assert linked("assert 1 == 2") is None
 
 
+def test_of_sections_naming_a_status_the_one_about_every_status_shown_wins(
+    tmp_path: Path,
+) -> None:
+    """`assert 403 == 401` is a 403 where a 401 was wanted: "Missing token gives 403 instead of
+    401" names both, the service identity's 403 only one. A failure showing one status two
+    sections name is neither's."""
+    linked = linker(
+        tmp_path,
+        "# Auth\n\n### 11. Auth service refuses the backend (403)\n**Symptom**: the internal "
+        "call comes back 403\n**Fix**: register the service id\n\n### 15. Missing token gives "
+        "403 instead of 401\n**Symptom**: a request with no token gets 403, tests expect 401\n"
+        "**Fix**: raise 401 from the bearer dependency\n",
+        error_type="AssertionError",
+    )
+    assert linked("assert 403 == 401") == "15-missing-token-gives-403-instead-of-401"
+    assert linked("assert 403 == 200") is None
+
+
 PLAIN_RUNBOOK = """# Storage on-call notes
 
 ### Blob reads fail their checksum
