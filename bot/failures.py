@@ -332,8 +332,11 @@ CI_FAILURE = re.compile(
 )
 
 
-# A log message's thread and logger (`[predict-api-0] serving.loader: ...`): where, not what
-LOGGER_PREFIX = re.compile(r"^(?:\[[\w.-]+\]\s+)?(?:[a-z_]\w*(?:\.[a-z_]\w*)+:\s+)?")
+# A log message's thread and logger (`[predict-api-0] serving.loader: ...`, or logging's
+# `%(name)s %(message)s`, `orbit.backend.auth_client session ...`): where, not what
+LOGGER_PREFIX = re.compile(
+    r"^(?:\[[\w.-]+\]\s+)?(?:[a-z_]\w*(?:\.[a-z_]\w*)+:\s+|[a-z_]\w*(?:\.[a-z_]\w*){2,}\s+(?=\w))?"
+)
 # An exception a log message carries after its own text (`... device: RuntimeError: ...`)
 LOGGED_EXCEPTION = re.compile(
     r"(?<![\w.])((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Failure)):\s+(\S.*)$"

@@ -35,7 +35,9 @@ _NORMALISE = [
     (re.compile(r"(?:[A-Za-z]:)?(?:[\\/]+[\w.@+~-]+){2,}[\\/]?"), "<path>"),
     # durations, whatever their units: `7m42s` in one run is `13m` in the next
     (re.compile(r"\b(?:\d+(?:\.\d+)?(?:ms|us|µs|ns|[dhms])){1,4}\b"), "<duration>"),
-    (re.compile(r"\d+(?:\.\d+)?"), "<n>"),
+    # a number, not the error's own: a status or code is what failed (`HTTP 400` and `HTTP 403`
+    # from one client are two problems)
+    (re.compile(r"(?<!\d)(?<!http )(?<!status )(?<!code )(?<!errno )\d+(?:\.\d+)?", re.I), "<n>"),
 ]
 
 
@@ -327,6 +329,9 @@ def retries_cause(message: str) -> str:
     return f"{found[1]}: {said[-1]}" if said else found[1]
 
 
+NO_CLOSE_FRAME = re.compile(r"no close frame received or sent(?! \(1006\))")
+
+
 def known_meanings(failure: Failure) -> list[str]:
     """The meanings of the well-known messages a failure shows, matched like its own words."""
     text = f"{failure.message[:2000]}\n{failure.details[:2000]}"
@@ -339,6 +344,9 @@ def _views(failure: Failure, patterns: Iterable[LogPattern]) -> list[str]:
     can name the cause while the assertion says only `assert 400 == 200`, and a long traceback
     would otherwise drown a precise message in file paths."""
     root = head = f"{failure.error_type}: {_own_message(failure)}"
+    if NO_CLOSE_FRAME.search(head):
+        # the websockets library's words for close code 1006, which a runbook names by number
+        head = f"{head} (1006)"
     if wrapper := _library_wrapper(failure):
         # the root is the operating system's (`ConnectionRefusedError: [Errno 111] Connection
         # refused`): the library that wraps it says which service refused; read alone, the

@@ -100,6 +100,9 @@ PYTHON_TEMPLATE = re.compile(
     r"|got (?:an unexpected keyword argument|multiple values for (?:keyword )?argument)"
     r"|takes (?:from \d+ to )?\d+ positional arguments? but \d+ (?:was|were) given"
 )
+# A quoted value with a number in it (`"b'reminder-4471'"`, `'job-17'`): the run's own id, not
+# what the message says
+QUOTED_ID = re.compile(r"([\"'])(?=[^\"'\n]*\d)[^\"'\n\s]{1,80}\1")
 # The operating system's own error messages ("Resource temporarily unavailable", "Too many open
 # files"), as a quoted signature is compared: a runbook quoting one names its problem less
 # surely than other text
@@ -753,8 +756,8 @@ class Links:
         """The matcher's best section over the views and the messages, or None. Each text is
         scored once; its runner-up decides the ties and margins."""
         matcher = self._failure_matcher
-        texts = [PYTHON_TEMPLATE.sub(" ", text) for text in texts]
-        messages = [PYTHON_TEMPLATE.sub(" ", message) for message in messages]
+        texts = [QUOTED_ID.sub(" ", PYTHON_TEMPLATE.sub(" ", text)) for text in texts]
+        messages = [QUOTED_ID.sub(" ", PYTHON_TEMPLATE.sub(" ", m)) for m in messages]
         found = []
         for text in texts:
             ranked = matcher.scores(text, phrases)

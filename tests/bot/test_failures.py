@@ -328,3 +328,16 @@ def test_a_log_lines_thread_and_logger_are_not_what_failed(tmp_path: Path) -> No
         "The NVIDIA driver on your system is too old",
     )
     assert mismatch.message == "size mismatch for embeddings.weight"
+
+
+def test_a_logger_name_before_the_message_is_not_what_failed(tmp_path: Path) -> None:
+    """logging's `%(levelname)s %(name)s %(message)s` writes the logger with no colon: its
+    name (`orbit.backend.auth_client`) says where; a file's name in the message stays."""
+    log = (
+        "2025-07-02 14:16:44,391 ERROR orbit.backend.auth_client session validation failed: "
+        "Client error '403 Forbidden'\n"
+        "2025-07-02 14:16:45,002 ERROR config.yaml not found in /etc/orbit\n"
+    )
+    validation, missing = parse_log(write(tmp_path, "auth.log", log))
+    assert validation.message == "session validation failed: Client error '403 Forbidden'"
+    assert missing.message == "config.yaml not found in /etc/orbit"

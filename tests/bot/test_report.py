@@ -64,6 +64,16 @@ def test_fingerprint_ignores_run_specific_parts() -> None:
     assert report.fingerprint(a) != report.fingerprint(
         failure(a.message, test="tests/test_b.py::test_b")
     )
+    # a status is what failed: one client's `HTTP 400` and `HTTP 403` are two problems
+    handshake = (
+        "connect to ws://gw/ws/runs/{} failed: server rejected WebSocket connection: HTTP {}"
+    )
+    assert report.fingerprint(failure(handshake.format("run_9d41", 400), kind="log")) != (
+        report.fingerprint(failure(handshake.format("run_1f9b", 403), kind="log"))
+    )
+    assert report.fingerprint(failure(handshake.format("run_9d41", 403), kind="log")) == (
+        report.fingerprint(failure(handshake.format("run_1f9b", 403), kind="log"))
+    )
 
 
 def test_retries_merge_and_the_cap_summarises(tmp_path: Path) -> None:
@@ -391,6 +401,41 @@ def test_a_status_code_the_symptom_names_links_when_nothing_else_does(tmp_path: 
     assert linked("assert 307 == 200") == "8-trailing-slash-307-redirect"
     assert linked("assert 40312 == 302") is None  # an id, not a status
     assert linked("assert 1 == 2") is None
+
+
+def test_a_quoted_id_in_a_message_is_not_its_words(tmp_path: Path) -> None:
+    """`Unable to restore job "b'reminder-4471'" -- removing it`: the quoted id is the run's
+    own value; that the section is about reminders' ids says nothing of this failure."""
+    linked = linker(
+        tmp_path,
+        "# Scheduling\n\n## AP-6 Job id not found when cancelling\n\nSymptom: `remove_job()` "
+        "raises the job lookup error: no job by that id.\n\nCause: one-shot reminders are "
+        "removed once they ran; a cancel after that finds nothing.\n\nFix: ignore the lookup "
+        "error for reminders.\n\n## AP-1 Job id already exists\n\nSymptom: adding a job "
+        "with a taken id fails.\n\nFix: pass replace_existing.\n",
+    )
+    assert (
+        linked("Unable to restore job \"b'reminder-4471'\" -- removing it", "ERROR", "log") is None
+    )
+
+
+def test_websockets_words_for_1006_reach_the_section_naming_1006(tmp_path: Path) -> None:
+    """The websockets library says "no close frame received or sent" for close code 1006; a
+    runbook names the code ("browsers report 1006") and says the rest in its own words."""
+    linked = linker(
+        tmp_path,
+        "# Gateway\n\n### 8. Idle socket dropped by the proxy (1006)\n**Symptom**: after a quiet "
+        "minute the socket is gone and the next call fails; browsers report 1006.\n**Fix**: turn "
+        "keepalive pings on\n\n### 9. Message too big (1009)\n**Symptom**: a big frame closes "
+        "the socket\n**Fix**: raise max_size\n",
+    )
+    message = "no close frame received or sent"
+    assert linked(message, "websockets.exceptions.ConnectionClosedError") == (
+        "8-idle-socket-dropped-by-the-proxy-1006"
+    )
+    assert linked(
+        "sent 1009 (message too big); no close frame received", "ConnectionClosedError"
+    ) == ("9-message-too-big-1009")
 
 
 def test_of_sections_naming_a_status_the_one_about_every_status_shown_wins(
