@@ -385,13 +385,17 @@ def parse_log(path: str) -> list[Failure]:
         error_type, root = root_exception(message, level, message)
         if error_type == level and (inner := LOGGED_EXCEPTION.search(message)):
             error_type, root = inner[1], inner[2]
+        continuation = _continuation(lines, number - 1)
+        if error_type == level and continuation:
+            # the traceback under the line: its root exception is what failed, the line where
+            error_type, root = root_exception("\n".join(continuation), level, root or message)
         failures.append(
             Failure(
                 "log",
                 f"{Path(path).name}:{number}",
                 error_type,
                 root or message,
-                "\n".join([line.strip(), *_continuation(lines, number - 1)]),
+                "\n".join([line.strip(), *continuation]),
                 severity="critical" if level in ("CRITICAL", "FATAL", "PANIC") else "error",
             )
         )

@@ -290,7 +290,8 @@ def test_command_line_tools_error_lines(tmp_path: Path) -> None:
 
 def test_a_log_records_traceback_is_its_evidence(tmp_path: Path) -> None:
     """`logger.exception` prints the traceback under the ERROR line, asyncio the failed task:
-    those lines are the record's, shown as its evidence; the next record is not."""
+    those lines are the record's, shown as its evidence, and the traceback's root exception is
+    the record's failure; the next record is not."""
     log = (
         "2025-09-03 12:00:01,001 - shop.jobs - ERROR - sync failed\n"
         "Traceback (most recent call last):\n"
@@ -311,6 +312,9 @@ def test_a_log_records_traceback_is_its_evidence(tmp_path: Path) -> None:
     ]
     assert task.details.endswith("exception=WebSocketDisconnect(1006)>")
     assert api.details == "ERROR:shop.api:request failed"
+    # the traceback's root exception is what failed; the line says where
+    assert (sync.error_type, sync.message) == ("ConnectionError", "Not connected to ClickHouse")
+    assert api.error_type == "ERROR"
 
 
 def test_a_log_lines_thread_and_logger_are_not_what_failed(tmp_path: Path) -> None:
