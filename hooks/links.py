@@ -115,7 +115,7 @@ CLASS_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[A-Z]\w*(?:Error|Exc
 MESSAGE_WORD = re.compile(r"[a-z]{2,}")
 SAME_MESSAGE_SHARE = (2, 3)  # of a quoted message's words, in a failure printing that message
 # an identifier, a call, a path or a quoted value in a message: not the message's own words
-CODE_OR_QUOTED = re.compile(r"\S*[_./()]\S*|'[^'\n]*'|\"[^\"\n]*\"")
+CODE_OR_QUOTED = re.compile(r"\S*[_./()]\S*|'[^'\s]*'|\"[^\"\s]*\"")
 ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
 
 
@@ -672,7 +672,7 @@ class Links:
             or self._title_coded(texts[0])
             or self._titled(phrases)
             or self._meaning_titled(meanings)
-            or self._message_titled(messages, texts, phrases)
+            or self._message_titled([*messages, texts[0].split("\n", 1)[0]], texts, phrases)
             # a meaning as specific as "coroutine never awaited" is described; "event loop" is not
             or self._described([*messages, *(m for m in meanings if len(m.split()) >= 3)])
         )

@@ -1045,6 +1045,10 @@ def test_a_message_saying_a_sections_title_is_that_sections(tmp_path: Path) -> N
     assert linked("WebSocket connection failed", kind="log") == ("3-websocket-connection-failures")
     message = "from_request() got an unexpected keyword argument 'websocket_connection_id'"
     assert linked(message, "TypeError") is None
+    # the title said after the message's first clause ("Error: ..."), or as a quoted sentence
+    threads = "Failed to list threads. Error: Database connection failed"
+    assert linked(threads, kind="log") == "4-database-connection-errors"
+    assert linked(f"Detailed error: '{threads}'", kind="log") == "4-database-connection-errors"
     # the title's words must stand together: scattered over a message they say another thing
     linked = linker(
         tmp_path,
