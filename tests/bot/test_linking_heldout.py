@@ -24,7 +24,27 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 HELDOUT = Path(__file__).parent / "heldout"
-SETS = sorted(p.name for p in HELDOUT.iterdir() if (p / "expected.toml").is_file())
+
+
+def _committed(names: list[str]) -> list[str]:
+    """The sets git tracks, in a checkout: a set being written has its answers fixed and
+    committed before the matcher first runs on it, and that first run is its held-out figure
+    (a run on a set still being written would spend it)."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--", "*/expected.toml"],
+            cwd=HELDOUT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return names  # not a checkout (an unpacked sdist): every set is as shipped
+    tracked = {Path(path).parent.name for path in listed}
+    return [name for name in names if name in tracked]
+
+
+SETS = _committed(sorted(p.name for p in HELDOUT.iterdir() if (p / "expected.toml").is_file()))
 BAR = 0.85
 
 
