@@ -668,6 +668,8 @@ WRAPPER_TEXT = re.compile(
     r"|during handling of the above exception,? another exception occurred"
     # uvicorn's and Starlette's line over every exception an app raises
     r"|exception in asgi application"
+    # asyncio's line over every exception a task or future raised that nobody awaited
+    r"|(?:task|future) exception was never retrieved"
 )
 
 

@@ -1313,6 +1313,8 @@ def test_a_retrying_clients_wrapper_is_read_as_the_error_it_gave_up_on(tmp_path:
     assert quoted_in("`The above exception was the direct cause of the following exception`") == []
     # uvicorn's line over every exception an app raises names no problem either
     assert quoted_in('uvicorn logs "Exception in ASGI application" and the traceback') == []
+    # nor asyncio's over every exception of a task nobody awaited
+    assert quoted_in('it shows up as an asyncio "Task exception was never retrieved"') == []
     assert (
         report.retries_cause(
             "HTTPConnectionPool(host='stub', port=8712): Max retries exceeded with url: /echo "
