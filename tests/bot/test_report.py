@@ -1546,6 +1546,30 @@ def test_a_quick_reference_row_links_the_section_it_points_to(tmp_path: Path) ->
     assert linked("tool took longer than allowed", "ToolTimeout") != "quick-reference"
 
 
+def test_a_quick_reference_row_links_a_section_of_another_file(tmp_path: Path) -> None:
+    """A README's table (`| Seeing | Go to | Quick fix |`) whose links go into another runbook
+    explains nothing itself: the quote in a row is the signature of the section it links, in
+    whichever column the link stands."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.md").write_text(
+        "# Runbooks\n\n## Quick Reference - Most Common Issues\n\n"
+        "| Seeing | Go to | Quick fix |\n| --- | --- | --- |\n"
+        "| `Field required` at startup | [Issue 1: Setting missing](./CONFIG.md#issue-1-setting-"
+        "missing) | add the key |\n| `error parsing value for field` | [Issue 2: List setting "
+        "as a string](./CONFIG.md#issue-2-list-setting-as-a-string) | JSON arrays |\n"
+    )
+    linked = linker(
+        tmp_path,
+        "# Configuration\n\n### Issue 1: Setting missing\n**Symptom**: settings fail to load at "
+        "startup\n**Fix**: add the key to the env file\n\n### Issue 2: List setting as a "
+        "string\n**Symptom**: settings fail to load for a list field\n**Fix**: write the list "
+        "as a JSON array\n",
+        name="CONFIG",
+    )
+    message = 'error parsing value for field "CORS_ORIGINS" from source "DotEnvSettingsSource"'
+    assert linked(message, "SettingsError") == "issue-2-list-setting-as-a-string"
+
+
 def test_a_well_known_messages_meaning_is_matched_not_taken_as_its_words(
     tmp_path: Path,
 ) -> None:
