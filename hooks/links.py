@@ -882,6 +882,7 @@ ALL_BUT = re.compile(
 RULING_WORDS = frozenset(
     tokens("entry entries section problem bug issue cause failure different still fails see note")
 )
+URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
 EMPHASIS = re.compile(r"(?<![*\w])\*{1,2}([^*\n]+?)\*{1,2}(?![*\w])|(?<!\w)_([^_\n]+?)_(?!\w)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`_(\"'])|\n\s*\n|\n(?=\s*(?:[-*+|]|\*\*))")
 
@@ -900,7 +901,8 @@ def ruled_out(section: Section, text: str) -> bool:
     for sentence in sentences:
         if sentence not in ruling:
             rest.update(tokens(sentence))
-    said = set(tokens(text))
+    # an address (`https://platform.openai.com/account/billing`) says where, not what failed
+    said = set(tokens(URL.sub(" ", text)))
     lowered = text.lower()
     for sentence in ruling:
         quotes = [q for q in re.findall(r"`([^`\n]{6,})`", sentence) if q.lower() in lowered]

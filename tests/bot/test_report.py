@@ -2547,6 +2547,28 @@ def test_a_look_alike_the_section_turns_away_is_no_link(tmp_path: Path) -> None:
     assert linked(float16, error_type="ValueError") == "11-float16-on-a-cpu-runner"
 
 
+def test_a_failures_address_is_not_its_words_for_a_look_alike(tmp_path: Path) -> None:
+    """ "If the 429 says the *quota* is exceeded ..., that's the org's billing, not this": a
+    rate limit whose message links to `.../account/billing` says nothing of billing; the
+    quota 429 itself is turned away."""
+    linked = linker(
+        tmp_path,
+        "# LLM calls\n\n### 3. Rate limits hit by parallel workers\n**Symptom**: OpenAI answers "
+        '429 with "Rate limit reached for ... on requests per min (RPM)"\n**Fix**: run fewer '
+        "workers.\nIf the 429 says the *quota* is exceeded rather than a rate limit, fewer "
+        "workers won't help: that's the org's billing, not this.\n",
+        error_type="openai.RateLimitError",
+    )
+    limit = (
+        "Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o-mini on requests "
+        "per min (RPM): Limit 3. You can increase your rate limit by adding a payment method at "
+        "https://platform.openai.com/account/billing.', 'code': 'rate_limit_exceeded'}}"
+    )
+    assert linked(limit) == "3-rate-limits-hit-by-parallel-workers"
+    quota = "Error code: 429 - You exceeded your current quota, please check your plan and billing"
+    assert linked(quota) is None
+
+
 def test_an_entry_written_in_part_headings_is_linked_whole(tmp_path: Path) -> None:
     """A wiki page whose entries are `## problem` then `#### What you see` / `#### Why` /
     `#### What to do` links a failure to the problem, not to one of its parts."""
