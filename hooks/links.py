@@ -890,8 +890,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`_(\"'])|\n\s*\n|\n(?=\s*(?:[-*
 def ruled_out(section: Section, text: str) -> bool:
     """Does the section say, in a sentence of its own, that a failure like this one is another
     problem? The sentence's own words (those the rest of the section never uses: "type",
-    "int" above), two of them in the failure, or a quote of it found whole there, rule the
-    section out: a look-alike the runbook took care to turn away is not its entry."""
+    "int" above), two of them in the failure (its only one, "An *expired* token is not this
+    entry"), or a quote of it found whole there, rule the section out: a look-alike the runbook
+    took care to turn away is not its entry."""
     prose = FENCE.sub("", section.body)
     sentences = [s for s in SENTENCE_END.split(prose) if s.strip()]
     ruling = [s for s in sentences if RULING_OUT.search(s) and not ALL_BUT.search(s)]
@@ -910,6 +911,6 @@ def ruled_out(section: Section, text: str) -> bool:
         # the detail a writer stresses ("the database is *readonly*") is the one that differs
         spans = [m[1] or m[2] for m in EMPHASIS.finditer(sentence)]
         stressed = {word for span in spans for word in tokens(span)} & own
-        if quotes or len(own & said) >= 2 or stressed & said:
+        if quotes or (own and len(own & said) >= min(2, len(own))) or stressed & said:
             return True
     return False

@@ -2547,6 +2547,21 @@ def test_a_look_alike_the_section_turns_away_is_no_link(tmp_path: Path) -> None:
     assert linked(float16, error_type="ValueError") == "11-float16-on-a-cpu-runner"
 
 
+def test_a_look_alike_named_in_one_word_is_turned_away(tmp_path: Path) -> None:
+    """ "An expired token is not this entry": one word the rest of the section never uses is
+    all the sentence says of its look-alike; a failure saying it is that look-alike."""
+    linked = linker(
+        tmp_path,
+        "# Config\n\n### Issue 14: JWT secret differs between services\n**Symptom**: "
+        '"Signature verification failed" for every service token\n**Fix**: deploy both '
+        "services with the same secret version. An expired token is not this entry.\n",
+        error_type="jwt.exceptions.InvalidSignatureError",
+    )
+    assert linked("Signature verification failed") == "issue-14-jwt-secret-differs-between-services"
+    expired = "Signature has expired"
+    assert linked(expired, error_type="jwt.exceptions.ExpiredSignatureError") is None
+
+
 def test_a_failures_address_is_not_its_words_for_a_look_alike(tmp_path: Path) -> None:
     """ "If the 429 says the *quota* is exceeded ..., that's the org's billing, not this": a
     rate limit whose message links to `.../account/billing` says nothing of billing; the
