@@ -2547,6 +2547,27 @@ def test_a_look_alike_the_section_turns_away_is_no_link(tmp_path: Path) -> None:
     assert linked(float16, error_type="ValueError") == "11-float16-on-a-cpu-runner"
 
 
+def test_a_name_many_sections_write_is_no_signature(tmp_path: Path) -> None:
+    """`helio-staging`, the project every entry names, quoted in one: a Cloud SQL socket path
+    under that project (`/cloudsql/helio-staging:...`) is not that entry's failure."""
+    linked = linker(
+        tmp_path,
+        "# Config\n\n### Issue 6: Compose host names in staging\n**Symptom**: `db` does not "
+        "resolve in helio-staging\n**Fix**: use the Cloud SQL socket\n\n### Issue 7: Cloud "
+        "SQL socket not mounted\n**Symptom**: psycopg2 finds no file at the socket path\n"
+        "**Fix**: deploy with the instance attached in helio-staging\n\n### Issue 13: OAuth "
+        "client from another project\n**Symptom**: Google cannot find the client\n**Fix**: use "
+        "the staging client of `helio-staging`\n",
+        error_type="psycopg2.OperationalError",
+    )
+    message = (
+        "could not connect to server: No such file or directory\n\tIs the server running locally "
+        'and accepting connections on Unix domain socket "/cloudsql/helio-staging:europe-west1:'
+        'helio-pg/.s.PGSQL.5432"?'
+    )
+    assert linked(message) != "issue-13-oauth-client-from-another-project"
+
+
 def test_a_look_alike_named_in_one_word_is_turned_away(tmp_path: Path) -> None:
     """ "An expired token is not this entry": one word the rest of the section never uses is
     all the sentence says of its look-alike; a failure saying it is that look-alike."""
