@@ -208,7 +208,8 @@ KNOWN_MEANINGS = (
         # close code other than 1000, the normal closure); before version 10 it said `code =
         # 1011 (unexpected error), reason = ...`
         re.compile(
-            r"during opening handshake|did not receive a valid HTTP response"
+            r"during opening handshake|timed out during (?:opening )?handshake"
+            r"|did not receive a valid HTTP response"
             r"|no close frame received or sent|(?:received|sent) 1(?!000)\d\d\d \("
             r"|\bcode ?= ?1(?!000)\d\d\d\b(?: \([^)]*\))?,? reason ?="
         ),

@@ -1015,6 +1015,9 @@ def test_a_title_saying_what_a_well_known_message_means_is_its_section(tmp_path:
     closed = "received 1011 (internal error) Internal error; then sent 1011 (internal error)"
     assert linked(closed) == "2-websocket-connection-failures"
     assert linked("no close frame received or sent") == "2-websocket-connection-failures"
+    assert linked("timed out during handshake", "TimeoutError") == (
+        "2-websocket-connection-failures"
+    )
     # the close as websockets before version 10 wrote it, and as a report quotes it
     older = "code = 1011 (unexpected error), reason = Internal error"
     assert linked(older) == "2-websocket-connection-failures"
