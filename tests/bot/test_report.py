@@ -1015,9 +1015,6 @@ def test_a_title_saying_what_a_well_known_message_means_is_its_section(tmp_path:
     closed = "received 1011 (internal error) Internal error; then sent 1011 (internal error)"
     assert linked(closed) == "2-websocket-connection-failures"
     assert linked("no close frame received or sent") == "2-websocket-connection-failures"
-    assert linked("timed out during handshake", "TimeoutError") == (
-        "2-websocket-connection-failures"
-    )
     # the close as websockets before version 10 wrote it, and as a report quotes it
     older = "code = 1011 (unexpected error), reason = Internal error"
     assert linked(older) == "2-websocket-connection-failures"
@@ -1025,6 +1022,21 @@ def test_a_title_saying_what_a_well_known_message_means_is_its_section(tmp_path:
     assert linked("code = 1000 (OK), reason = bye") is None
     # a message meaning nothing well known is the words' to link, or not
     assert linked("sent 1000 (OK); then received 1000 (OK) bye") is None
+
+
+def test_a_websocket_handshake_timeout_is_a_websocket_connection_failure(tmp_path: Path) -> None:
+    """websockets says "timed out during handshake" when the server never answers the upgrade:
+    a WebSocket connection failure, not the suite's slow tests, whose words ("timed out") it
+    shares."""
+    linked = linker(
+        tmp_path,
+        "# Suite\n\n### 3. WebSocket Tests Hang on Connect\n**Symptom**: WebSocket tests time "
+        "out\n**Root Cause**: the backend is not yet accepting WebSocket connections\n\n"
+        "### 5. Slow Tests\n**Symptom**: a test timed out during setup after 30 s\n"
+        "**Root Cause**: a fixture waits on a real service\n",
+        error_type="TimeoutError",
+    )
+    assert linked("timed out during handshake") == "3-websocket-tests-hang-on-connect"
 
 
 TEST_RUNBOOK_SECTIONS = (
