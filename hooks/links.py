@@ -82,7 +82,8 @@ NUMBERED_ERROR = re.compile(r"\b(?:error|code)\s*:?\s*#?(\d{4,6})\b", re.I)
 TITLED_NUMBER = re.compile(r"\b(winerror|errno|error|exit code|code)\s*:?\s*#?(\d{1,6})\b", re.I)
 # not a port (":8123", "port 8123"), a path's, a date's or a size's ("90000ms")
 BARE_ERROR_NUMBER = re.compile(r"(?<![\w.:/-])(?<!port )(\d{4,6})(?![\w.:/-])", re.I)
-VOCABULARY_SECTIONS = 3  # a name this many sections write is the team's, not an error's
+# a name this many sections write, and this share of them, is the team's, not an error's
+VOCABULARY_SECTIONS, VOCABULARY_SHARE = 3, 0.25
 SHORT_TEXT_MARGIN = 1.6  # how far a message's gist must put its section ahead of the next
 # for a failure, above the threshold too, its section must score this many times the next
 # one's on another problem: a near tie between two sections is a coin flip
@@ -317,16 +318,18 @@ class Links:
             elsewhere = self._pointed_quotes(section)
             for parts in quoted_signatures(section):
                 quotes.setdefault(parts, []).append(elsewhere.get(parts, section))
-        # a name many sections write (`helio-staging`, the project) is the team's vocabulary,
-        # not what one failure prints; a setting's or an error code's (`DJANGO_SETTINGS_MODULE`,
-        # `channel_not_found`) still is
+        # a name a quarter of the sections write (`helio-staging`, the project) is the team's
+        # vocabulary, not what one failure prints; a setting's or an error code's
+        # (`DJANGO_SETTINGS_MODULE`, `channel_not_found`) still is, and so is a name only the
+        # few sections on its problem write (`netra-backend`, the one right SERVICE_ID)
         bodies = [f"{s.title}\n{s.body}".lower() for s in self._explaining]
+        vocabulary = max(VOCABULARY_SECTIONS, VOCABULARY_SHARE * len(bodies))
         quotes = {
             parts: sections
             for parts, sections in quotes.items()
             if _prose(parts)
             or "_" in parts[0]
-            or sum(_names(body, parts[0]) for body in bodies) < VOCABULARY_SECTIONS
+            or sum(_names(body, parts[0]) for body in bodies) < vocabulary
         }
         # a quick-reference row's quote belongs to the one section the row points to
         for section in (self.team or self.shipped).sections:

@@ -2583,6 +2583,25 @@ def test_a_name_many_sections_write_is_no_signature(tmp_path: Path) -> None:
     assert linked(message) != "issue-13-oauth-client-from-another-project"
 
 
+def test_a_name_only_the_sections_on_its_problem_write_is_a_signature(tmp_path: Path) -> None:
+    """`netra-backend`, the one right SERVICE_ID, written by the three sections on that
+    problem among many: a header value `b'netra-backend\\n'` is that problem."""
+    others = "".join(
+        f"### {n}. Problem {n}\n**Symptom**: widget {n} fails\n**Fix**: restart widget {n}\n\n"
+        for n in range(2, 12)
+    )
+    linked = linker(
+        tmp_path,
+        "# Mistakes\n\n### 1. SERVICE_ID with timestamps\n**Symptom**: auth fails every minute\n"
+        '**Fix**: SERVICE_ID must always be "netra-backend"\n\n' + others + "### 12. SERVICE_ID "
+        "instability\n**Symptom**: service auth flaps\n**Fix**: set `netra-backend`\n\n### Issue: "
+        "Auth fails every minute\n**File**: [mistakes](#1-service_id-with-timestamps)\n"
+        "**Quick Fix**: `netra-backend`, no timestamps\n",
+    )
+    message = "Atomic blacklist check failed: Illegal header value b'netra-backend\\n'"
+    assert linked(message, "ERROR", "log") == "1-service_id-with-timestamps"
+
+
 def test_a_look_alike_named_in_one_word_is_turned_away(tmp_path: Path) -> None:
     """ "An expired token is not this entry": one word the rest of the section never uses is
     all the sentence says of its look-alike; a failure saying it is that look-alike."""
