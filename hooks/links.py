@@ -363,15 +363,15 @@ class Links:
         same_file = [s for s in self._explaining if s.path == index.path]
         if target.startswith("#"):
             return next((s for s in same_file if s.anchor == target[1:]), None)
-        if "#" in target and not target.startswith("name:"):
-            path, anchor = target.split("#", 1)
-            where = posixpath.normpath(posixpath.join(posixpath.dirname(index.path), path))
-            found = (s for s in self._explaining if s.path == where and s.anchor == anchor)
-            return next(found, None)
         if target.startswith("name:"):
             named = re.compile(rf"(?<![\w.]){re.escape(target[5:])}(?![\w.])")
             found = [s for s in same_file if s is not index and named.search(s.title)]
             return found[0] if len(found) == 1 else None
+        if "#" in target:  # `./CONFIG.md#issue-2-...`, beside the index
+            path, anchor = target.split("#", 1)
+            where = posixpath.normpath(posixpath.join(posixpath.dirname(index.path), path))
+            linked = (s for s in self._explaining if s.path == where and s.anchor == anchor)
+            return next(linked, None)
         numbered = re.compile(rf"^(?:issue|problem|section|#)?\s*{re.escape(target)}[.:)\s]", re.I)
         found = [s for s in same_file if numbered.match(s.title)]
         return found[0] if len(found) == 1 else None
