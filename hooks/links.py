@@ -359,7 +359,7 @@ class Links:
     def _row_target(self, index: Section, target: str) -> Section | None:
         """The explaining section a quick-reference row or a pointing paragraph names:
         `#anchor`, or a number its title starts with ("3. Two branches ...", "Issue 3: ..."), in
-        the same file."""
+        the same file; or `./OTHER.md#anchor`, in the file beside it."""
         same_file = [s for s in self._explaining if s.path == index.path]
         if target.startswith("#"):
             return next((s for s in same_file if s.anchor == target[1:]), None)
