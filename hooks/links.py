@@ -614,10 +614,13 @@ class Links:
             and not self._titles_another_number(section, numbers)
         ]
         # of several, the one about every status shown ("403 instead of 401" for `assert 403 ==
-        # 401`), when only one is
+        # 401`), when only one is; a quick-reference entry is the section it sends the reader to
         most = max((count for count, _ in found), default=0)
-        found = [section for count, section in found if count == most]
-        return found[0] if len(found) == 1 else None
+        about_most = [
+            self._points_to(section) or section for count, section in found if count == most
+        ]
+        distinct = list({id(section): section for section in about_most}.values())
+        return distinct[0] if len(distinct) == 1 else None
 
     @cached_property
     def _text_matcher(self) -> Matcher:

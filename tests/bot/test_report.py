@@ -456,6 +456,27 @@ def test_of_sections_naming_a_status_the_one_about_every_status_shown_wins(
     assert linked("assert 403 == 200") is None
 
 
+def test_a_status_a_quick_reference_entry_names_goes_where_it_points(tmp_path: Path) -> None:
+    """A README's "### Issue: E2E calls get 401/403" with its `**File**:` link names the 403
+    too: it is the section it points to, not a second candidate."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.md").write_text(
+        "# Runbooks\n\n## Quick Reference\n\n### Issue: E2E calls get 401/403\n"
+        "**File**: [TESTS.md](./TESTS.md#2-authentication-failures)\n"
+        "**Quick Fix**: log in through the helper\n"
+    )
+    linked = linker(
+        tmp_path,
+        "# Tests\n\n### 2. Authentication Failures\n**Symptom**: 401/403 errors in tests\n"
+        "**Root Cause**: missing auth\n\n### 12. Routes return 404 in tests\n**Symptom**: 404 "
+        "from every thread route\n**Root Cause**: the router is not mounted\n",
+        name="TESTS",
+        error_type="AssertionError",
+    )
+    assert linked("assert 403 == 200") == "2-authentication-failures"
+    assert linked("assert 404 == 200") == "12-routes-return-404-in-tests"
+
+
 PLAIN_RUNBOOK = """# Storage on-call notes
 
 ### Blob reads fail their checksum
