@@ -348,7 +348,7 @@ CONTINUATION = re.compile(
     r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b|"
     r"The above exception was|During handling of the above)"
 )
-CONTINUATION_LIMIT = 60  # lines of a record's traceback read
+CONTINUATION_LIMIT = 200  # lines of a record's traceback read (a chained one runs to 150)
 
 
 def _continuation(lines: list[str], start: int) -> list[str]:

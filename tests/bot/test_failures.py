@@ -317,6 +317,25 @@ def test_a_log_records_traceback_is_its_evidence(tmp_path: Path) -> None:
     assert api.error_type == "ERROR"
 
 
+def test_a_long_traceback_under_a_log_record_is_read_to_its_end(tmp_path: Path) -> None:
+    """asyncpg's connect, under SQLAlchemy's pool and a retry loop, prints some seventy lines
+    before its exception: the record's failure is that exception, not its log line."""
+    frames = "".join(
+        f'  File "/opt/venv/lib/python3.12/site-packages/pkg/mod{n}.py", line {n}, in f{n}\n'
+        f"    return f{n + 1}()\n"
+        for n in range(40)
+    )
+    log = (
+        "2026-11-18 08:58:17,160 CRITICAL nimbus.db.engine database not reachable at startup\n"
+        f"Traceback (most recent call last):\n{frames}"
+        "ConnectionRefusedError: [Errno 111] Connect call failed ('172.19.0.3', 5432)\n"
+        "2026-11-18 08:58:17,162 INFO uvicorn.error Waiting for application shutdown.\n"
+    )
+    [refused] = parse_log(write(tmp_path, "backend.log", log))
+    assert refused.error_type == "ConnectionRefusedError"
+    assert refused.message == "[Errno 111] Connect call failed ('172.19.0.3', 5432)"
+
+
 def test_a_log_lines_thread_and_logger_are_not_what_failed(tmp_path: Path) -> None:
     """`[predict-api-batch-0] serving.device: RuntimeError: ...` failed with a RuntimeError; the
     thread and the logger say where, and differ from one worker to the next."""
