@@ -417,7 +417,8 @@ SEEN_HEADING = re.compile(r"(?:if|when) you (?:see|get|hit|meet)\b", re.I)
 VARIABLE = re.compile(
     r"0x[0-9a-f]+|[0-9a-f]{8}-[0-9a-f-]{27}"
     # a number after "code", "data" ... is the error's own code, not a value of this run
-    r"|(?<![\d.])(?<!data )(?<!code )(?<!errno )(?<!error )(?<!status )\d+(?:\.\d+)*"
+    r"|(?<![\d.])(?<!data )(?<!code )(?<!errno )(?<!error )(?<!status )"
+    r"(?<!code: )(?<!errno: )(?<!status: )\d+(?:\.\d+)*"
 )
 NAME_TEMPLATE = re.compile(
     r"(?:module |(?:type )?object )?has no attribute|cannot import name(?: from)?|no module named"

@@ -456,6 +456,20 @@ def test_of_sections_naming_a_status_the_one_about_every_status_shown_wins(
     assert linked("assert 403 == 200") is None
 
 
+def test_a_code_after_a_colon_is_the_errors_own(tmp_path: Path) -> None:
+    """`Error code: 404` is not `Error code: 529`: the number after "code:" is the error's,
+    as after "code" it is."""
+    linked = linker(
+        tmp_path,
+        "# Providers\n\n### 2. Anthropic overloaded (529)\n**Symptom**: `anthropic."
+        "InternalServerError: Error code: 529` with an `overloaded_error` body\n**Fix**: wait\n",
+        error_type="openai.NotFoundError",
+    )
+    assert linked("Error code: 404 - {'error': {'message': 'Resource not found'}}") is None
+    overloaded = "Error code: 529 - {'type': 'error', 'error': {'type': 'overloaded_error'}}"
+    assert linked(overloaded, "anthropic.InternalServerError") == "2-anthropic-overloaded-529"
+
+
 def test_a_status_a_quick_reference_entry_names_goes_where_it_points(tmp_path: Path) -> None:
     """A README's "### Issue: E2E calls get 401/403" with its `**File**:` link names the 403
     too: it is the section it points to, not a second candidate."""
