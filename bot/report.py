@@ -551,10 +551,6 @@ def _short(text: str) -> str:
     return f"{cut}\u2026"
 
 
-# What a team calls the fix, most usual first: `**Fix**:`, a wiki's `#### What to do`, a
-# playbook's `Resolution:`; the issue shows it as its Fix.
-
-
 def issue_body(
     entry: Planned, *, run_url: str | None, commit: str | None, run_id: str | None = None
 ) -> str:
