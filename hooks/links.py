@@ -894,7 +894,8 @@ RULING_OUT = re.compile(
 # covered", "exit 12 without the `command not found` line is a different failure": a sentence
 # that turns away all but the section's own case names that case's words too.
 ALL_BUT = re.compile(
-    r"(?i)\b(?:other\s+than|without|except|unless|other|others|any\s+other)\b|\bdifferent\s+`"
+    r"(?i)\b(?:other\s+than|without|except|unless|other|others|any\s+other|(?:anything|everything)\s+else)\b"
+    r"|\bdifferent\s+`"
 )
 # The words a ruling-out sentence is made of, whatever it rules out.
 RULING_WORDS = frozenset(

@@ -742,6 +742,7 @@ def quoted_in(prose: str) -> list[tuple[str, ...]]:
 
 # A string in code, double-quoted (a single quote is as often an apostrophe)
 CODE_STRING = re.compile(r'"([^"\n]{6,200})"')
+HOST_PORT = re.compile(r"(?<![\w./-])[A-Za-z][\w.-]*:\d{2,5}(?!\w|\.\w)")
 DOTTED_NAME = re.compile(r"\b\w+(?:\.\w+)+\.?")
 CLASS_AND_NUMBER = re.compile(r"[\w.]*[A-Z][a-z]\w*:\s*\(?\d+\)?")
 
@@ -775,6 +776,10 @@ def _signature(quote: str, min_words: int) -> tuple[str, ...]:
         # 'update_policy'`) says nothing but its names: they are the quote's, not any name
         placeholder = LITERAL_NAMES_PLACEHOLDER
     pieces = [piece for part in placeholder.split(quote) for piece in NUMBER_STAND_IN.split(part)]
+    if re.search(r"[A-Za-z]{2,}", HOST_PORT.sub(" ", fixed)):
+        # the example's host and port in a message (`Connection refused (localhost:9000)`) are
+        # where, as a failure's own are; a host quoted alone is the one the runbook means
+        pieces = [piece for part in pieces for piece in HOST_PORT.split(part)]
     parts = [signature_text(piece) for piece in pieces]
     # a quote's closing full stop or "!" is the runbook's sentence, not the program's
     parts[-1] = parts[-1].rstrip(".!:;,")

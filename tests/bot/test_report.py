@@ -456,6 +456,30 @@ def test_of_sections_naming_a_status_the_one_about_every_status_shown_wins(
     assert linked("assert 403 == 200") is None
 
 
+def test_a_quotes_host_and_port_are_its_example_not_its_words(tmp_path: Path) -> None:
+    """A runbook quotes the refusal with its example host, `Connection refused (localhost:9000)`:
+    inside compose the failure says `(clickhouse:9000)`, under the team's chained startup error.
+    A sentence narrowing the entry ("Anything else after `Code: 210.` is another problem")
+    turns nothing away."""
+    linked = linker(
+        tmp_path,
+        "# Startup\n\n### 1. ClickHouse not accepting connections yet\n**Symptom**: "
+        "clickhouse-driver raises `NetworkError: Code: 210. Connection refused (localhost:9000)`"
+        ".\nOnly the *refused* form is this entry. Anything else after `Code: 210.` is another "
+        "problem.\n**Fix**: wait for the healthcheck\n\n### 9. Postgres not ready\n**Symptom**: "
+        "`StartupError: startup check 'postgres' failed` over asyncpg's refusal\n**Fix**: wait "
+        "for the healthcheck\n",
+        error_type="clickhouse_driver.errors.NetworkError",
+    )
+    chained = (
+        "clickhouse_driver.errors.NetworkError: Code: 210. Connection refused (clickhouse:9000)"
+        "\n\nThe above exception was the direct cause of the following exception:\n\n"
+        "lattice.startup.StartupError: startup check 'clickhouse' failed after 5 attempts"
+    )
+    refused = "Code: 210. Connection refused (clickhouse:9000)"
+    assert linked(refused, details=chained) == "1-clickhouse-not-accepting-connections-yet"
+
+
 def test_a_code_after_a_colon_is_the_errors_own(tmp_path: Path) -> None:
     """`Error code: 404` is not `Error code: 529`: the number after "code:" is the error's,
     as after "code" it is."""
