@@ -119,6 +119,7 @@ SAME_MESSAGE_SHARE = (2, 3)  # of a quoted message's words, in a failure printin
 # an identifier, a call, a path or a quoted value in a message: not the message's own words
 CODE_OR_QUOTED = re.compile(r"\S*[_./()]\S*|'[^'\s]*'|\"[^\"\s]*\"")
 ASSERTION = re.compile(r"(?:assertionerror: )?assert ")
+CHECK_LABEL = re.compile(r"^\s*([a-z]+(?:_[a-z]+)+):\s")
 
 
 def _names(text: str, identifier: str) -> bool:
@@ -568,6 +569,9 @@ class Links:
         connection" failure."""
         found = {}
         for message in messages:
+            # a check's name before the message (`websocket_validation: Connection failed`)
+            # says what was checked, in words
+            message = CHECK_LABEL.sub(lambda m: m[1].replace("_", " ") + ": ", message)
             said = plain_sequence(CODE_OR_QUOTED.sub(" ", message))
             for title, section in self._plain_titles:
                 size = len(title) + 1

@@ -1120,6 +1120,10 @@ def test_a_message_saying_a_sections_title_is_that_sections(tmp_path: Path) -> N
     message = "from_request() got an unexpected keyword argument 'websocket_connection_id'"
     assert linked(message, "TypeError") is None
     # the title said after the message's first clause ("Error: ..."), or as a quoted sentence
+    # a check's name before the message says what was checked
+    assert linked("websocket_validation: Connection failed", kind="log") == (
+        "3-websocket-connection-failures"
+    )
     threads = "Failed to list threads. Error: Database connection failed"
     assert linked(threads, kind="log") == "4-database-connection-errors"
     assert linked(f"Detailed error: '{threads}'", kind="log") == "4-database-connection-errors"
