@@ -21,6 +21,7 @@ from runbook_guard.hooks.matching import (
     CLEAR_WINNER,
     FENCE,
     QUOTED,
+    SECTION_LINK,
     SETTING_NAME,
     Match,
     Matcher,
@@ -48,8 +49,6 @@ POINTER = re.compile(
     r"(?:(?:issue|section|entry|problem)\s+#?|#)(\d+)\b",
     re.I,
 )
-# A link to a runbook's section: `[X.md](./X.md#5-shared-state)`, `[above](#5-shared-state)`
-SECTION_LINK = re.compile(r"\]\((?:\./)?([^)\s#]*)#([^)\s]+)\)")
 QUICK_REFERENCE_LINES = 3  # a quick-reference entry: a link and a line or two beside it
 # Words an exception's name and a section's title share without saying which problem it is
 GENERIC_TITLE_WORDS = frozenset(
@@ -131,6 +130,14 @@ def _names(text: str, identifier: str) -> bool:
         return False
     pattern = rf"(?<!\w){re.escape(identifier)}(?!\w|\.\w|/)"
     return re.search(pattern, text) is not None
+
+
+def _beside(source: str, path: str) -> str:
+    """The runbook a relative link in `source` names (`./CONFIG.md`), or `source` itself for a
+    link to one of its own anchors."""
+    if not path:
+        return source
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
 
 
 def _prose(parts: tuple[str, ...]) -> bool:
@@ -370,7 +377,7 @@ class Links:
             return found[0] if len(found) == 1 else None
         if "#" in target:  # `./CONFIG.md#issue-2-...`, beside the index
             path, anchor = target.split("#", 1)
-            where = posixpath.normpath(posixpath.join(posixpath.dirname(index.path), path))
+            where = _beside(index.path, path)
             linked = (s for s in self._explaining if s.path == where and s.anchor == anchor)
             return next(linked, None)
         numbered = re.compile(rf"^(?:issue|problem|section|#)?\s*{re.escape(target)}[.:)\s]", re.I)
@@ -752,9 +759,7 @@ class Links:
             return None
         found = {}
         for path, anchor in SECTION_LINK.findall(prose):
-            where = section.path
-            if path:
-                where = posixpath.normpath(posixpath.join(posixpath.dirname(section.path), path))
+            where = _beside(section.path, path)
             for target in self._explaining:
                 if target.anchor == anchor and target.path == where and target is not section:
                     found[id(target)] = target
@@ -898,8 +903,8 @@ RULING_OUT = re.compile(
 # covered", "exit 12 without the `command not found` line is a different failure": a sentence
 # that turns away all but the section's own case names that case's words too.
 ALL_BUT = re.compile(
-    r"(?i)\b(?:other\s+than|without|except|unless|other|others|any\s+other|(?:anything|everything)\s+else)\b"
-    r"|\bdifferent\s+`"
+    r"(?i)\b(?:other\s+than|without|except|unless|other|others|any\s+other"
+    r"|(?:anything|everything)\s+else)\b|\bdifferent\s+`"
 )
 # The words a ruling-out sentence is made of, whatever it rules out.
 RULING_WORDS = frozenset(

@@ -443,7 +443,8 @@ ROW_TARGETS = re.compile(
     r"^(?:(?:§|#|issue|section|see)?\s*\d+(?:\.\d+)*[,;/& ]*(?:and\s*)?)+$", re.I
 )
 ANCHOR_LINK = re.compile(r"\]\(#([^)\s]+)\)")
-ROW_LINK = re.compile(r"\]\((?:\./)?([^)\s#]*)#([^)\s]+)\)")
+# A link to a runbook's section: `[X.md](./X.md#5-shared-state)`, `[above](#5-shared-state)`
+SECTION_LINK = re.compile(r"\]\((?:\./)?([^)\s#]*)#([^)\s]+)\)")
 # or the name another section goes by (`| NoRegionError | ClientWithoutRegion |` for the section
 # `## ALERT: ClientWithoutRegion`): one name in capitalised words run together
 ROW_NAME = re.compile(r"`?([A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)`?")
@@ -461,9 +462,9 @@ def index_rows(section: Section) -> list[tuple[str, list[str]]]:
         cells = [cell.strip() for cell in match[1].split("|")]
         # a link to a section, in this file or another (`[Issue 2](./CONFIG.md#issue-2-...)`),
         # in any column after the first: what the row says before it is the failure's look
-        linked = next((i for i, cell in enumerate(cells) if i and ROW_LINK.search(cell)), None)
+        linked = next((i for i, cell in enumerate(cells) if i and SECTION_LINK.search(cell)), None)
         if linked is not None:
-            targets = [f"{path}#{anchor}" for path, anchor in ROW_LINK.findall(cells[linked])]
+            targets = [f"{path}#{anchor}" for path, anchor in SECTION_LINK.findall(cells[linked])]
             rows.append((" | ".join(cells[:linked]), targets))
             continue
         last = cells[-1].strip("* ")
