@@ -206,12 +206,16 @@ KNOWN_MEANINGS = (
     (
         # the websockets library's words for a connection that never opened or was cut (a
         # close code other than 1000, the normal closure); before version 10 it said `code =
-        # 1011 (unexpected error), reason = ...`
+        # 1011 (unexpected error), reason = ...`. Starlette's (FastAPI's) for a socket used
+        # before it was accepted or after it dropped: `WebSocket is not connected. Need to call
+        # "accept" first.`, `Cannot call "send" once a close message has been sent.`
         re.compile(
             r"during opening handshake|timed out during (?:opening )?handshake"
             r"|did not receive a valid HTTP response"
             r"|no close frame received or sent|(?:received|sent) 1(?!000)\d\d\d \("
             r"|\bcode ?= ?1(?!000)\d\d\d\b(?: \([^)]*\))?,? reason ?="
+            r"|Need to call \"?accept\"? first"
+            r"|Cannot call \"(?:send|receive)\" once a (?:close|disconnect) message has been"
         ),
         "websocket connection failure",
     ),

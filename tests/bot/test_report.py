@@ -1098,6 +1098,31 @@ def test_a_websocket_handshake_timeout_is_a_websocket_connection_failure(tmp_pat
     assert linked("timed out during handshake") == "3-websocket-tests-hang-on-connect"
 
 
+def test_starlettes_socket_not_accepted_is_a_websocket_connection_failure(tmp_path: Path) -> None:
+    """Starlette (FastAPI) raises `WebSocket is not connected. Need to call "accept" first.`
+    for a socket used before its handshake completed or after it dropped: a WebSocket
+    connection failure, though it shares no word with the section's title."""
+    linked = linker(
+        tmp_path,
+        "# Chat\n\n### 2. Reconnect Storms\n**Symptom**: clients reconnect every second\n"
+        "**Root Cause**: the load balancer drops idle sockets\n\n"
+        "### 4. WebSocket Connection Failures\n**Symptom**: chat tests hang on connect\n"
+        "**Root Cause**: the handler runs before the handshake is complete\n",
+        error_type="RuntimeError",
+    )
+    assert linked('WebSocket is not connected. Need to call "accept" first.') == (
+        "4-websocket-connection-failures"
+    )
+    assert linked('Error: "Need to call accept first"', "Error") == (
+        "4-websocket-connection-failures"
+    )
+    assert linked('Cannot call "send" once a close message has been sent.') == (
+        "4-websocket-connection-failures"
+    )
+    # the same words about something other than a socket are no such failure
+    assert linked("Need to call setup first") is None
+
+
 TEST_RUNBOOK_SECTIONS = (
     "# Suite\n\n### 3. WebSocket Connection Failures\n**Symptom**: chat tests time out\n"
     "**Root Cause**: the socket bridge never started\n\n"
