@@ -229,11 +229,15 @@ KNOWN_MEANINGS = (
         "docker daemon not running, docker won't start",
     ),
     (
-        # a token or credentials refused, in the words of JWT libraries and auth middleware
+        # a token or credentials refused or missing, in the words of JWT libraries and auth
+        # middleware (FastAPI's `Not authenticated`, `No JWT in WebSocket headers`)
         re.compile(
             r"(?i)\bauth(?:entication)? failed\b"
             r"|\b(?:token|jwt) (?:validation |verification |refresh )?failed\b"
             r"|\binvalid (?:or expired )?(?:jwt )?token\b|\bsignature verification failed\b"
+            r"|\bauthentication required\b|\bnot authenticated\b"
+            r"|\bno (?:jwt|token|bearer token)(?:=\S*)? (?:in|provided|found|supplied)\b"
+            r"|\bmissing (?:authorization|auth|bearer) (?:header|token)\b"
         ),
         "authentication failure",
     ),

@@ -1261,6 +1261,31 @@ def test_a_refused_token_is_an_authentication_failure(tmp_path: Path) -> None:
     )
 
 
+def test_a_missing_token_is_an_authentication_failure(tmp_path: Path) -> None:
+    """A request or socket that came without credentials ("No JWT in WebSocket headers",
+    FastAPI's "Not authenticated", a close with "1008: Authentication required") is what an
+    "Authentication Failures" section explains, though the message names the WebSocket."""
+    linked = linker(
+        tmp_path,
+        "# Suite\n\n### 2. Authentication Failures\n**Symptom**: 401/403 errors in tests\n"
+        "**Root Cause**: missing or invalid auth\n**Fix**: log in through the shared helper\n\n"
+        "### 3. WebSocket Connection Failures\n**Symptom**: WebSocket tests time out\n"
+        "**Root Cause**: the WebSocket connection is never accepted\n",
+        error_type="Failure",
+    )
+    missing = [
+        "No JWT in WebSocket headers or subprotocols",
+        "Secure WebSocket context error: 1008: Authentication required",
+        "Not authenticated",
+        "No token provided for user session 77",
+        "Missing Authorization header",
+    ]
+    for message in missing:
+        assert linked(message) == "2-authentication-failures", message
+    # a token that is present and used is no missing credential
+    assert linked("No tokens left in the rate limiter bucket") is None
+
+
 def test_a_table_whose_rows_name_the_fields_explains(tmp_path: Path) -> None:
     """`| **Symptom** | ... |` and `| **Remedy** | ... |` under an empty header is the section's
     symptom and fix, not a table of values; a table of values (ports, owners) still explains
