@@ -214,6 +214,7 @@ KNOWN_MEANINGS = (
             r"|did not receive a valid HTTP response"
             r"|no close frame received or sent|(?:received|sent) 1(?!000)\d\d\d \("
             r"|\bcode ?= ?1(?!000)\d\d\d\b(?: \([^)]*\))?,? reason ?="
+            r"|(?i:\bclosed? (?:with )?code)[:= ]+1(?!000)\d\d\d\b"
             r"|Need to call \"?accept\"? first"
             r"|Cannot call \"(?:send|receive)\" once a (?:close|disconnect) message has been"
         ),

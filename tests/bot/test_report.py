@@ -1079,6 +1079,12 @@ def test_a_title_saying_what_a_well_known_message_means_is_its_section(tmp_path:
     assert linked(older) == "2-websocket-connection-failures"
     assert linked("code=1011 reason='internal error'") == "2-websocket-connection-failures"
     assert linked("code = 1000 (OK), reason = bye") is None
+    # a client's or a script's words for the close ("Close code: 1011", "closed with code 1006")
+    assert linked("[ERROR] CONNECTION CLOSED after 0.063s\nClose code: 1011", "Failure") == (
+        "2-websocket-connection-failures"
+    )
+    assert linked("socket closed with code 1006", "Failure") == "2-websocket-connection-failures"
+    assert linked("socket closed with code 1000", "Failure") is None
     # a message meaning nothing well known is the words' to link, or not
     assert linked("sent 1000 (OK); then received 1000 (OK) bye") is None
 
