@@ -7,7 +7,7 @@ import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from http import HTTPStatus
@@ -741,6 +741,8 @@ class Links:
         assert chosen.section is not None
         if ruled_out(chosen.section, texts[0]):
             return None
+        if chosen.how == "matched" and _about_other_settings(chosen.section, texts[0]):
+            return None
         contradicted = self._by_status(texts[0], unless=chosen.section)
         if contradicted is not None:
             return Resolution(key, contradicted, index.url(contradicted), "status", 0.5)
@@ -913,6 +915,36 @@ RULING_WORDS = frozenset(
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.I)
 EMPHASIS = re.compile(r"(?<![*\w])\*{1,2}([^*\n]+?)\*{1,2}(?![*\w])|(?<!\w)_([^_\n]+?)_(?!\w)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`_(\"'])|\n\s*\n|\n(?=\s*(?:[-*+|]|\*\*))")
+
+
+# A message about a setting that is not set or not valid: `SERVICE_SECRET must be set in
+# production`, `DATABASE_HOST validation failed`, `Expected variable for test: GOOGLE_...`
+_SETTING = SETTING_NAME.pattern
+SETTING_AMISS = re.compile(
+    rf"({_SETTING})\W{{0,2}} (?:must be set|is not set|not set|(?:is )?required|(?:is )?missing"
+    rf"|is empty|(?:validation )?failed|(?:is )?not configured|(?:is )?not defined)"
+    rf"|(?i:missing|required|expected|undefined|unset) (?i:env(?:ironment)? )?"
+    rf"(?i:variable|setting|var|key)s?\b[^A-Z\n]{{0,20}}({_SETTING})"
+)
+
+
+def _setting_parts(names: Iterable[str]) -> set[frozenset[str]]:
+    return {frozenset(name.lower().split("_")) for name in names if name}
+
+
+def _about_other_settings(section: Section, text: str) -> bool:
+    """Does the failure's message say a setting is not set or not valid (`SERVICE_SECRET must
+    be set`) of another family than every setting the section names (`GOOGLE_CLIENT_ID`,
+    `GOOGLE_CLIENT_SECRET`)? Words shared around the names ("must be set", "staging") do not
+    make it the section's problem. A setting of the family (`GOOGLE_OAUTH_CLIENT_ID_TEST`)
+    shares two parts or all of the shorter name."""
+    shown = _setting_parts(
+        n for m in SETTING_AMISS.finditer(text.split("\n", 1)[0]) for n in m.groups()
+    )
+    named = _setting_parts(SETTING_NAME.findall(f"{section.title}\n{section.body}"))
+    if not shown or not named:
+        return False
+    return not any(len(a & b) >= min(2, len(a), len(b)) for a in shown for b in named)
 
 
 def ruled_out(section: Section, text: str) -> bool:

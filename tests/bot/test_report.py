@@ -2870,3 +2870,27 @@ def test_a_host_name_that_does_not_resolve_is_read_for_what_it_means(tmp_path: P
         "not known (host=postgres port=5432)"
     )
     assert linked(message, kind="log") == "2-host-name-that-only-exists-inside-compose"
+
+
+def test_a_setting_not_set_is_not_the_problem_of_a_section_about_other_settings(
+    tmp_path: Path,
+) -> None:
+    """`SERVICE_SECRET must be set in production/staging` shares "staging", "production" and the
+    service's name with a section about missing OAuth settings, but names a setting that
+    section never names: it is not that problem. A setting of the section's family is."""
+    linked = linker(
+        tmp_path,
+        "# Config\n\n### Issue 1: Missing OAuth Credentials\n**Symptoms**: 503 errors, the "
+        "auth_service won't start in staging or production\n**Diagnosis**: `grep GOOGLE_CLIENT "
+        "auth_service/.env.staging`\n**Fix**: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET\n\n"
+        "### Issue 2: Slow Start\n**Symptoms**: the first request takes a minute\n",
+        error_type="ConfigError",
+    )
+    assert linked("SERVICE_SECRET must be set in production/staging (auth_service)") is None
+    assert linked("Expected variable for staging: GOOGLE_OAUTH_CLIENT_ID_STAGING") == (
+        "issue-1-missing-oauth-credentials"
+    )
+    # a name that is no setting amiss (a column, a type variable) leaves the words to decide
+    assert linked("auth_service won't start in staging: column SIGNUP_TS unknown") == (
+        "issue-1-missing-oauth-credentials"
+    )
