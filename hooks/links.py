@@ -49,6 +49,7 @@ POINTER = re.compile(
     r"(?:(?:issue|section|entry|problem)\s+#?|#)(\d+)\b",
     re.I,
 )
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:\*\*|[-*+]\s))")
 QUICK_REFERENCE_LINES = 3  # a quick-reference entry: a link and a line or two beside it
 # Words an exception's name and a section's title share without saying which problem it is
 GENERIC_TITLE_WORDS = frozenset(
@@ -351,9 +352,11 @@ class Links:
     def _pointed_quotes(self, section: Section) -> dict[tuple[str, ...], Section]:
         """Quotes a section makes in a paragraph that sends the reader to another entry ("Not
         the same as a refresh token "expired or revoked": that ... is Issue 10"), each with the
-        entry it belongs to."""
+        entry it belongs to. A bold field (`**Symptom**:`, `**Root Cause**:`) or a list item
+        is a paragraph of its own: a cause's "(see entry 1)" does not send away the symptom's
+        quotes above it."""
         pointed = {}
-        for paragraph in re.split(r"\n\s*\n", FENCE.sub("", section.body)):
+        for paragraph in PARAGRAPH_BREAK.split(FENCE.sub("", section.body)):
             targets = {
                 id(t): t
                 for t in (self._row_target(section, n) for n in POINTER.findall(paragraph))

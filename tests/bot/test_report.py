@@ -2135,6 +2135,27 @@ def test_a_quote_in_a_paragraph_pointing_elsewhere_belongs_there(tmp_path: Path)
     assert linked("pull access denied for shop/api", "PullError") == "issue-3-pull-refused"
 
 
+def test_a_cause_pointing_elsewhere_keeps_the_symptoms_quote(tmp_path: Path) -> None:
+    """A root cause saying "(see entry 1)" for one of its causes does not send away the quote of
+    the symptom on the line above it: each bold field is a paragraph of its own. A list item
+    pointing elsewhere sends only its own quote."""
+    linked = linker(
+        tmp_path,
+        "# Login\n\n### 1. Callback URL rejected\n**Symptom**: `redirect_uri_mismatch` from "
+        "the provider\n**Fix**: trust the proxy headers\n\n### 11. OAuth refuses plain HTTP\n"
+        "**Symptom**: `InsecureTransportError: (insecure_transport) OAuth 2 MUST utilize https.`\n"
+        "**Root Cause**: the callback URL we pass is `http://` when the proxy headers are not "
+        "trusted (see entry 1).\n**Fix**: use https; locally set the insecure-transport flag\n\n"
+        "### 12. Unparsable database URL\n**Symptoms**:\n- `Could not parse rfc1738 URL from "
+        "string` with a quoted value\n- If the string is empty (`''`), see Issue 13.\n\n"
+        "### 13. Variable present but empty\n**Symptoms**: the variable exists and is blank\n",
+    )
+    message = "(insecure_transport) OAuth 2 MUST utilize https."
+    assert linked(message, "InsecureTransportError") == "11-oauth-refuses-plain-http"
+    parse = "Could not parse rfc1738 URL from string 'sqlite:///data/app.db'"
+    assert linked(parse, "ArgumentError") == "12-unparsable-database-url"
+
+
 def test_a_note_sending_a_quote_to_entry_hash_n_gives_it_there(tmp_path: Path) -> None:
     """ "Not this entry: the client being unknown (`invalid_client`) is #10": the team numbers its
     entries as `#10` too; the quote belongs to entry 10, which says the same in words only."""
