@@ -365,13 +365,13 @@ PLAIN_LABEL = re.compile(r"^\s*(?:[-*]\s+)?([A-Z][a-z]+(?: [a-z]+)?)\s*[:\u2014-
 NUMBERED_STEP = re.compile(r"\s*\d+[.)]\s")
 LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2[ \t]*$", re.M | re.S)
-# a quote may wrap onto the paragraph's next line, never across a blank one; a code span
-# opened with two backticks holds single ones (``version `GLIBC_2.29' not found``)
+# a quote may wrap onto the paragraph's next lines (two at most), never across a blank one; a
+# code span opened with two backticks holds single ones (``version `GLIBC_2.29' not found``)
 QUOTED = re.compile(
-    r"``\s?([^\n]{1,200}?(?:\n[^\n]{1,200}?)?)\s?``(?!`)"
-    r'|"([^"\n]{1,200}(?:\n[^"\n]{1,200})?)"'
-    r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200})?)\u201d"
-    r"|`([^`\n]{1,200}(?:\n[^`\n]{1,200})?)`"
+    r"``\s?([^\n]{1,200}?(?:\n[^\n]{1,200}?){0,2})\s?``(?!`)"
+    r'|"([^"\n]{1,200}(?:\n[^"\n]{1,200}){0,2})"'
+    r"|\u201c([^\u201d\n]{1,200}(?:\n[^\u201d\n]{1,200}){0,2})\u201d"
+    r"|`([^`\n]{1,200}(?:\n[^`\n]{1,200}){0,2})`"
 )
 # A class's name: qualified (`shop.errors.TokenRejected`) or an exception's (`PoolTimeoutError`)
 EXCEPTION_NAME = re.compile(r"(?:[a-z_]\w*\.)+[A-Z]\w*|[\w.]*(?:Error|Exception|Warning)")

@@ -2156,6 +2156,28 @@ def test_a_cause_pointing_elsewhere_keeps_the_symptoms_quote(tmp_path: Path) -> 
     assert linked(parse, "ArgumentError") == "12-unparsable-database-url"
 
 
+def test_a_quote_wrapped_over_three_lines_is_still_the_sections_quote(tmp_path: Path) -> None:
+    """A long message quoted in a code span runs over the paragraph's lines as written: it is
+    the section's quote all the same, and a failure with that exception and another message
+    is not that section's problem."""
+    linked = linker(
+        tmp_path,
+        "# Sync\n\n### 8. Stored Credentials Cannot Be Refreshed\n**Symptom**: the sync fails "
+        "with `google.auth.exceptions.RefreshError: The\ncredentials do not contain the "
+        "necessary fields need to refresh the access token. You must specify\nrefresh_token, "
+        "token_uri, client_id, and client_secret.`\n**Fix**: store all four fields\n\n"
+        "### 9. Slow Drive Listing\n**Symptom**: listing a folder takes minutes\n",
+        error_type="google.auth.exceptions.RefreshError",
+    )
+    message = (
+        "The credentials do not contain the necessary fields need to refresh the access "
+        "token. You must specify refresh_token, token_uri, client_id, and client_secret."
+    )
+    assert linked(message) == "8-stored-credentials-cannot-be-refreshed"
+    other = "('invalid_grant: Token has been expired or revoked.', {'error': 'invalid_grant'})"
+    assert linked(other) is None
+
+
 def test_a_note_sending_a_quote_to_entry_hash_n_gives_it_there(tmp_path: Path) -> None:
     """ "Not this entry: the client being unknown (`invalid_client`) is #10": the team numbers its
     entries as `#10` too; the quote belongs to entry 10, which says the same in words only."""
