@@ -24,9 +24,14 @@ LOG_LINE = re.compile(
 CHAIN = re.compile(
     r"^(?:The above exception was the direct cause|During handling of the above)", re.M
 )
-EXCEPTION_LINE = re.compile(
-    r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Failure)\b)(?::\s*(.*))?$", re.M
+# An exception's name: by its suffix, or by the module that defines it, for the libraries whose
+# classes carry none (`google.api_core.exceptions.PermissionDenied`, `psycopg2.errors.
+# UniqueViolation`, `kafka.errors.NoBrokersAvailable`, `sqlalchemy.exc.NoSuchTableError`)
+EXCEPTION_NAME = (
+    r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Failure)\b"
+    r"|(?:[A-Za-z_]\w*\.)*(?:exceptions|exc|errors)\.[A-Z]\w*\b"
 )
+EXCEPTION_LINE = re.compile(rf"^({EXCEPTION_NAME})(?::\s*(.*))?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -345,7 +350,7 @@ LOGGED_EXCEPTION = re.compile(
 # exception lines, the chain between them) and asyncio's `future: <Task ... exception=...>`
 CONTINUATION = re.compile(
     r"^(?:\s+\S|Traceback \(most recent call last\)|future: <|"
-    r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b|"
+    rf"{EXCEPTION_NAME}|"
     r"The above exception was|During handling of the above)"
 )
 CONTINUATION_LIMIT = 200  # lines of a record's traceback read (a chained one runs to 150)

@@ -364,3 +364,31 @@ def test_a_logger_name_before_the_message_is_not_what_failed(tmp_path: Path) -> 
     validation, missing = parse_log(write(tmp_path, "auth.log", log))
     assert validation.message == "session validation failed: Client error '403 Forbidden'"
     assert missing.message == "config.yaml not found in /etc/orbit"
+
+
+def test_an_exception_named_by_its_module_is_a_tracebacks_root(tmp_path: Path) -> None:
+    """google-api-core, psycopg2 and SQLAlchemy name some exceptions without an `Error` suffix
+    (`google.api_core.exceptions.PermissionDenied`, `psycopg2.errors.UniqueViolation`,
+    `sqlalchemy.exc.MissingGreenlet`): the module they live in says what they are. Under a log
+    record, such a root exception is the record's failure."""
+    log = (
+        "2025-10-14 02:05:06,417 ERROR google.cloud.logging_v2.handlers.transports."
+        "background_thread Failed to submit 37 logs.\n"
+        "Traceback (most recent call last):\n"
+        '  File "/site-packages/google/api_core/grpc_helpers.py", line 78, in call\n'
+        "    raise exceptions.from_grpc_error(exc) from exc\n"
+        "google.api_core.exceptions.PermissionDenied: 403 Permission 'logging.logEntries.create'"
+        " denied on resource (or it may not exist).\n"
+        "2025-10-14 02:05:07,001 INFO halyard.nightly task 3 done\n"
+    )
+    [submit] = parse_log(write(tmp_path, "app.log", log))
+    assert submit.error_type == "google.api_core.exceptions.PermissionDenied"
+    assert submit.message.startswith("403 Permission 'logging.logEntries.create' denied")
+    assert root_exception(
+        "Traceback (most recent call last):\n  File \"x.py\", line 1\n"
+        'psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint "u"',
+        "ERROR",
+        "",
+    ) == ("psycopg2.errors.UniqueViolation", 'duplicate key value violates unique constraint "u"')
+    # a capitalised word after a dotted path is no exception when the module says nothing
+    assert root_exception("app.models.User: saved", "ERROR", "") == ("ERROR", "")
