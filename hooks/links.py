@@ -55,8 +55,12 @@ QUICK_REFERENCE_LINES = 3  # a quick-reference entry: a link and a line or two b
 GENERIC_TITLE_WORDS = frozenset(
     {"error", "errors", "exception", "exceptions", "failure", "failures", "issue"}
 )
-# HTTP error statuses and WebSocket close codes, as a status, not inside a longer number
-STATUS_CODE = re.compile(r"(?<![\w.])(30[0-8]|4\d\d|5\d\d|10\d\d)(?![\w.])")
+# HTTP error statuses and WebSocket close codes, as a status, not inside a longer number nor a
+# count of things ("Failed to submit 500 logs", "404 rows"; "401/403 errors" are statuses)
+STATUS_CODE = re.compile(
+    r"(?<![\w.])(30[0-8]|4\d\d|5\d\d|10\d\d)(?![\w.])"
+    r"(?!\s+(?!errors\b|responses\b|codes\b)[a-z]{2,}s\b)"
+)
 # A status written with its reason phrase ("answers 403 Forbidden", "came back 409 Conflict")
 # anywhere in a section's prose names it as surely as a symptom line does
 _NAMED = "|".join(

@@ -2937,3 +2937,20 @@ def test_a_setting_not_set_is_not_the_problem_of_a_section_about_other_settings(
     assert linked("auth_service won't start in staging: column SIGNUP_TS unknown") == (
         "issue-1-missing-oauth-credentials"
     )
+
+
+def test_a_count_of_things_is_no_status(tmp_path: Path) -> None:
+    """ "Failed to submit 500 logs." counts log entries; it shows no HTTP 500, so a section
+    naming 500 does not take it from the section quoting the message. "401/403 errors" and a
+    bare 503 are statuses."""
+    linked = linker(
+        tmp_path,
+        "# Logging\n\n### 2. Handler crashes on a 500 from the API\n**Symptom**: the API answers "
+        "500 and the handler's thread dies\n**Fix**: catch and retry\n\n### 8. Write quota "
+        "exhausted\n**Symptom**: the background thread logs `Failed to submit N logs.` and 429 "
+        "Quota exceeded\n**Fix**: batch fewer writes\n\n### 9. Gateway down\n**Symptom**: 503 "
+        "from the gateway\n**Fix**: restart it\n",
+        error_type="ERROR",
+    )
+    assert linked("Failed to submit 500 logs.", kind="log") == "8-write-quota-exhausted"
+    assert linked("assert 503 == 200", "AssertionError") == "9-gateway-down"
