@@ -385,7 +385,7 @@ def test_an_exception_named_by_its_module_is_a_tracebacks_root(tmp_path: Path) -
     assert submit.error_type == "google.api_core.exceptions.PermissionDenied"
     assert submit.message.startswith("403 Permission 'logging.logEntries.create' denied")
     assert root_exception(
-        "Traceback (most recent call last):\n  File \"x.py\", line 1\n"
+        'Traceback (most recent call last):\n  File "x.py", line 1\n'
         'psycopg2.errors.UniqueViolation: duplicate key value violates unique constraint "u"',
         "ERROR",
         "",
