@@ -23,6 +23,7 @@ from runbook_guard.hooks.matching import (
     QUOTED,
     SECTION_LINK,
     SETTING_NAME,
+    WRAPPER_TEXT,
     Match,
     Matcher,
     contains_signature,
@@ -205,6 +206,24 @@ def same_problem(a: Section, b: Section) -> bool:
     return bool(words[0] and words[1]) and (words[0] <= words[1] or words[1] <= words[0])
 
 
+QUOTED_EXCEPTION = re.compile(r"^[\w.]*(?:error|exception|warning): ")
+MESSAGE_ALONE_WORDS = 3  # a message quoted with its exception, without it, says as much
+LOGGED_LEVEL = re.compile(r"^(?:error|critical|fatal): ")  # a log line that names no exception
+
+
+def _message_alone(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """A quote of an exception and its message (`ValueError: Token used too early, <now> <
+    <iat>`) as the message alone, when that says three words or more; else nothing."""
+    if not QUOTED_EXCEPTION.match(parts[0]):
+        return ()
+    message = (QUOTED_EXCEPTION.sub("", parts[0]).strip(), *parts[1:])
+    message = tuple(part for part in message if part)
+    # what a library prints around every failure of its kind is no message of one
+    said = WRAPPER_TEXT.sub(" ", " ".join(message))
+    words = re.findall(r"[a-z]{2,}", said)
+    return message if len(words) >= MESSAGE_ALONE_WORDS else ()
+
+
 def _quote_rank(head: str, parts: tuple[str, ...]) -> tuple[bool, int, int]:
     """How a quote a failure shows ranks: one in the failure's own message (`head`) before
     one only its traceback or log tail shows, then the longer, then of two as long the later
@@ -353,6 +372,19 @@ class Links:
                         quotes.setdefault(parts, []).extend(found.values())
         return quotes
 
+    @cached_property
+    def _messages_alone(self) -> dict[tuple[str, ...], list[Section]]:
+        """The quotes of an exception and its message, as the message alone (see
+        `_message_alone`), for a logged error that names no exception: `id token rejected:
+        Token used too early, ...` prints `ValueError: Token used too early`'s message. A
+        failure naming its exception is matched by the quotes as written: without the name,
+        a wrapper's message (`Max retries exceeded with url`) is every failure's."""
+        alone: dict[tuple[str, ...], list[Section]] = {}
+        for parts, sections in self._quotes.items():
+            if (message := _message_alone(parts)) and message not in self._quotes:
+                alone.setdefault(message, []).extend(sections)
+        return alone
+
     def _pointed_quotes(self, section: Section) -> dict[tuple[str, ...], Section]:
         """Quotes a section makes in a paragraph that sends the reader to another entry ("Not
         the same as a refresh token "expired or revoked": that ... is Issue 10"), each with the
@@ -485,9 +517,12 @@ class Links:
         # one in a bare assertion (`assert <State.SETUP_ERROR> is <State.LOADED>`): the names
         # there are what the test expected, the cause is in what it captured
         named = [] if ASSERTION.match(seen[0]) else seen[:1]
+        quotes = self._quotes
+        if LOGGED_LEVEL.match(seen[0]):
+            quotes = {**self._messages_alone, **quotes}
         matching = [
             (_quote_rank(seen[0], parts), parts, sections)
-            for parts, sections in self._quotes.items()
+            for parts, sections in quotes.items()
             if (
                 any(contains_signature(t, parts) for t in seen)
                 if _prose(parts)

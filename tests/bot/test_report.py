@@ -2954,3 +2954,31 @@ def test_a_count_of_things_is_no_status(tmp_path: Path) -> None:
     )
     assert linked("Failed to submit 500 logs.", kind="log") == "8-write-quota-exhausted"
     assert linked("assert 503 == 200", "AssertionError") == "9-gateway-down"
+
+
+def test_a_logged_message_matches_the_quote_of_its_exception(tmp_path: Path) -> None:
+    """A runbook quotes `ValueError: Token used too early, <now> < <iat>`; a service logging the
+    error prints its message alone (`id token rejected: Token used too early, 17634 < 17639`):
+    the quote, its exception's name aside, is the signature. Not for a wrapper's message, which
+    every failure of the library prints, nor for a failure naming another exception."""
+    linked = linker(
+        tmp_path,
+        "# Login\n\n### 5. One Tap Token Rejected\n**Symptom**: the onetap id token is rejected "
+        "by the API for a user whose account is locked\n**Fix**: unlock the account\n\n"
+        "### 6. Server Clock Skew\n**Symptom**: `ValueError: Token used too early, "
+        "<now> < <iat>. Check that your computer's clock is set correctly.`\n**Fix**: sync the "
+        "clock\n\n### 7. Partner Throttles Us\n```\nrequests.exceptions.RetryError: "
+        "HTTPSConnectionPool(...): Max retries exceeded with url: ...\n```\n**Fix**: wait\n\n"
+        "### 8. Partner Host Does Not Resolve\n**Symptom**: the delivery log says the partner's "
+        "host name does not resolve (no such host)\n**Fix**: ask the partner for the new host\n",
+    )
+    logged = (
+        "lumen.api.onetap id token rejected: Token used too early, 1763458912 < 1763458917. "
+        "Check that your computer's clock is set correctly."
+    )
+    assert linked(logged, "ERROR", kind="log") == "6-server-clock-skew"
+    wrapped = (
+        "hookrelay.delivery HTTPSConnectionPool(host='hooks.example.com', port=443): Max "
+        "retries exceeded with url: /hook (Caused by NameResolutionError('no such host'))"
+    )
+    assert linked(wrapped, "ERROR", kind="log") == "8-partner-host-does-not-resolve"
