@@ -356,11 +356,21 @@ CONTINUATION = re.compile(
 CONTINUATION_LIMIT = 200  # lines of a record's traceback read (a chained one runs to 150)
 
 
+# A record that starts with its time: the lines after it up to the next one are its own (a
+# multi-line message, or a tool's output the record says follows: `npm ci failed (exit 1);
+# npm output follows`, then `npm error code ERESOLVE` ...)
+TIMESTAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+
+
 def _continuation(lines: list[str], start: int) -> list[str]:
-    """The lines after `lines[start]` that belong to its record (see CONTINUATION)."""
+    """The lines after `lines[start]` that belong to its record (see CONTINUATION, and
+    TIMESTAMP for a record that starts with its time)."""
+    timed = bool(TIMESTAMP.match(lines[start]))
     found = []
     for line in lines[start + 1 : start + 1 + CONTINUATION_LIMIT]:
-        if not CONTINUATION.match(line) or LOG_LINE.search(line) or _structured(line):
+        if LOG_LINE.search(line) or _structured(line) or TIMESTAMP.match(line):
+            break
+        if not (CONTINUATION.match(line) or (timed and line.strip())):
             break
         found.append(line)
     return found

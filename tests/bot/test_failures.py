@@ -392,3 +392,24 @@ def test_an_exception_named_by_its_module_is_a_tracebacks_root(tmp_path: Path) -
     ) == ("psycopg2.errors.UniqueViolation", 'duplicate key value violates unique constraint "u"')
     # a capitalised word after a dotted path is no exception when the module says nothing
     assert root_exception("app.models.User: saved", "ERROR", "") == ("ERROR", "")
+
+
+def test_the_lines_under_a_timed_record_are_its_own(tmp_path: Path) -> None:
+    """A record that starts with its time runs to the next one: a CI wrapper's `npm ci failed
+    (exit 1); npm output follows` carries npm's lines under it, unindented. Without a time, a
+    line is a record of its own or no part of one."""
+    log = (
+        "2025-10-14 07:12:44,951 ERROR corvid.ci.install npm ci failed (exit 1); output follows\n"
+        "npm error code ERESOLVE\n"
+        "npm error ERESOLVE could not resolve\n"
+        "\n"
+        "2025-10-14 07:12:45,002 INFO corvid.ci.install retrying with a clean cache\n"
+        "ERROR: build failed\n"
+        "npm error code E404\n"
+    )
+    install, build = parse_log(write(tmp_path, "ci.log", log))
+    assert install.details.splitlines()[1:] == [
+        "npm error code ERESOLVE",
+        "npm error ERESOLVE could not resolve",
+    ]
+    assert build.details == "ERROR: build failed"
