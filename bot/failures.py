@@ -27,11 +27,11 @@ CHAIN = re.compile(
 # An exception's name: by its suffix, or by the module that defines it, for the libraries whose
 # classes carry none (`google.api_core.exceptions.PermissionDenied`, `psycopg2.errors.
 # UniqueViolation`, `kafka.errors.NoBrokersAvailable`, `sqlalchemy.exc.NoSuchTableError`)
-EXCEPTION_NAME = (
+EXCEPTION_CLASS = (
     r"[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt|Failure)\b"
     r"|(?:[A-Za-z_]\w*\.)*(?:exceptions|exc|errors)\.[A-Z]\w*\b"
 )
-EXCEPTION_LINE = re.compile(rf"^({EXCEPTION_NAME})(?::\s*(.*))?$", re.M)
+EXCEPTION_LINE = re.compile(rf"^({EXCEPTION_CLASS})(?::\s*(.*))?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -350,15 +350,15 @@ LOGGED_EXCEPTION = re.compile(
 # exception lines, the chain between them) and asyncio's `future: <Task ... exception=...>`
 CONTINUATION = re.compile(
     r"^(?:\s+\S|Traceback \(most recent call last\)|future: <|"
-    rf"{EXCEPTION_NAME}|"
+    rf"{EXCEPTION_CLASS}|"
     r"The above exception was|During handling of the above)"
 )
 CONTINUATION_LIMIT = 200  # lines of a record's traceback read (a chained one runs to 150)
 
 
-# A record that starts with its time: the lines after it up to the next one are its own (a
-# multi-line message, or a tool's output the record says follows: `npm ci failed (exit 1);
-# npm output follows`, then `npm error code ERESOLVE` ...)
+# A record that starts with its time: the lines after it, up to the next record or a blank line,
+# are its own (a multi-line message, or a tool's output the record says follows: `npm ci failed
+# (exit 1); npm output follows`, then `npm error code ERESOLVE` ...)
 TIMESTAMP = re.compile(r"^\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
 
 
