@@ -373,17 +373,17 @@ class Links:
         return quotes
 
     @cached_property
-    def _messages_alone(self) -> dict[tuple[str, ...], list[Section]]:
-        """The quotes of an exception and its message, as the message alone (see
-        `_message_alone`), for a logged error that names no exception: `id token rejected:
-        Token used too early, ...` prints `ValueError: Token used too early`'s message. A
-        failure naming its exception is matched by the quotes as written: without the name,
-        a wrapper's message (`Max retries exceeded with url`) is every failure's."""
+    def _logged_quotes(self) -> dict[tuple[str, ...], list[Section]]:
+        """What a logged error that names no exception is matched by: the quotes, and those of
+        an exception and its message as the message alone (see `_message_alone`): `id token
+        rejected: Token used too early, ...` prints `ValueError: Token used too early`'s
+        message. A failure naming its exception is matched by the quotes as written: without
+        the name, a wrapper's message (`Max retries exceeded with url`) is every failure's."""
         alone: dict[tuple[str, ...], list[Section]] = {}
         for parts, sections in self._quotes.items():
             if (message := _message_alone(parts)) and message not in self._quotes:
                 alone.setdefault(message, []).extend(sections)
-        return alone
+        return {**alone, **self._quotes}
 
     def _pointed_quotes(self, section: Section) -> dict[tuple[str, ...], Section]:
         """Quotes a section makes in a paragraph that sends the reader to another entry ("Not
@@ -517,9 +517,7 @@ class Links:
         # one in a bare assertion (`assert <State.SETUP_ERROR> is <State.LOADED>`): the names
         # there are what the test expected, the cause is in what it captured
         named = [] if ASSERTION.match(seen[0]) else seen[:1]
-        quotes = self._quotes
-        if LOGGED_LEVEL.match(seen[0]):
-            quotes = {**self._messages_alone, **quotes}
+        quotes = self._logged_quotes if LOGGED_LEVEL.match(seen[0]) else self._quotes
         matching = [
             (_quote_rank(seen[0], parts), parts, sections)
             for parts, sections in quotes.items()
